@@ -1,0 +1,35 @@
+"""GAN Playground: entry point. `streamlit run app.py`.
+
+st.navigation over the pages in pages/ (auto-discovery of pages/ is off); the home page says what
+the app is and links each page. Add a page here only once it works.
+"""
+import streamlit as st
+
+st.set_page_config(page_title="GAN Playground", page_icon="🎛️", layout="wide")
+
+from playground.ui.common import heartbeat  # noqa: E402  (after set_page_config)
+
+
+def home() -> None:
+    st.title("GAN Playground")
+    st.markdown(
+        "Train small generative adversarial networks live in your browser and watch why they succeed or fail. "
+        "Pick a loss, a Lipschitz method and the critic:generator step ratio, then see the generator's samples, "
+        "the critic's landscape and honest divergence curves evolve step by step. "
+        "Teaching pages show why the Wasserstein distance replaced the Jensen–Shannon divergence."
+    )
+    for page in PAGES[1:]:
+        st.page_link(page, label=f"**{page.title}**: {DESCRIPTIONS.get(page.title, '')}", icon=page.icon)
+
+
+DESCRIPTIONS = {
+    "Toy playground": "train a GAN on 1D and 2D mixtures; mode collapse, WGAN-GP, spectral norm, presets for talks.",
+}
+
+PAGES = [
+    st.Page(home, title="Home", icon="🏠", default=True),
+    st.Page("pages/toy.py", title="Toy playground", icon="🎯", url_path="toy"),
+]
+
+heartbeat()
+st.navigation(PAGES).run()

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# GAN Playground: one command to start the app, one to run the tests. Both set up .venv first.
+#   ./dev.sh app      start the app  (http://localhost:8501)
+#   ./dev.sh test     run the test suite (extra arguments go to pytest)
+set -euo pipefail
+cd "$(dirname "$0")"
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ] || ! cmp -s requirements.txt .venv/.requirements 2>/dev/null; then
+  echo "Setting up .venv (once) ..." >&2
+  "$PY" -m venv .venv
+  .venv/bin/python -m pip install --quiet --upgrade pip >&2 || true
+  .venv/bin/python -m pip install --quiet -r requirements.txt >&2
+  cp requirements.txt .venv/.requirements
+fi
+cmd=${1:-}
+shift || true
+case "$cmd" in
+  app)  exec .venv/bin/python -m streamlit run app.py --browser.gatherUsageStats false "$@" ;;
+  test) exec .venv/bin/python -m pytest "$@" ;;
+  *)    echo "usage: ./dev.sh app | ./dev.sh test [pytest args]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,73 @@
+"""Toy playground: train a GAN on a 1D or 2D mixture live. Widgets -> RunConfig -> Runner -> plots."""
+import streamlit as st
+
+from playground.config import RunConfig
+from playground.datasets.toy import TOY
+from playground.plots import curves, toy as toyplots
+from playground.presets import PRESETS
+from playground.ui.common import get_runner, sidebar_device_line
+from playground.ui.config_form import config_sidebar, load_into_widgets
+from playground.ui.live import (config_from_url, controls, downloads, live_fragment, show_url_warnings,
+                                status_line, sync_url)
+
+P = "toy"
+DEFAULT = PRESETS["mode-collapse"].config
+
+config_from_url(P, DEFAULT)
+st.sidebar.header("Settings")
+config, error = config_sidebar(P, list(TOY))
+runner = get_runner(P, config or DEFAULT)
+
+
+def load_preset(name: str) -> None:
+    preset = PRESETS[name]
+    load_into_widgets(P, preset.config)
+    st.session_state[f"{P}_preset"] = name
+    runner.reset(preset.config)
+    runner.wait_idle(20)
+
+
+st.title("Toy playground")
+st.caption("Train a small GAN on a 1D or 2D mixture and watch the generator, the critic and the distances "
+           "to the data change step by step.")
+show_url_warnings(P)
+
+with st.expander("🎤 Presets for talks: one click, the same run every time", expanded=runner.status().step == 0):
+    cols = st.columns(len(PRESETS))
+    for col, (name, preset) in zip(cols, PRESETS.items()):
+        col.button(preset.title, key=f"{P}_preset_{name}", on_click=load_preset, args=(name,), width="stretch",
+                   help=preset.explanation)
+    current = st.session_state.get(f"{P}_preset")
+    if current:
+        p = PRESETS[current]
+        st.markdown(f"**{p.title}.** {p.explanation} *Expected by step {p.steps:,}: {p.promise}.*")
+
+controls(P, runner, config, error)
+if config is not None:
+    sync_url(config)
+
+
+def draw(snap) -> None:
+    status_line(snap, runner)
+    h = snap.history
+    left, right = st.columns([1.2, 1])
+    with left:
+        main = toyplots.landscape_2d(snap) if snap.kind == "2d" else toyplots.distributions_1d(snap)
+        st.plotly_chart(main, key=f"{P}_main", config={"displaylogo": False})
+    with right:
+        st.plotly_chart(curves.divergences_chart(h, snap.kind), key=f"{P}_div", config={"displaylogo": False})
+        st.plotly_chart(curves.critic_estimate_chart(h, snap.log_loss), key=f"{P}_est",
+                        config={"displaylogo": False})
+    c1, c2, c3 = st.columns(3)
+    c1.plotly_chart(curves.losses_chart(h), key=f"{P}_loss", config={"displaylogo": False})
+    c2.plotly_chart(curves.modes_chart(h), key=f"{P}_modes", config={"displaylogo": False})
+    c3.plotly_chart(curves.gradient_chart(h), key=f"{P}_grad", config={"displaylogo": False})
+
+
+live_fragment(runner, draw)
+
+with st.expander("Share and export"):
+    st.markdown("The address bar holds these settings: copy the link to reopen this exact setup.")
+    downloads(P, runner.snapshot(), config)
+
+sidebar_device_line(runner.status().steps_per_second)

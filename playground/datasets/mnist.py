@@ -1,0 +1,358 @@
+"""MNIST (shipped in `playground/assets/mnist.npz`) and any folder of IDX files (e.g. Fashion-MNIST).
+
+Pixels are stored as uint8 and scaled on the fly: x = p / 127.5 − 1 ∈ [−1, 1] (the range of the
+generator's tanh). Each source is read from disk once per process and copied to a device once; a
+training step only draws indices (`torch.randint` on the generator's device) and gathers.
+
+Registry entries: "mnist" (see `DATASETS` in `datasets/__init__.py`); a folder of IDX files is added
+under a name of your choice with `register_idx_dataset(name, path)`. `config.digits` picks a subset of
+classes ("3", "38", "0123456789"; "" = all).
+
+Importing this module registers the "image" snapshot view (`image_view`).
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from ..config import ConfigError
+from ..snapshot import VIEWS
+from .base import Dataset
+
+ASSET = Path(__file__).resolve().parent.parent / "assets" / "mnist.npz"
+MNIST_CLASSES = tuple(str(d) for d in range(10))
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+                   "Bag", "Ankle boot")
+
+# Settings the CLI and the pages apply before the user's (see recipes.recommended): the seed
+# articles' noise dimension and mini-batch size.
+MNIST_DEFAULTS: dict[str, Any] = {"arch": "mlp", "noise_dim": 100, "batch_size": 64}
+
+
+def _mnist_archs() -> dict[str, Callable]:
+    from ..models.mnist import build_dcgan_pair, build_mnist_mlp_pair
+    return {"mlp": build_mnist_mlp_pair, "dcgan": build_dcgan_pair}
+
+
+# ----- digit subsets ---------------------------------------------------------------------------------
+def parse_digits(text: str) -> tuple[int, ...]:
+    """"38" / "3, 8" / "3 8" → (3, 8); "" → all ten classes. Raises ConfigError for anything else."""
+    text = (text or "").strip()
+    chars = [c for c in text if c not in ", "]
+    bad = sorted({c for c in chars if c not in "0123456789"})
+    if bad:
+        raise ConfigError(f"The digit subset '{text}' may contain only the digits 0–9 "
+                          f"(found {', '.join(repr(c) for c in bad)}); e.g. '3' or '0123456789'.")
+    if not chars:
+        return tuple(range(10))
+    return tuple(sorted({int(c) for c in chars}))
+
+
+# ----- sources: the arrays of one data set, loaded once per process -----------------------------------
+class ImageSource:
+    """Train / test images (uint8, (N, 28, 28)) and labels (uint8, (N,)) of one data set, plus the
+    per-device tensors made from them (each made once)."""
+
+    def __init__(self, key: str, label: str, arrays: dict[str, np.ndarray], class_names=MNIST_CLASSES,
+                 classifier_fits: bool = False):
+        self.key, self.label = key, label
+        self.train_images, self.train_labels = arrays["train_images"], arrays["train_labels"]
+        self.test_images = arrays.get("test_images")
+        self.test_labels = arrays.get("test_labels")
+        self.class_names = tuple(class_names)
+        self.classifier_fits = classifier_fits  # the MNIST classifier may judge these images
+        self._lock = threading.Lock()
+        self._on_device: dict[tuple, torch.Tensor] = {}
+
+    def train_tensor(self, digits: tuple[int, ...], device: torch.device | str) -> torch.Tensor:
+        """uint8 tensor (n, 1, 28, 28) of the training images of `digits`, on `device`; cached."""
+        device = torch.device(device)
+        key = (digits, str(device))
+        with self._lock:
+            if key not in self._on_device:
+                imgs = self.train_images
+                if digits != tuple(range(10)):
+                    imgs = imgs[np.isin(self.train_labels, digits)]
+                self._on_device[key] = torch.from_numpy(np.ascontiguousarray(imgs)).unsqueeze(1).to(device)
+            return self._on_device[key]
+
+
+_sources: dict[str, ImageSource] = {}
+_sources_lock = threading.Lock()
+
+
+def load_mnist() -> dict[str, np.ndarray]:
+    """The shipped MNIST arrays (train_images/train_labels/test_images/test_labels, uint8), read once."""
+    s = mnist_source()
+    return {"train_images": s.train_images, "train_labels": s.train_labels,
+            "test_images": s.test_images, "test_labels": s.test_labels}
+
+
+def mnist_source() -> ImageSource:
+    with _sources_lock:
+        if "mnist" not in _sources:
+            if not ASSET.exists():
+                raise ConfigError(f"The MNIST data file is missing ({ASSET}); reinstall the project.")
+            with np.load(ASSET) as f:
+                arrays = {k: f[k] for k in ("train_images", "train_labels", "test_images", "test_labels")}
+            _sources["mnist"] = ImageSource("mnist", "MNIST", arrays, MNIST_CLASSES, classifier_fits=True)
+        return _sources["mnist"]
+
+
+# ----- IDX files -------------------------------------------------------------------------------------
+IDX_FILES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+
+
+class IdxError(ConfigError):
+    """A missing, unreadable or malformed IDX file; the message names the file and the problem."""
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """Read one IDX file (gzip-compressed or not) of unsigned bytes.
+
+    Layout: two zero bytes, a type code (0x08 = unsigned byte), the number of dimensions k, k
+    big-endian uint32 sizes, then the data in row-major order."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise IdxError(f"Cannot read {path.name}: {e.strerror or e}.") from None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, gzip.BadGzipFile) as e:
+            raise IdxError(f"{path.name} is a damaged gzip file ({e}).") from None
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+        raise IdxError(f"{path.name} is not an IDX file (it does not start with the IDX magic number).")
+    type_code, ndim = raw[2], raw[3]
+    if type_code != 0x08:
+        raise IdxError(f"{path.name} holds values of IDX type 0x{type_code:02x}; only unsigned bytes "
+                       "(0x08) are supported.")
+    if ndim not in (1, 3):
+        raise IdxError(f"{path.name} has {ndim} dimensions; expected 1 (labels) or 3 (images).")
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise IdxError(f"{path.name} is truncated inside its header.")
+    dims = struct.unpack(f">{ndim}I", raw[4:header])
+    expected = int(np.prod(dims, dtype=np.int64))
+    if len(raw) - header != expected:
+        state = "truncated" if len(raw) - header < expected else "longer than its header says"
+        raise IdxError(f"{path.name} is {state}: its header promises {expected} bytes of data for shape "
+                       f"{tuple(dims)}, the file holds {len(raw) - header}.")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims).copy()
+
+
+def _find(folder: Path, stem: str) -> Path | None:
+    for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def load_idx_folder(path: str | Path) -> dict[str, np.ndarray]:
+    """Read a folder of the standard MNIST-format files into uint8 arrays.
+
+    Required: train-images-idx3-ubyte and train-labels-idx1-ubyte (each optionally .gz). Optional,
+    as a pair: t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (used as the reference set for the
+    metrics; without them the training set serves). Images must be 28×28; labels 0–9; each images
+    file must hold as many images as its labels file holds labels. Raises IdxError (a ConfigError)
+    with a sentence naming the file and the problem."""
+    folder = Path(os.path.expanduser(str(path)))
+    if not folder.is_dir():
+        raise IdxError(f"The folder '{path}' does not exist (or is not a folder).")
+    found = {k: _find(folder, stem) for k, stem in IDX_FILES.items()}
+    for k in ("train_images", "train_labels"):
+        if found[k] is None:
+            raise IdxError(f"The folder '{path}' has no {IDX_FILES[k]} (or {IDX_FILES[k]}.gz) file.")
+    if (found["test_images"] is None) != (found["test_labels"] is None):
+        have, miss = ("test_images", "test_labels") if found["test_images"] else ("test_labels", "test_images")
+        raise IdxError(f"The folder '{path}' has {found[have].name} but no {IDX_FILES[miss]} to go with it.")
+    out: dict[str, np.ndarray] = {}
+    for split in ("train", "test"):
+        if found[f"{split}_images"] is None:
+            continue
+        images, labels = read_idx(found[f"{split}_images"]), read_idx(found[f"{split}_labels"])
+        iname, lname = found[f"{split}_images"].name, found[f"{split}_labels"].name
+        if images.ndim != 3 or images.shape[1:] != (28, 28):
+            raise IdxError(f"{iname} should hold 28×28 images; its shape is {images.shape}.")
+        if labels.ndim != 1:
+            raise IdxError(f"{lname} should hold one label per image; its shape is {labels.shape}.")
+        if len(images) != len(labels):
+            raise IdxError(f"{iname} holds {len(images)} images but {lname} holds {len(labels)} labels.")
+        if len(labels) and labels.max() > 9:
+            raise IdxError(f"{lname} has labels above 9 (max {int(labels.max())}); expected classes 0–9.")
+        if len(images) == 0:
+            raise IdxError(f"{iname} holds no images.")
+        out[f"{split}_images"], out[f"{split}_labels"] = images, labels
+    return out
+
+
+# ----- the Dataset -----------------------------------------------------------------------------------
+class ImageDataset(Dataset):
+    """28×28 grey images with class labels; `digits` is the subset of classes trained on."""
+
+    kind = "image"
+    shape = (1, 28, 28)
+    bounds = np.array([[-1.0, 1.0]])
+
+    def __init__(self, name: str, source: ImageSource, digits: tuple[int, ...], description: str = ""):
+        self.name, self.source, self.digits = name, source, digits
+        self.archs = _mnist_archs()
+        self.defaults = dict(MNIST_DEFAULTS)
+        counts = np.bincount(source.train_labels, minlength=10).astype(np.float64)
+        missing = [d for d in digits if counts[d] == 0]
+        if missing:
+            raise ConfigError(f"{source.label} has no training images of class "
+                              f"{', '.join(map(str, missing))}; choose classes it has.")
+        prior = np.zeros(10)
+        prior[list(digits)] = counts[list(digits)]
+        self.class_prior = prior / prior.sum()  # the training subset's class distribution
+        self.n_train = int(counts[list(digits)].sum())
+        subset = "" if digits == tuple(range(10)) else (
+            " (" + ", ".join(source.class_names[d] for d in digits) + ")")
+        self.label = f"{source.label}{subset}"
+        self.description = description or (
+            f"{self.n_train} training images of {source.label}{subset}, 28×28, scaled to [−1, 1].")
+
+    @property
+    def classifier_fits(self) -> bool:
+        return self.source.classifier_fits
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return self.source.class_names
+
+    def data(self, device: torch.device | str = "cpu") -> torch.Tensor:
+        """The subset's training images, uint8 (n, 1, 28, 28), on `device` (made once per device)."""
+        return self.source.train_tensor(self.digits, device)
+
+    def sample(self, n: int, generator: torch.Generator, device: torch.device | str = "cpu") -> torch.Tensor:
+        """n images drawn uniformly with replacement, float32 in [−1, 1], (n, 1, 28, 28)."""
+        device = torch.device(device)
+        data = self.data(device)
+        idx = torch.randint(len(data), (n,), generator=generator, device=generator.device)
+        if idx.device != data.device:
+            idx = idx.to(data.device)
+        return data[idx].to(torch.float32).div_(127.5).sub_(1.0)
+
+    def reference_images(self) -> tuple[np.ndarray, np.ndarray]:
+        """Held-out images (uint8) and labels of the subset: the test split when there is one."""
+        imgs = self.source.test_images if self.source.test_images is not None else self.source.train_images
+        labels = self.source.test_labels if self.source.test_labels is not None else self.source.train_labels
+        keep = np.isin(labels, self.digits)
+        return imgs[keep], labels[keep]
+
+    def metrics(self, fake: np.ndarray, real: np.ndarray) -> dict[str, float]:
+        """MNIST: the classifier's verdict on the fakes (see evaluation.evaluate_digits): fid,
+        modes_covered / n_modes, class_kl, off_subset_fraction, mean_confidence. Other image sets
+        (the classifier was not trained on them): only `fid`, in the MNIST classifier's feature space,
+        against this set's held-out images; compare runs with it, not with MNIST figures."""
+        from ..evaluation import evaluate_digits, frechet_distance
+        from ..evaluation.metrics import feature_stats
+        if self.classifier_fits:
+            out = evaluate_digits(fake, self.digits, self.class_prior)
+            return {k: v for k, v in out.items() if np.isscalar(v)}
+        mu, cov = _idx_reference_stats(self)
+        fmu, fcov = feature_stats(fake)
+        return {"fid": frechet_distance(fmu, fcov, mu, cov)}
+
+
+_idx_stats: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _idx_reference_stats(ds: ImageDataset) -> tuple[np.ndarray, np.ndarray]:
+    from ..evaluation.metrics import feature_stats
+    key = (ds.source.key, ds.digits)
+    if key not in _idx_stats:
+        imgs, _ = ds.reference_images()
+        _idx_stats[key] = feature_stats(imgs.astype(np.float32) / 127.5 - 1.0)
+    return _idx_stats[key]
+
+
+def make_mnist(config) -> ImageDataset:
+    """Registry factory: MNIST restricted to `config.digits`."""
+    return ImageDataset("mnist", mnist_source(), parse_digits(config.digits))
+
+
+def register_idx_dataset(name: str, path: str | Path, label: str | None = None,
+                         class_names=None) -> Callable:
+    """Read a folder of IDX files now (errors surface here) and add it to DATASETS under `name`.
+
+    Fashion-MNIST is recognised by its folder name (class names T-shirt/top ... Ankle boot); pass
+    `class_names` for other sets. Returns the factory. Re-registering a name replaces the data."""
+    from . import DATASETS, _make
+    if not name or not name.replace("_", "").replace("-", "").isalnum():
+        raise ConfigError(f"A dataset name must be letters, digits, '-' or '_' (got '{name}').")
+    if name in DATASETS and not getattr(DATASETS[name], "idx_folder", None):
+        raise ConfigError(f"'{name}' is a built-in dataset; choose another name for the folder.")
+    arrays = load_idx_folder(path)
+    folder = Path(os.path.expanduser(str(path))).resolve()
+    if class_names is None:
+        class_names = FASHION_CLASSES if "fashion" in str(folder).lower() else MNIST_CLASSES
+    source = ImageSource(f"idx:{name}:{folder}", label or folder.name, arrays, class_names,
+                         classifier_fits=False)
+
+    def factory(config) -> ImageDataset:
+        return ImageDataset(name, source, parse_digits(config.digits),
+                            description=f"Images from {folder} (IDX files), 28×28, scaled to [−1, 1].")
+
+    factory.idx_folder = str(folder)
+    DATASETS[name] = factory
+    _make.cache_clear()  # a dataset of the same name built earlier must not be reused
+    return factory
+
+
+# ----- the snapshot view -----------------------------------------------------------------------------
+def tile(images, rows: int = 8, cols: int = 8) -> np.ndarray:
+    """(n, 1, 28, 28) in [−1, 1] → one float32 image (rows·28, cols·28) in [0, 1], row-major tiles;
+    missing tiles are black."""
+    x = np.asarray(images, dtype=np.float32).reshape(-1, 28, 28)[: rows * cols]
+    full = np.zeros((rows * cols, 28, 28), np.float32)
+    full[: len(x)] = np.clip((x + 1.0) * 0.5, 0.0, 1.0)
+    return full.reshape(rows, cols, 28, 28).transpose(0, 2, 1, 3).reshape(rows * 28, cols * 28)
+
+
+def image_view(trainer, n: int = 256) -> dict[str, Any]:
+    """What the image page draws, as numpy.
+
+    grid (224, 224) float32 in [0, 1]: G(fixed noise)[:64] as 8×8 tiles (the same z every time);
+    real_grid (224, 224): 64 training images; classes (k,) int64: the classes trained on;
+    class_names (10,) str; train_hist (10,) float32: the training subset's class distribution.
+    Where the MNIST classifier applies (classifier_fits = 1) also: class_hist (10,) float32, the
+    share of max(n, 64) fakes given to each class; tile_labels (64,) int64 and tile_confidence (64,)
+    float32, the classifier's verdict on each tile; fid_floor () float32, the Fréchet distance of
+    2000 real training digits to the test set (what a perfect generator would score)."""
+    ds = trainer.dataset
+    fakes = trainer.fakes(max(64, int(n))).detach().to("cpu", torch.float32)
+    out: dict[str, Any] = {
+        "grid": tile(fakes[:64].numpy()),
+        "real_grid": tile(trainer.real_ref[:64].detach().cpu().numpy()),
+        "classes": np.asarray(ds.digits, np.int64),
+        "class_names": np.asarray(ds.class_names),
+        "train_hist": ds.class_prior.astype(np.float32),
+        "classifier_fits": np.asarray(int(ds.classifier_fits)),
+    }
+    if ds.classifier_fits:
+        from ..evaluation import classify, fid_floor
+        _, probs = classify(fakes)
+        pred = probs.argmax(1)
+        out["class_hist"] = (np.bincount(pred, minlength=10) / len(pred)).astype(np.float32)
+        out["tile_labels"] = pred[:64].astype(np.int64)
+        out["tile_confidence"] = probs[:64].max(1).astype(np.float32)
+        out["fid_floor"] = np.asarray(fid_floor(ds.digits), np.float32)
+    return out
+
+
+VIEWS["image"] = image_view

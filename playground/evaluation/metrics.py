@@ -1,0 +1,152 @@
+"""Judging generated digits with the project's classifier.
+
+For a batch of generated images x₁…x_n, with classifier probabilities p(c | xᵢ) and penultimate
+features φ(xᵢ) ∈ R^128:
+
+- class histogram q̂(c) = #{i : argmax p(· | xᵢ) = c} / n;
+- modes covered: classes c of the training subset S with q̂(c) ≥ 1 %;
+- class KL: KL(q̂_S ‖ π_S) = Σ_{c∈S} q̂_S(c) log(q̂_S(c) / π_S(c)), q̂_S the histogram restricted to S
+  and renormalised, π_S the training class distribution (0 when the proportions are right, log 1/π(c)
+  when every sample is class c); the mass outside S is reported apart, as off_subset_fraction;
+- mean confidence: (1/n) Σᵢ max_c p(c | xᵢ);
+- Fréchet distance between Gaussians fitted to the features of the fakes (μ₁, Σ₁) and of the real
+  held-out digits of S (μ₂, Σ₂):  d² = ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2 (Σ₁^½ Σ₂ Σ₁^½)^½).
+  This is FID's formula in this classifier's feature space (not Inception's): values are comparable
+  between runs of this project only. It is biased upwards for finite n; its floor, two real samples
+  (2000 training digits vs the test set), is `fid_floor()`.
+"""
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+
+import numpy as np
+from scipy import linalg
+
+from .classifier import N_CLASSES, classify
+
+COVERED_AT = 0.01  # a class is covered when it holds at least this share of the samples
+
+
+def feature_stats(images_or_features, is_features: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Mean (d,) and covariance (d, d) (unbiased, float64) of the classifier features of `images`."""
+    f = np.asarray(images_or_features, np.float64) if is_features else classify(images_or_features)[0]
+    if len(f) < 2:
+        raise ValueError("The Fréchet distance needs at least two samples.")
+    return f.mean(0), np.cov(f, rowvar=False)
+
+
+def _sqrt_psd(a: np.ndarray) -> np.ndarray:
+    """Symmetric square root of a symmetric positive semi-definite matrix (eigenvalues clipped at 0)."""
+    w, v = linalg.eigh((a + a.T) / 2)
+    return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+
+
+def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
+    """d² = ‖μ₁ − μ₂‖² + Tr Σ₁ + Tr Σ₂ − 2 Tr (Σ₁^½ Σ₂ Σ₁^½)^½ between N(μ₁, Σ₁) and N(μ₂, Σ₂).
+
+    Tr (Σ₁Σ₂)^½ is computed as Tr (Σ₁^½ Σ₂ Σ₁^½)^½: the same number (similar matrices), but the
+    inner matrix is symmetric PSD, so both square roots come from `eigh` with real, non-negative
+    eigenvalues. That avoids `sqrtm`'s complex round-off and its failures on singular covariances
+    (dead ReLU units give zero-variance features). Clipped at 0 against round-off."""
+    mu1, mu2 = np.asarray(mu1, np.float64), np.asarray(mu2, np.float64)
+    s1, s2 = np.atleast_2d(np.asarray(sigma1, np.float64)), np.atleast_2d(np.asarray(sigma2, np.float64))
+    r1 = _sqrt_psd(s1)
+    inner = r1 @ s2 @ r1
+    w = linalg.eigvalsh((inner + inner.T) / 2)
+    tr_covmean = np.sqrt(np.clip(w, 0, None)).sum()
+    d2 = float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * tr_covmean)
+    return max(d2, 0.0)
+
+
+# ----- the MNIST test set as the reference -------------------------------------------------------
+_lock = threading.Lock()
+_test: dict[str, np.ndarray] = {}
+
+
+def mnist_test_features() -> tuple[np.ndarray, np.ndarray]:
+    """Classifier features (10000, 128) and labels of the MNIST test split; computed once per process."""
+    with _lock:
+        if not _test:
+            from ..datasets.mnist import load_mnist
+            d = load_mnist()
+            _test["features"] = classify(d["test_images"].astype(np.float32) / 127.5 - 1.0)[0]
+            _test["labels"] = d["test_labels"].astype(np.int64)
+        return _test["features"], _test["labels"]
+
+
+def _classes(classes) -> tuple[int, ...]:
+    return tuple(range(N_CLASSES)) if classes is None else tuple(sorted({int(c) for c in classes}))
+
+
+@lru_cache(maxsize=64)
+def _reference(classes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    f, y = mnist_test_features()
+    return feature_stats(f[np.isin(y, classes)], is_features=True)
+
+
+def reference_stats(classes=None) -> tuple[np.ndarray, np.ndarray]:
+    """Feature mean and covariance of the MNIST test digits of `classes` (default: all); cached."""
+    return _reference(_classes(classes))
+
+
+def training_prior(classes=None) -> np.ndarray:
+    """The class distribution (10,) of the MNIST training digits of `classes`."""
+    from ..datasets.mnist import load_mnist
+    counts = np.bincount(load_mnist()["train_labels"], minlength=N_CLASSES).astype(np.float64)
+    keep = np.zeros(N_CLASSES, bool)
+    keep[list(_classes(classes))] = True
+    counts[~keep] = 0
+    return counts / counts.sum()
+
+
+@lru_cache(maxsize=64)
+def _floor(classes: tuple[int, ...], n: int, seed: int) -> float:
+    from ..datasets.mnist import load_mnist
+    d = load_mnist()
+    idx = np.flatnonzero(np.isin(d["train_labels"], classes))
+    pick = np.random.default_rng(seed).choice(idx, size=min(n, len(idx)), replace=False)
+    mu, cov = feature_stats(d["train_images"][pick].astype(np.float32) / 127.5 - 1.0)
+    return frechet_distance(mu, cov, *_reference(classes))
+
+
+def fid_floor(classes=None, n: int = 2000, seed: int = 0) -> float:
+    """Fréchet distance of n real training digits of `classes` to the test set: the score of a
+    generator that reproduces the data exactly, at the sample size the trainer evaluates with."""
+    return _floor(_classes(classes), int(n), int(seed))
+
+
+def evaluate_digits(images, train_classes=None, prior=None) -> dict:
+    """Everything the classifier says about a batch of generated digits (n, 1, 28, 28) in [−1, 1].
+
+    train_classes: the digits trained on (default all ten); prior: their training class distribution
+    (10,) (default: MNIST's). Returns scalars fid, modes_covered, n_modes, class_kl,
+    off_subset_fraction, mean_confidence, and arrays class_hist (10,), predictions (n,),
+    confidence (n,)."""
+    classes = _classes(train_classes)
+    prior = training_prior(classes) if prior is None else np.asarray(prior, np.float64)
+    feats, probs = classify(images)
+    pred = probs.argmax(1)
+    conf = probs.max(1)
+    hist = np.bincount(pred, minlength=N_CLASSES) / max(len(pred), 1)
+    s = list(classes)
+    in_subset = hist[s].sum()
+    if in_subset > 0:
+        q, p = hist[s] / in_subset, prior[s] / prior[s].sum()
+        mask = q > 0
+        class_kl = float(np.sum(q[mask] * np.log(q[mask] / p[mask])))
+    else:
+        class_kl = float("inf")
+    fid = frechet_distance(*feature_stats(feats, is_features=True), *reference_stats(classes)) \
+        if len(feats) >= 2 else float("nan")
+    return {
+        "fid": fid,
+        "modes_covered": int((hist[s] >= COVERED_AT).sum()),
+        "n_modes": len(s),
+        "class_kl": class_kl,
+        "off_subset_fraction": float(1.0 - in_subset),
+        "mean_confidence": float(conf.mean()) if len(conf) else float("nan"),
+        "class_hist": hist.astype(np.float32),
+        "predictions": pred.astype(np.int64),
+        "confidence": conf.astype(np.float32),
+    }

@@ -1,0 +1,48 @@
+"""Multilayer perceptrons for the toy datasets, and the latent noise."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "leaky_relu": lambda: nn.LeakyReLU(0.2),
+    "tanh": nn.Tanh,
+    "elu": nn.ELU,
+}
+
+
+class MLP(nn.Module):
+    """x -> [Linear -> act] × depth -> Linear(out). `depth` counts hidden layers."""
+
+    def __init__(self, n_in: int, n_out: int, width: int, depth: int, activation: str = "relu"):
+        super().__init__()
+        layers: list[nn.Module] = []
+        d = n_in
+        for _ in range(depth):
+            layers += [nn.Linear(d, width), ACTIVATIONS[activation]()]
+            d = width
+        layers.append(nn.Linear(d, n_out))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x.flatten(1))
+
+
+def build_mlp_pair(config, dataset) -> tuple[nn.Module, nn.Module]:
+    """Generator R^noise_dim -> R^d and critic R^d -> R (raw score) for a toy dataset."""
+    d = dataset.shape[0]
+    g = MLP(config.noise_dim, d, config.g_width, config.g_depth, config.activation)
+    c = MLP(d, 1, config.d_width, config.d_depth, config.activation)
+    return g, c
+
+
+NOISES = {
+    "gaussian": lambda n, dim, g, dev: torch.randn(n, dim, generator=g, device=dev),
+    "uniform": lambda n, dim, g, dev: torch.rand(n, dim, generator=g, device=dev) * 2 - 1,
+}
+
+
+def sample_noise(kind: str, n: int, dim: int, generator: torch.Generator, device="cpu") -> torch.Tensor:
+    """z ~ N(0, I) ("gaussian") or U(−1, 1)^dim ("uniform"), drawn from `generator` only."""
+    return NOISES[kind](n, dim, generator, device)

@@ -1,0 +1,108 @@
+"""The two MNIST architectures of the seed articles. Images are (1, 28, 28) in [−1, 1]; the critic
+returns a raw score (B, 1): no sigmoid, every loss in losses.py works on it.
+
+mlp (fully connected GAN):
+    G: z (noise_dim) → 256 → 512 → 784, LeakyReLU(0.2) between, tanh out, reshaped to 1×28×28
+    D: 784 → 256 → 128 → 1, LeakyReLU(0.2) between
+
+dcgan (DCGAN-style, as in the WGAN article):
+    G: z → linear 128·7·7 → LeakyReLU → 128×7×7
+         → convT 4×4 stride 2 (128) → BN → LeakyReLU → 128×14×14
+         → convT 4×4 stride 2 (128) → BN → LeakyReLU → 128×28×28
+         → conv 7×7 (1) → tanh
+    D: conv 4×4 stride 2 (64) → norm → LeakyReLU → 64×14×14
+       → conv 4×4 stride 2 (64) → norm → LeakyReLU → 64×7×7 → flatten → linear 1
+    Weights start from N(0, 0.02²), as in DCGAN.
+
+The critic's "norm" is batch norm, except with a per-sample Lipschitz penalty (gp, lp, r1): those
+penalise ‖∇ₓD(xᵢ)‖ for each sample, but with batch norm D(xᵢ) depends on the whole batch, so the
+gradient mixes samples and the penalty no longer constrains what it means to. There the critic uses
+layer norm (GroupNorm with one group: each sample normalised over its own C×H×W) instead.
+`critic_norm(config)` says which, for the UI.
+"""
+from __future__ import annotations
+
+from torch import nn
+
+LEAK = 0.2
+
+
+class _Reshape(nn.Module):
+    def __init__(self, *shape: int):
+        super().__init__()
+        self.shape = shape
+
+    def forward(self, x):
+        return x.reshape(x.shape[0], *self.shape)
+
+
+def critic_norm(config) -> str:
+    """"none" for the MLP critic; for the DCGAN critic "layer" when the Lipschitz method penalises
+    per-sample input gradients (gp / lp / r1), else "batch"."""
+    from ..lipschitz import LIPSCHITZ
+    if config.arch != "dcgan":
+        return "none"
+    lip = LIPSCHITZ.get(config.lipschitz)
+    return "layer" if lip is not None and lip.per_sample else "batch"
+
+
+NORM_NOTES = {
+    "none": "The critic has no normalisation layers.",
+    "batch": "The critic uses batch norm after each convolution.",
+    "layer": ("The critic uses layer norm instead of batch norm: this Lipschitz method penalises each "
+              "sample's input gradient, and batch norm would make each score depend on the whole batch."),
+}
+
+
+def critic_norm_note(config) -> str:
+    """One sentence for the UI about the critic's normalisation."""
+    return NORM_NOTES[critic_norm(config)]
+
+
+def _critic_norm_layer(kind: str, channels: int) -> nn.Module:
+    if kind == "batch":
+        return nn.BatchNorm2d(channels)
+    if kind == "layer":
+        return nn.GroupNorm(1, channels)
+    return nn.Identity()
+
+
+def build_mnist_mlp_pair(config, dataset) -> tuple[nn.Module, nn.Module]:
+    """The fully connected pair (G 100-256-512-784 tanh, D 784-256-128-1)."""
+    g = nn.Sequential(
+        nn.Linear(config.noise_dim, 256), nn.LeakyReLU(LEAK),
+        nn.Linear(256, 512), nn.LeakyReLU(LEAK),
+        nn.Linear(512, 784), nn.Tanh(), _Reshape(1, 28, 28))
+    d = nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(784, 256), nn.LeakyReLU(LEAK),
+        nn.Linear(256, 128), nn.LeakyReLU(LEAK),
+        nn.Linear(128, 1))
+    return g, d
+
+
+def _dcgan_init(module: nn.Module) -> None:
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            nn.init.zeros_(m.bias)
+        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+
+
+def build_dcgan_pair(config, dataset) -> tuple[nn.Module, nn.Module]:
+    """The DCGAN-style pair; the critic's norm follows `critic_norm(config)`."""
+    g = nn.Sequential(
+        nn.Linear(config.noise_dim, 128 * 7 * 7), nn.LeakyReLU(LEAK), _Reshape(128, 7, 7),
+        nn.ConvTranspose2d(128, 128, 4, stride=2, padding=1), nn.BatchNorm2d(128), nn.LeakyReLU(LEAK),
+        nn.ConvTranspose2d(128, 128, 4, stride=2, padding=1), nn.BatchNorm2d(128), nn.LeakyReLU(LEAK),
+        nn.Conv2d(128, 1, 7, padding=3), nn.Tanh())
+    norm = critic_norm(config)
+    d = nn.Sequential(
+        nn.Conv2d(1, 64, 4, stride=2, padding=1), _critic_norm_layer(norm, 64), nn.LeakyReLU(LEAK),
+        nn.Conv2d(64, 64, 4, stride=2, padding=1), _critic_norm_layer(norm, 64), nn.LeakyReLU(LEAK),
+        nn.Flatten(), nn.Linear(64 * 7 * 7, 1))
+    _dcgan_init(g)
+    _dcgan_init(d)
+    return g, d

@@ -1,0 +1,272 @@
+"""The training loop: step() = n_critic critic updates, then one generator update.
+
+    for each generator step:
+        repeat n_critic times:
+            x ~ data, z ~ noise
+            L_D = loss.d_loss(D(x), D(G(z))) + penalty(D, x, G(z))     (Lipschitz method)
+            critic optimiser step; after_step(D)                          (e.g. weight clipping)
+        z ~ noise
+        L_G = loss.g_loss(D(x), D(G(z)))
+        generator optimiser step
+
+The trainer owns its torch.Generator (data, noise and penalty randomness all come from it), so the
+same config and seed give the same run on CPU. Evaluation draws from a separate fixed reference set,
+so how often you evaluate never changes the training trajectory. A non-finite loss or parameter
+raises `Diverged(what, step)`; `history` keeps everything logged before it.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import numpy as np
+import torch
+
+from .config import ConfigError, RunConfig
+from .datasets import make_dataset
+from .lipschitz import LIPSCHITZ, input_grad
+from .losses import LOSSES, implied_js, wasserstein_estimate
+from .models.mlp import sample_noise
+
+OPTIMIZERS = {
+    "adam": lambda params, lr, b1, b2: torch.optim.Adam(params, lr=lr, betas=(b1, b2)),
+    "rmsprop": lambda params, lr, b1, b2: torch.optim.RMSprop(params, lr=lr),
+    "sgd": lambda params, lr, b1, b2: torch.optim.SGD(params, lr=lr),
+}
+
+# Settings that may change while a run is live; anything else needs a new Trainer (a reset).
+LIVE_FIELDS = frozenset({"g_lr", "d_lr", "g_beta1", "g_beta2", "d_beta1", "d_beta2",
+                         "n_critic", "penalty", "clip", "batch_size"})
+
+STAT_KEYS = ("d_loss", "g_loss", "d_real", "d_fake", "g_grad_norm", "critic_grad_norm")
+
+
+@dataclass(frozen=True)
+class StepStats:
+    """One generator step. d_loss: critic loss (with penalty) at its last critic update; d_real /
+    d_fake: mean raw critic output; g_grad_norm: mean ‖∇ₓ ℓ_G‖ at the fakes (what moves the
+    generator: it vanishes under saturation); critic_grad_norm: mean ‖∇ₓ D‖ at the fakes."""
+    step: int
+    d_loss: float
+    g_loss: float
+    d_real: float
+    d_fake: float
+    g_grad_norm: float
+    critic_grad_norm: float
+    seconds: float
+
+
+class Diverged(RuntimeError):
+    def __init__(self, what: str, step: int):
+        super().__init__(f"{what} at step {step}")
+        self.what, self.step = what, step
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"what": self.what, "step": self.step}
+
+
+def resolve_device(name: str) -> torch.device:
+    """'auto' picks CUDA, then Apple MPS, then CPU."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("CUDA was asked for but no CUDA device is available; use device 'auto' or 'cpu'.")
+    return torch.device(name)
+
+
+def device_label(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"CUDA: {torch.cuda.get_device_name(device)}"
+    return {"mps": "Apple MPS", "cpu": "CPU"}.get(device.type, device.type)
+
+
+class Trainer:
+    def __init__(self, config: RunConfig, log_every: int = 10, n_eval: int = 2000):
+        self.config = config.validate()
+        self.device = resolve_device(config.device)
+        self.dataset = make_dataset(config)
+        self.loss = LOSSES[config.loss]
+        self.lip = LIPSCHITZ[config.lipschitz]
+        self.log_every = max(1, int(log_every))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            G, D = self.dataset.archs[config.arch](config, self.dataset)
+            if self.lip.prepare:
+                D = self.lip.prepare(D)
+        self.G, self.D = G.to(self.device), D.to(self.device)
+        self.gen = torch.Generator(self.device).manual_seed(config.seed)
+        # fixed evaluation set, from its own stream: evaluating never perturbs training
+        eval_gen = torch.Generator(self.device).manual_seed(config.seed + 7919)
+        self.real_ref = self.dataset.sample(n_eval, eval_gen, self.device)
+        self.fixed_noise = sample_noise(config.noise, n_eval, config.noise_dim, eval_gen, self.device)
+        self.opt_g = OPTIMIZERS[config.g_optim](self.G.parameters(), config.g_lr, config.g_beta1, config.g_beta2)
+        self.opt_d = OPTIMIZERS[config.d_optim](self.D.parameters(), config.d_lr, config.d_beta1, config.d_beta2)
+        self.step_count = 0
+        self.history: list[dict[str, Any]] = []
+        self.diverged: Diverged | None = None
+        self.seconds = 0.0
+        self._window: list[torch.Tensor] = []
+        self._last: StepStats | None = None
+
+    # ----- live changes -----------------------------------------------------------------------
+    def update_config(self, new: RunConfig) -> None:
+        """Apply learning rates, betas, n_critic, penalty, clip or batch size at the next step.
+        Raises ConfigError if anything else changed (that needs a reset) or the config is invalid."""
+        changed = {k for k, v in asdict(new).items() if getattr(self.config, k) != v}
+        structural = changed - LIVE_FIELDS
+        if structural:
+            raise ConfigError(f"Changing {', '.join(sorted(structural))} needs a reset.")
+        new.validate()
+        for opt, net in ((self.opt_g, "g"), (self.opt_d, "d")):
+            for group in opt.param_groups:
+                group["lr"] = getattr(new, f"{net}_lr")
+                if "betas" in group:
+                    group["betas"] = (getattr(new, f"{net}_beta1"), getattr(new, f"{net}_beta2"))
+        self.config = new
+
+    # ----- training ---------------------------------------------------------------------------
+    def _noise(self, n: int) -> torch.Tensor:
+        c = self.config
+        return sample_noise(c.noise, n, c.noise_dim, self.gen, self.device)
+
+    def _step_tensors(self) -> torch.Tensor:
+        cfg, loss, lip = self.config, self.loss, self.lip
+        B = cfg.batch_size
+        self.D.requires_grad_(True)
+        for _ in range(cfg.n_critic):
+            real = self.dataset.sample(B, self.gen, self.device)
+            with torch.no_grad():
+                fake = self.G(self._noise(B))
+            r, f = self.D(real).view(-1), self.D(fake).view(-1)
+            d_loss = loss.d_loss(r, f)
+            if lip.penalty is not None and cfg.penalty > 0:
+                d_loss = d_loss + lip.penalty(self.D, real, fake, cfg.penalty, self.gen)
+            self.opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            self.opt_d.step()
+            if lip.after_step is not None:
+                lip.after_step(self.D, cfg.clip)
+        d_real, d_fake = r.detach().mean(), f.detach().mean()
+
+        self.D.requires_grad_(False)
+        fake = self.G(self._noise(B))
+        fake.retain_grad()
+        f = self.D(fake).view(-1)
+        if loss.relativistic:
+            with torch.no_grad():
+                r = self.D(real).view(-1)
+        g_loss = loss.g_loss(r.detach(), f)
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.opt_g.step()
+        g_grad = fake.grad.flatten(1).norm(dim=1).mean() * B  # ‖∇ₓ ℓ_G‖ per sample (loss is a mean)
+        self.D.requires_grad_(True)
+        sub = fake.detach()[:64]
+        c_grad = input_grad(self.D, sub, create_graph=False).norm(dim=1).mean()
+        return torch.stack([d_loss.detach(), g_loss.detach(), d_real, d_fake, g_grad, c_grad]).float()
+
+    def run(self, n_steps: int) -> list[StepStats]:
+        """Run n generator steps, syncing with the device once; raise Diverged on NaN/Inf."""
+        if self.diverged is not None:
+            raise self.diverged
+        t0 = time.perf_counter()
+        rows = [self._step_tensors() for _ in range(n_steps)]
+        stats = torch.stack(rows).cpu().numpy().astype(np.float64)
+        dt = (time.perf_counter() - t0) / max(1, n_steps)
+        bad_rows = np.flatnonzero(~np.isfinite(stats[:, :2]).all(1))
+        n_ok = int(bad_rows[0]) if len(bad_rows) else n_steps
+        out = []
+        for i in range(n_ok):
+            self.step_count += 1
+            self.seconds += dt
+            s = StepStats(self.step_count, *stats[i].tolist(), seconds=dt)
+            out.append(s)
+            self._log(s)
+        if len(bad_rows):
+            row = stats[n_ok]
+            what = "critic loss" if not np.isfinite(row[0]) else "generator loss"
+            self._fail(f"{what} became {_nonfinite(row[0] if what == 'critic loss' else row[1])}",
+                       self.step_count + 1)
+        bad = self._nonfinite_parameter()
+        if bad:
+            self._fail(bad, self.step_count)
+        return out
+
+    def step(self) -> StepStats:
+        """One generator step (n_critic critic updates + 1 generator update)."""
+        return self.run(1)[0]
+
+    def _fail(self, what: str, step: int) -> None:
+        self._flush()
+        self.diverged = Diverged(what, step)
+        raise self.diverged
+
+    def _nonfinite_parameter(self) -> str | None:
+        for net, module in (("critic", self.D), ("generator", self.G)):
+            for name, p in module.named_parameters():
+                if not torch.isfinite(p).all():
+                    return f"{net} parameter '{name}' became {_nonfinite(p.detach().sum().item())}"
+        return None
+
+    # ----- logging and evaluation -------------------------------------------------------------
+    def _log(self, s: StepStats) -> None:
+        self._last = s
+        self._window.append(s)
+        if s.step % self.log_every == 0:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._window:
+            return
+        rec: dict[str, Any] = {"step": self._window[-1].step, "seconds": self.seconds}
+        for k in STAT_KEYS:
+            rec[k] = float(np.mean([getattr(s, k) for s in self._window]))
+        self.history.append(rec)
+        self._window = []
+
+    @torch.no_grad()
+    def fakes(self, n: int | None = None) -> torch.Tensor:
+        """G applied to the fixed noise (the same z every time, so samples evolve smoothly)."""
+        was = self.G.training
+        self.G.eval()
+        out = self.G(self.fixed_noise[:n])
+        self.G.train(was)
+        return out
+
+    def evaluate(self) -> dict[str, float]:
+        """Distances to the data (dataset.metrics) and the critic's own estimates, merged into the
+        history record of the current step."""
+        self._flush()
+        fake = self.fakes()
+        with torch.no_grad():
+            r, f = self.D(self.real_ref[:1024]).view(-1), self.D(fake[:1024]).view(-1)
+        m = self.dataset.metrics(fake.cpu().numpy(), self.real_ref.cpu().numpy())
+        m["wasserstein_estimate"] = wasserstein_estimate(r, f)
+        if self.loss.log_loss:
+            m["implied_js"] = implied_js(r, f)
+        m = {k: float(v) for k, v in m.items()}
+        if not self.history or self.history[-1]["step"] != self.step_count:
+            self.history.append({"step": self.step_count, "seconds": self.seconds})
+        self.history[-1].update(m)
+        return m
+
+    @property
+    def last(self) -> StepStats | None:
+        return self._last
+
+    def snapshot(self, n: int = 1000):
+        """Plain numpy views for the plots (see playground/snapshot.py)."""
+        from .snapshot import take_snapshot
+        return take_snapshot(self, n)
+
+
+def _nonfinite(x: float) -> str:
+    return "NaN" if x != x else ("+Inf" if x > 0 else "−Inf")
+
+
+__all__ = ["Trainer", "StepStats", "Diverged", "LIVE_FIELDS", "resolve_device", "device_label", "replace"]

@@ -1,0 +1,48 @@
+"""Per-session runners, the heartbeat and the device line: shared by every training page."""
+from __future__ import annotations
+
+import torch
+import streamlit as st
+
+from ..config import RunConfig
+from ..runner import Runner
+from ..trainer import device_label, resolve_device
+
+_RUNNERS = "_gp_runner_keys"
+
+
+@st.cache_resource(scope="session", on_release=lambda r: r.stop(), show_spinner=False)
+def _session_runner(key: str, _config: RunConfig) -> Runner:
+    """One worker per browser session and page key; Streamlit stops it when the session ends."""
+    return Runner(_config)
+
+
+def get_runner(key: str, config: RunConfig) -> Runner:
+    """The session's runner for this page (created with `config` the first time)."""
+    runner = _session_runner(key, config)
+    if not runner.alive:  # stopped (e.g. by a test teardown): start a fresh one
+        _session_runner.clear(key, config)
+        runner = _session_runner(key, config)
+    keys = st.session_state.setdefault(_RUNNERS, [])
+    if key not in keys:
+        keys.append(key)
+    st.session_state[f"_gp_runner_{key}"] = runner
+    return runner
+
+
+def heartbeat() -> None:
+    """Called from the entrypoint on every rerun: the session's runners are still watched."""
+    for key in st.session_state.get(_RUNNERS, []):
+        runner = st.session_state.get(f"_gp_runner_{key}")
+        if runner is not None:
+            runner.heartbeat()
+
+
+@st.cache_resource(show_spinner=False)
+def device_name() -> str:
+    return device_label(resolve_device("auto"))
+
+
+def sidebar_device_line(steps_per_second: float | None = None) -> None:
+    rate = f" · {steps_per_second:,.0f} steps/s" if steps_per_second else ""
+    st.sidebar.caption(f"Device: **{device_name()}**{rate} · torch {torch.__version__.split('+')[0]}")
