@@ -5,7 +5,7 @@ the app is and links each page. Add a page here only once it works.
 """
 import streamlit as st
 
-st.set_page_config(page_title="GAN Playground", page_icon="🎛️", layout="wide")
+st.set_page_config(page_title="GAN Playground", page_icon=":material/tune:", layout="wide")
 
 from playground.ui.common import heartbeat  # noqa: E402  (after set_page_config)
 
@@ -27,8 +27,8 @@ DESCRIPTIONS = {
 }
 
 PAGES = [
-    st.Page(home, title="Home", icon="🏠", default=True),
-    st.Page("pages/toy.py", title="Toy playground", icon="🎯", url_path="toy"),
+    st.Page(home, title="Home", icon=":material/home:", default=True),
+    st.Page("pages/toy.py", title="Toy playground", icon=":material/scatter_plot:", url_path="toy"),
 ]
 
 heartbeat()

@@ -5,11 +5,12 @@ from playground.config import RunConfig
 from playground.datasets.toy import TOY
 from playground.plots import curves, toy as toyplots
 from playground.presets import PRESETS
-from playground.ui.common import get_runner, sidebar_device_line
+from playground.ui.common import get_runner, page_setup, sidebar_device_line
 from playground.ui.config_form import config_sidebar, load_into_widgets
-from playground.ui.live import (config_from_url, controls, downloads, live_fragment, show_url_warnings,
-                                status_line, sync_url)
+from playground.ui.live import (CURVES_SECONDS, SAMPLES_SECONDS, config_from_url, controls, downloads,
+                                live_fragments, show_url_warnings, status_line, sync_url)
 
+page_setup()
 P = "toy"
 DEFAULT = PRESETS["mode-collapse"].config
 
@@ -32,7 +33,7 @@ st.caption("Train a small GAN on a 1D or 2D mixture and watch the generator, the
            "to the data change step by step.")
 show_url_warnings(P)
 
-with st.expander("🎤 Presets for talks: one click, the same run every time", expanded=runner.status().step == 0):
+with st.expander("Presets for talks: one click, the same run every time", icon=":material/co_present:", expanded=runner.status().step == 0):
     cols = st.columns(len(PRESETS))
     for col, (name, preset) in zip(cols, PRESETS.items()):
         col.button(preset.title, key=f"{P}_preset_{name}", on_click=load_preset, args=(name,), width="stretch",
@@ -47,24 +48,33 @@ if config is not None:
     sync_url(config)
 
 
-def draw(snap) -> None:
+def draw_samples(snap) -> None:
     status_line(snap, runner)
+    main = toyplots.landscape_2d(snap) if snap.kind == "2d" else toyplots.distributions_1d(snap)
+    st.plotly_chart(main, key=f"{P}_chart_main", config={"displaylogo": False})
+
+
+def draw_curves(snap) -> None:
     h = snap.history
-    left, right = st.columns([1.2, 1])
-    with left:
-        main = toyplots.landscape_2d(snap) if snap.kind == "2d" else toyplots.distributions_1d(snap)
-        st.plotly_chart(main, key=f"{P}_main", config={"displaylogo": False})
-    with right:
-        st.plotly_chart(curves.divergences_chart(h, snap.kind), key=f"{P}_div", config={"displaylogo": False})
-        st.plotly_chart(curves.critic_estimate_chart(h, snap.log_loss), key=f"{P}_est",
-                        config={"displaylogo": False})
+    st.plotly_chart(curves.divergences_chart(h, snap.kind), key=f"{P}_chart_div", config={"displaylogo": False})
+    st.plotly_chart(curves.critic_estimate_chart(h, snap.log_loss), key=f"{P}_chart_est",
+                    config={"displaylogo": False})
+
+
+def draw_more_curves(snap) -> None:
+    h = snap.history
     c1, c2, c3 = st.columns(3)
-    c1.plotly_chart(curves.losses_chart(h), key=f"{P}_loss", config={"displaylogo": False})
-    c2.plotly_chart(curves.modes_chart(h), key=f"{P}_modes", config={"displaylogo": False})
-    c3.plotly_chart(curves.gradient_chart(h), key=f"{P}_grad", config={"displaylogo": False})
+    c1.plotly_chart(curves.losses_chart(h), key=f"{P}_chart_loss", config={"displaylogo": False})
+    c2.plotly_chart(curves.modes_chart(h), key=f"{P}_chart_modes", config={"displaylogo": False})
+    c3.plotly_chart(curves.gradient_chart(h), key=f"{P}_chart_grad", config={"displaylogo": False})
 
 
-live_fragment(runner, draw)
+left, right = st.columns([1.2, 1])
+with left:
+    live_fragments(runner, [(draw_samples, SAMPLES_SECONDS)])
+with right:
+    live_fragments(runner, [(draw_curves, CURVES_SECONDS)])
+live_fragments(runner, [(draw_more_curves, CURVES_SECONDS)])
 
 with st.expander("Share and export"):
     st.markdown("The address bar holds these settings: copy the link to reopen this exact setup.")

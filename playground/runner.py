@@ -15,6 +15,7 @@ once there are more than `max_history`, so a 1-hour run does not grow memory wit
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import queue
 import threading
@@ -55,6 +56,7 @@ class Runner:
         self._commands: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
         self._cmd_lock = threading.Lock()
+        self._sent, self._done = 1, 0  # the initial reset below
         self._wake = threading.Event()
         self._idle = threading.Event()
         self._stop = threading.Event()
@@ -78,8 +80,18 @@ class Runner:
     def _send(self, *cmd: Any) -> None:
         with self._cmd_lock:
             self._idle.clear()
+            self._sent += 1
             self._commands.put(cmd)
         self._wake.set()
+
+    def wait_processed(self, timeout: float = 5.0) -> bool:
+        """Block until the worker has taken in every command sent so far (not the steps they queue)."""
+        target, t0 = self._sent, time.monotonic()
+        while self._done < target:
+            if time.monotonic() - t0 > timeout or not self._thread.is_alive():
+                return False
+            time.sleep(0.01)
+        return True
 
     def play(self) -> None:
         """Start or continue training. Repeating it is harmless."""
@@ -186,6 +198,7 @@ class Runner:
                     t.run(n)
                     stepped = True
                 except Diverged as e:
+                    self._publish(0.0)
                     self._set_state("diverged", f"Diverged: {e.what} at step {e.step}. "
                                                 f"The history up to there is kept; reset to start again.")
                     self._pending_steps = 0
@@ -233,33 +246,44 @@ class Runner:
                 cmd = self._commands.get_nowait()
             except queue.Empty:
                 return
-            kind = cmd[0]
-            if kind == "play" and self._state in ("idle", "paused"):
-                self._set_state("running", "")
-            elif kind == "pause" and self._state == "running":
-                self._set_state("paused", "")
-            elif kind == "step" and self._state in ("idle", "paused", "running"):
-                self._set_state("paused", "")
-                self._pending_steps += cmd[1]
-            elif kind == "config" and self.trainer is not None:
-                self.trainer.update_config(cmd[1])
-            elif kind == "reset":
-                self._pending_steps = 0
-                try:
-                    self.trainer = Trainer(cmd[1])
-                except ConfigError as e:
-                    self._set_state("error", str(e))
-                    continue
-                self._config = cmd[1]
-                self._device = device_label(self.trainer.device)
-                self.trainer.evaluate()
-                self._set_state("idle", "")
-                self._publish(0.0)
+            try:
+                self._handle(cmd)
+            finally:
+                self._done += 1
+
+    def _handle(self, cmd: tuple) -> None:
+        kind = cmd[0]
+        if kind == "play" and self._state in ("idle", "paused"):
+            self._set_state("running", "")
+        elif kind == "pause" and self._state == "running":
+            self._set_state("paused", "")
+        elif kind == "step" and self._state in ("idle", "paused", "running"):
+            self._set_state("paused", "")
+            self._pending_steps += cmd[1]
+        elif kind == "config" and self.trainer is not None:
+            self.trainer.update_config(cmd[1])
+        elif kind == "reset":
+            self._pending_steps = 0
+            try:
+                self.trainer = Trainer(cmd[1])
+            except ConfigError as e:
+                self._set_state("error", str(e))
+                return
+            self._config = cmd[1]
+            self._device = device_label(self.trainer.device)
+            self.trainer.evaluate()
+            self._set_state("idle", "")
+            self._publish(0.0)
 
     def _publish(self, rate: float) -> None:
         t = self.trainer
         self._bound_history(t)
-        snap = t.snapshot(self.snapshot_points)
+        if t.diverged is not None and self._snapshot is not None:
+            # the models hold NaN/Inf now: keep the last good views, update the curves and the verdict
+            snap = dataclasses.replace(self._snapshot, step=t.step_count, history=[dict(h) for h in t.history],
+                                       diverged=t.diverged.to_dict())
+        else:
+            snap = t.snapshot(self.snapshot_points)
         snap.device = self._device
         with self._lock:
             self._snapshot, self._step, self._rate = snap, t.step_count, rate

@@ -14,7 +14,9 @@ _RUNNERS = "_gp_runner_keys"
 @st.cache_resource(scope="session", on_release=lambda r: r.stop(), show_spinner=False)
 def _session_runner(key: str, _config: RunConfig) -> Runner:
     """One worker per browser session and page key; Streamlit stops it when the session ends."""
-    return Runner(_config)
+    runner = Runner(_config)
+    runner.wait_idle(20)  # the step-0 snapshot, so the first frame has something to draw
+    return runner
 
 
 def get_runner(key: str, config: RunConfig) -> Runner:
@@ -46,3 +48,13 @@ def device_name() -> str:
 def sidebar_device_line(steps_per_second: float | None = None) -> None:
     rate = f" · {steps_per_second:,.0f} steps/s" if steps_per_second else ""
     st.sidebar.caption(f"Device: **{device_name()}**{rate} · torch {torch.__version__.split('+')[0]}")
+
+
+def page_setup() -> None:
+    """Call first in every page. A link opened before the server has run app.py once is served in
+    Streamlit's legacy pages/ mode (the page without app.py's navigation); switch to app.py's."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

@@ -12,7 +12,8 @@ from ..snapshot import Snapshot
 from .config_form import load_into_widgets
 
 SPEEDS = {"max": None, "20 steps/frame": 20, "5 steps/frame": 5, "1 step/frame": 1}
-FRAME_SECONDS = 0.3  # fragment refresh while training: 2–5 updates a second keeps the server light
+SAMPLES_SECONDS = 0.5  # refresh of the samples / landscape panel while training
+CURVES_SECONDS = 1.5   # refresh of the metric curves (they change slowly)
 
 
 def config_from_url(prefix: str, default: RunConfig) -> None:
@@ -31,7 +32,7 @@ def show_url_warnings(prefix: str) -> None:
     warnings = st.session_state.get(f"{prefix}_url_warnings") or []
     if warnings:
         st.warning("Some settings in the link could not be used:\n\n" + "\n".join(f"- {w}" for w in warnings),
-                   icon="🔗")
+                   icon=":material/link:")
 
 
 def sync_url(config: RunConfig, extra: dict[str, str] | None = None) -> None:
@@ -42,47 +43,59 @@ def sync_url(config: RunConfig, extra: dict[str, str] | None = None) -> None:
 
 
 def controls(prefix: str, runner: Runner, config: RunConfig | None, error: ConfigError | None) -> None:
-    """Play / Pause / Step / +10 / Reset and speed, in one row. Controls only signal the worker."""
-    status = runner.status()
+    """Play / Pause / Step / 10 steps / Reset and speed, in one row. The buttons' callbacks run before
+    the script, so the page drawn after a click already shows its effect; they only signal the worker."""
+    st.session_state[f"{prefix}_config"] = config
+
+    def act(what: str) -> None:
+        if what == "play":
+            runner.play()
+        elif what == "pause":
+            runner.pause()
+        elif what.startswith("step"):
+            runner.step(int(what[4:]))
+            runner.wait_idle(30)
+        elif what == "reset":
+            runner.reset(st.session_state.get(f"{prefix}_config") or runner.status().config)
+            runner.wait_idle(30)
+        runner.wait_processed()
+
     needs_reset = config is not None and runner.needs_reset(config)
     blocked = error is not None
     cols = st.columns([1, 1, 1, 1.1, 1, 1.6])
-    if cols[0].button("▶ Play", key=f"{prefix}_play", type="primary", disabled=blocked or needs_reset,
-                      width="stretch"):
-        runner.play()
-    if cols[1].button("⏸ Pause", key=f"{prefix}_pause", width="stretch"):
-        runner.pause()
-    if cols[2].button("Step", key=f"{prefix}_step", disabled=blocked or needs_reset, width="stretch",
-                      help="One generator step: n_critic critic updates, then one generator update."):
-        runner.step(1)
-        runner.wait_idle(10)
-    if cols[3].button("+10 steps", key=f"{prefix}_step10", disabled=blocked or needs_reset, width="stretch"):
-        runner.step(10)
-        runner.wait_idle(20)
-    if cols[4].button("↺ Reset", key=f"{prefix}_reset", disabled=blocked, width="stretch",
-                      help="Start over from step 0 with the settings in the sidebar."):
-        runner.reset(config)
-        runner.wait_idle(20)
+    buttons = [("Play", ":material/play_arrow:", "play", blocked or needs_reset, None),
+               ("Pause", ":material/pause:", "pause", False, None),
+               ("Step", ":material/skip_next:", "step1", blocked or needs_reset,
+                "One generator step: n_critic critic updates, then one generator update."),
+               ("10 steps", ":material/fast_forward:", "step10", blocked or needs_reset, None),
+               ("Reset", ":material/restart_alt:", "reset", blocked,
+                "Start over from step 0 with the settings in the sidebar.")]
+    for col, (label, icon, what, disabled, help_) in zip(cols, buttons):
+        key = {"step1": "step", "step10": "step10"}.get(what, what)
+        col.button(label, icon=icon, key=f"{prefix}_{key}", disabled=disabled, width="stretch", help=help_,
+                   type="primary" if what == "play" else "secondary", on_click=act, args=(what,))
     speed = cols[5].selectbox("Speed", list(SPEEDS), key=f"{prefix}_speed", label_visibility="collapsed",
                               help="Steps per frame: slow it down to watch each update.")
     runner.steps_per_frame = SPEEDS[speed]
     if error is not None:
-        st.error(f"The run cannot start: {error}", icon="⚠️")
+        st.error(f"The run cannot start: {error}", icon=":material/error:")
     elif needs_reset:
-        changed = sorted(k for k, v in config.to_dict().items() if getattr(status.config, k) != v)
-        st.info(f"You changed {', '.join(changed)}: press **↺ Reset** to start a run with the new settings "
-                f"(learning rates, n_critic, penalty and clip apply live).", icon="↺")
+        current = runner.status().config
+        changed = sorted(k for k, v in config.to_dict().items() if getattr(current, k) != v)
+        st.info(f"You changed {', '.join(changed)}: press **Reset** to start a run with the new settings "
+                f"(learning rates, n_critic, penalty and clip apply live).", icon=":material/restart_alt:")
     elif config is not None:
         runner.update_config(config)
 
 
 def status_line(snap: Snapshot | None, runner: Runner) -> None:
     s = runner.status()
-    icon = {"running": "🟢", "paused": "⏸", "idle": "⚪", "diverged": "🔴", "error": "🔴", "stopped": "⚫"}[s.state]
+    color = {"running": "green", "paused": "orange", "idle": "gray", "diverged": "red", "error": "red",
+             "stopped": "gray"}[s.state]
     rate = f" · **{s.steps_per_second:,.0f} steps/s**" if s.state == "running" else ""
-    st.markdown(f"{icon} **{s.state.capitalize()}** · step **{s.step:,}**{rate} · {s.device}")
+    st.markdown(f":{color}-badge[{s.state.capitalize()}] step **{s.step:,}**{rate} · {s.device}")
     if s.state in ("diverged", "error"):
-        st.error(s.message, icon="💥")
+        st.error(s.message, icon=":material/dangerous:")
     elif s.message:
         st.caption(s.message)
 
@@ -102,18 +115,23 @@ def downloads(prefix: str, snap: Snapshot | None, config: RunConfig | None) -> N
                        key=f"{prefix}_dl_cfg", width="stretch")
 
 
-def live_fragment(runner: Runner, draw: Callable[[Snapshot], None]) -> None:
-    """Redraw from the latest snapshot every FRAME_SECONDS while training; once when idle."""
+def live_fragments(runner: Runner, panels: list[tuple[Callable[[Snapshot], None], float]]) -> None:
+    """Each panel is (draw, seconds): redrawn from the latest snapshot every `seconds` while training,
+    once when idle. The sample view can refresh often while the curves refresh slower: every
+    fragment rerun costs server CPU and a browser redraw (Plotly re-renders a whole chart)."""
     running = runner.status().state == "running"
+    for draw, seconds in panels:
+        _panel(runner, draw, seconds if running else None, running)
 
-    @st.fragment(run_every=FRAME_SECONDS if running else None)
+
+def _panel(runner: Runner, draw: Callable[[Snapshot], None], every: float | None, running: bool) -> None:
+    @st.fragment(run_every=every)
     def _live() -> None:
         runner.heartbeat()
         snap = runner.snapshot()
-        state = runner.status().state
         if snap is not None:
             draw(snap)
-        if running and state != "running":  # paused by heartbeat, diverged, ...: stop polling
+        if running and runner.status().state != "running":  # paused by heartbeat, diverged: stop polling
             st.rerun()
 
     _live()

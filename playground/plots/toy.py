@@ -1,0 +1,338 @@
+"""Pure plot builders for the 1D / 2D toy page: Snapshot -> plotly Figure (no Streamlit here).
+
+- `landscape_2d`: the critic D(x) as a heatmap with contour lines over the data bounds, real and
+  generated samples, the generator's push −∇ₓ ℓ_G as arrows, and the mode centres (covered / missed).
+- `distributions_1d`: the data density p(x), the generated density (histogram + Gaussian KDE), the
+  critic on a second axis (for log-loss critics σ(D) next to the optimal D* = p / (p + q)), and the
+  generator's push as a row of arrows under the densities.
+
+Arrow lengths: every arrow is scaled by one factor per figure, chosen so the longest arrow is
+`ARROW_FRACTION` of the plot width; relative lengths are kept, so vanishing gradients look vanishing
+(the legend says what the longest arrow stands for). Pass `arrow_ref` to fix the scale yourself
+(e.g. the same reference for every frame of a run).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from . import style as S
+from .style import f32
+
+ARROW_FRACTION = 0.08   # the longest arrow spans 8 % of the plot width
+ARROW_HEAD = (3.0, 11.0)  # arrowhead size (px) for a vanishing ... the longest arrow
+N_ARROWS_1D = 40
+
+
+def _title(snap, what: str) -> str:
+    t = f"{what} — {snap.dataset_label}, {snap.loss_label}, step {snap.step}"
+    if snap.diverged:
+        d = snap.diverged
+        t += f"<br><span style='color:#B00020;font-size:0.8em'>diverged at step {d.get('step', '?')}: " \
+             f"{d.get('what', 'non-finite value')}</span>"
+    return t
+
+
+def _points(a: Any, dim: int, limit: int = S.MAX_POINTS) -> tuple[np.ndarray, int]:
+    """Finite rows of a sample array as float32 (n, dim), evenly thinned to `limit`; also how many
+    non-finite rows were dropped."""
+    if a is None:
+        return np.zeros((0, dim), np.float32), 0
+    a = f32(a).reshape(-1, dim)
+    ok = np.isfinite(a).all(1)
+    a = a[ok]
+    return a[S.even_subsample(len(a), limit)], int((~ok).sum())
+
+
+def arrow_segments(at: np.ndarray, vec: np.ndarray, length: float, *, ref: float | None = None,
+                   fraction: float = ARROW_FRACTION) -> dict[str, Any]:
+    """Line segments from `at` to `at + s·vec`, one NaN-separated polyline (k, d) -> (3k,) per axis.
+
+    s = fraction · length / ref, with ref the largest arrow norm unless given: the longest arrow spans
+    `fraction` of `length` (the plot width) and every other keeps its length relative to it.
+    Returns xs, ys (3k,), head sizes (3k,), norms (k,), scale s and ref. Non-finite arrows are dropped.
+    """
+    at, vec = np.asarray(at, np.float64), np.asarray(vec, np.float64)
+    if at.ndim == 1:
+        at, vec = at[:, None], vec[:, None]
+    ok = np.isfinite(at).all(1) & np.isfinite(vec).all(1)
+    at, vec = at[ok], vec[ok]
+    norms = np.linalg.norm(vec, axis=1)
+    top = float(norms.max()) if len(norms) else 0.0
+    ref = top if ref is None else float(ref)
+    scale = fraction * length / ref if ref > 0 and np.isfinite(ref) else 0.0
+    end = at + scale * vec
+    k, d = at.shape
+    xyz = np.full((3 * k, d), np.nan)
+    xyz[0::3], xyz[1::3] = at, end
+    rel = np.clip(norms / ref, 0.0, 1.0) if scale > 0 else np.zeros(k)
+    sizes = np.zeros(3 * k)
+    sizes[1::3] = ARROW_HEAD[0] + (ARROW_HEAD[1] - ARROW_HEAD[0]) * rel
+    return {"xs": xyz[:, 0], "ys": xyz[:, 1] if d > 1 else None, "sizes": sizes, "norms": norms,
+            "scale": scale, "ref": ref, "n": k}
+
+
+def _push_trace(seg: dict[str, Any], ys: np.ndarray, name: str, **kw: Any) -> go.Scatter:
+    norms3 = np.repeat(seg["norms"], 3).astype(np.float32)
+    return go.Scatter(
+        x=f32(seg["xs"]), y=f32(ys), mode="lines+markers", name=name, connectgaps=False,
+        line=dict(color=S.PUSH, width=1.6),
+        marker=dict(symbol="arrow", angleref="previous", size=f32(seg["sizes"]), color=S.PUSH,
+                    line=dict(width=0)),
+        customdata=norms3, hovertemplate="‖−∇ℓ_G‖ = %{customdata:.3g}<extra>generator push</extra>", **kw)
+
+
+def _push_name(seg: dict[str, Any], given_ref: bool) -> str:
+    if seg["n"] == 0:
+        return "generator push −∇ℓ_G (none)"
+    if seg["scale"] == 0:
+        return "generator push −∇ℓ_G (all zero)"
+    which = "reference" if given_ref else "longest"
+    return f"generator push −∇ℓ_G ({which} = {seg['ref']:.3g})"
+
+
+def mode_status(fake: np.ndarray, centers: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """Covered modes (bool, K) by the VEEGAN / PacGAN rule used in playground.metrics: a sample is
+    high quality when within 3σ of its nearest mode; a mode is covered by ≥ 1 such sample."""
+    centers = np.asarray(centers, np.float64).reshape(len(centers), -1)
+    sigma = np.broadcast_to(np.asarray(sigma, np.float64).reshape(-1), (len(centers),))
+    fake = np.asarray(fake, np.float64).reshape(-1, centers.shape[1])
+    fake = fake[np.isfinite(fake).all(1)]
+    if len(fake) == 0:
+        return np.zeros(len(centers), bool)
+    d = np.sqrt(((fake[:, None, :] - centers[None]) ** 2).sum(-1))
+    nearest = d.argmin(1)
+    hq = d[np.arange(len(fake)), nearest] <= 3 * sigma[nearest]
+    return np.bincount(nearest[hq], minlength=len(centers)) > 0
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    z = np.clip(np.asarray(z, np.float64), -60, 60)
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+# --------------------------------------------------------------------------------------------------
+def landscape_2d(snap, show_arrows: bool = True, show_modes: bool = True, *, arrow_ref: float | None = None,
+                 webgl: bool = False, height: int = 640) -> go.Figure:
+    """The critic's landscape over the data bounds with real / generated samples, push arrows, modes.
+
+    Traces (always in this order, so updates are cheap and the legend is stable): "critic D(x)"
+    (heatmap), "critic contours", "real data", "generated", then "generator push …" (show_arrows),
+    "modes covered (c/K)" and "modes missed (m/K)" (show_modes and the dataset has modes).
+    `webgl=True` draws the sample clouds with Scattergl (faster, needs WebGL in the browser).
+    """
+    v = snap.views
+    b = np.asarray(snap.bounds, np.float64) if snap.bounds is not None else None
+    gx, gy = f32(v.get("grid_x", [])), f32(v.get("grid_y", []))
+    if b is None or b.shape != (2, 2):
+        b = np.array([[gx.min(), gx.max()], [gy.min(), gy.max()]], np.float64) if gx.size and gy.size \
+            else np.array([[-1.0, 1.0], [-1.0, 1.0]])
+    width = float(b[0, 1] - b[0, 0])
+    z = f32(v.get("critic", np.zeros((len(gy), len(gx)))))
+    log_loss = bool(snap.log_loss)
+    finite_z = np.isfinite(z)
+    Scatter = go.Scattergl if webgl else go.Scatter
+
+    fig = go.Figure()
+    cb_title = "critic D(x)<br>(logit)" if log_loss else "critic D(x)"
+    zmin = zmax = None
+    if finite_z.any():
+        zmin, zmax = float(z[finite_z].min()), float(z[finite_z].max())
+        if zmax - zmin < 1e-9:
+            zmin, zmax = zmin - 0.5, zmax + 0.5
+    fig.add_trace(go.Heatmap(
+        x=gx, y=gy, z=z, name="critic D(x)", colorscale=S.CRITIC_SCALE, zmin=zmin, zmax=zmax,
+        zsmooth="best", showscale=True, showlegend=False,
+        colorbar=dict(title=dict(text=cb_title, side="right", font=dict(size=S.FONT_SIZE)),
+                      tickfont=dict(size=S.TICK_SIZE), thickness=16, len=0.85, x=1.0, xpad=6),
+        hovertemplate="x = %{x:.2f}<br>y = %{y:.2f}<br>D(x) = %{z:.3g}<extra>critic</extra>"))
+    fig.add_trace(go.Contour(
+        x=gx, y=gy, z=z, name="critic contours", showscale=False, showlegend=False, hoverinfo="skip",
+        contours=dict(coloring="none", showlabels=False), ncontours=12,
+        line=dict(color=S.CONTOUR_LINE, width=1.2), visible=bool(finite_z.sum() >= 4)))
+
+    real, _ = _points(v.get("real"), 2)
+    fake_all = f32(v.get("fake", np.zeros((0, 2)))).reshape(-1, 2)
+    fake, n_bad = _points(fake_all, 2)
+    inside = ((fake_all >= b[:, 0]) & (fake_all <= b[:, 1])).all(1)
+    n_out = int((~inside).sum()) - n_bad
+    fake_name = "generated" + (f" ({n_out} outside the view)" if n_out > 0 else "") \
+        + (f" ({n_bad} not finite)" if n_bad else "")
+    fig.add_trace(Scatter(
+        x=real[:, 0], y=real[:, 1], mode="markers", name="real data",
+        marker=dict(color=S.REAL, size=5, opacity=0.75, line=dict(width=0.5, color="white")),
+        hovertemplate="real (%{x:.2f}, %{y:.2f})<extra></extra>"))
+    fig.add_trace(Scatter(
+        x=fake[:, 0], y=fake[:, 1], mode="markers", name=fake_name,
+        marker=dict(color=S.FAKE, size=5, opacity=0.85, line=dict(width=0.5, color="white")),
+        hovertemplate="generated (%{x:.2f}, %{y:.2f})<extra></extra>"))
+
+    if show_arrows:
+        at, push = v.get("push_at"), v.get("push")
+        if at is None or push is None:
+            at = push = np.zeros((0, 2))
+        seg = arrow_segments(np.asarray(at).reshape(-1, 2), np.asarray(push).reshape(-1, 2), width, ref=arrow_ref)
+        fig.add_trace(_push_trace(seg, seg["ys"], _push_name(seg, arrow_ref is not None)))
+
+    modes = snap.modes
+    if show_modes and modes is not None and np.asarray(modes["centers"]).ndim == 2 \
+            and np.asarray(modes["centers"]).shape[1] == 2:
+        c = f32(modes["centers"])
+        cov = mode_status(fake_all, c, modes["sigma"])
+        k = len(c)
+        fig.add_trace(go.Scatter(
+            x=c[cov, 0], y=c[cov, 1], mode="markers", name=f"modes covered ({int(cov.sum())}/{k})",
+            marker=dict(symbol="circle-open", size=20, color=S.COVERED, line=dict(width=3, color=S.COVERED)),
+            hovertemplate="mode (%{x:.2f}, %{y:.2f}): covered<extra></extra>"))
+        fig.add_trace(go.Scatter(
+            x=c[~cov, 0], y=c[~cov, 1], mode="markers", name=f"modes missed ({int((~cov).sum())}/{k})",
+            marker=dict(symbol="x-thin-open", size=16, color=S.MISSED, line=dict(width=3, color=S.MISSED)),
+            hovertemplate="mode (%{x:.2f}, %{y:.2f}): missed<extra></extra>"))
+
+    S.apply_style(fig, _title(snap, "Critic landscape"), uirevision=f"landscape:{snap.dataset_label}",
+                  height=height, legend=S.legend_above())
+    fig.update_xaxes(range=list(b[0]), autorange=False, title=dict(text="x₁"), constrain="domain",
+                     showgrid=False, zeroline=False, mirror=True)
+    fig.update_yaxes(range=list(b[1]), autorange=False, title=dict(text="x₂"), scaleanchor="x", scaleratio=1,
+                     constrain="domain", showgrid=False, zeroline=False, mirror=True)
+    if not finite_z.any():
+        fig.add_annotation(text="critic output is not finite", x=0.5, y=0.5, xref="paper", yref="paper",
+                           showarrow=False, font=dict(size=S.FONT_SIZE + 2, color="#B00020"),
+                           bgcolor="rgba(255,255,255,0.8)")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------------
+def _density_hist(fake: np.ndarray, lo: float, hi: float, bins: int = 60) -> tuple[np.ndarray, np.ndarray, float]:
+    """Histogram of `fake` on [lo, hi] normalised to a density over *all* samples (mass outside the
+    range is left out, not piled into the edge bins)."""
+    edges = np.linspace(lo, hi, bins + 1)
+    if len(fake) == 0:
+        return 0.5 * (edges[1:] + edges[:-1]), np.zeros(bins), float(edges[1] - edges[0])
+    counts, _ = np.histogram(fake, bins=edges)
+    w = float(edges[1] - edges[0])
+    return 0.5 * (edges[1:] + edges[:-1]), counts / (len(fake) * w), w
+
+
+def distributions_1d(snap, show_arrows: bool = True, *, arrow_ref: float | None = None, bins: int = 60,
+                     height: int = 560) -> go.Figure:
+    """Data density, generated density (histogram + Gaussian KDE) and the critic on a second axis.
+
+    Left axis (density): "data p(x)", "generated: histogram", "generated: Gaussian KDE q(x)" and, below
+    zero, "generator push …" arrows. Right axis: for log-loss critics the discriminator's probability
+    "discriminator σ(D(x))" and "optimal D*(x) = p/(p+q)" on [0, 1]; otherwise the raw "critic D(x)".
+    A generated density far taller than the data's is clipped (the annotation says by how much).
+    """
+    v = snap.views
+    x = f32(v.get("x", np.zeros(0)))
+    p = f32(v.get("p", np.zeros_like(x)))
+    q = f32(v.get("q", np.zeros_like(x)))
+    crit = f32(v.get("critic", np.full_like(x, np.nan)))
+    fake = f32(v.get("fake", np.zeros(0))).ravel()
+    n_bad = int((~np.isfinite(fake)).sum())
+    fake = fake[np.isfinite(fake)]
+    if x.size:
+        lo, hi = float(np.nanmin(x)), float(np.nanmax(x))
+    elif snap.bounds is not None:
+        lo, hi = map(float, np.asarray(snap.bounds).reshape(-1)[:2])
+    else:
+        lo, hi = -1.0, 1.0
+    log_loss = bool(snap.log_loss)
+
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    p_fin = np.where(np.isfinite(p), p, np.nan)
+    q_fin = np.where(np.isfinite(q), q, np.nan)
+    centers, dens, w = _density_hist(fake, lo, hi, bins)
+    fig.add_trace(go.Bar(x=f32(centers), y=f32(dens), width=w, name="generated: histogram",
+                         marker=dict(color=S.FAKE, opacity=0.35, line=dict(width=0)),
+                         hovertemplate="x = %{x:.2f}<br>density %{y:.3f}<extra>generated (histogram)</extra>"),
+                  secondary_y=False)
+    fig.add_trace(go.Scatter(x=x, y=f32(q_fin), mode="lines", name="generated: Gaussian KDE q(x)",
+                             line=dict(color=S.FAKE, width=3),
+                             hovertemplate="x = %{x:.2f}<br>q(x) = %{y:.3f}<extra>generated (KDE)</extra>"),
+                  secondary_y=False)
+    fig.add_trace(go.Scatter(x=x, y=f32(p_fin), mode="lines", name="data p(x)",
+                             line=dict(color=S.REAL, width=3.5), fill="tozeroy",
+                             fillcolor="rgba(0, 114, 178, 0.15)",
+                             hovertemplate="x = %{x:.2f}<br>p(x) = %{y:.3f}<extra>data</extra>"),
+                  secondary_y=False)
+
+    # density axis: room for the data; a generated spike far above it is clipped, and said so
+    p_max = float(np.nanmax(p_fin)) if np.isfinite(p_fin).any() else 0.0
+    g_max = max(float(np.nanmax(q_fin)) if np.isfinite(q_fin).any() else 0.0, float(dens.max()) if dens.size else 0.0)
+    cap = 2.5 * p_max if p_max > 0 else g_max
+    top = max(p_max, min(g_max, cap)) * 1.12 or 1.0
+    arrow_band = 0.16 * top if show_arrows else 0.0
+    fig.update_yaxes(range=[-arrow_band, top], autorange=False, title=dict(text="density"),
+                     secondary_y=False, rangemode="normal", zeroline=True)
+    if g_max > top:
+        fig.add_annotation(text=f"generated density peaks at {g_max:.3g} (clipped)", x=1.0, y=1.0,
+                           xref="paper", yref="paper", xanchor="right", yanchor="top", showarrow=False,
+                           font=dict(size=S.TICK_SIZE, color=S.FAKE), bgcolor="rgba(255,255,255,0.8)")
+
+    if show_arrows:
+        px_, pv = v.get("push_x"), v.get("push")
+        px_ = np.zeros(0) if px_ is None else np.asarray(px_, np.float64).ravel()
+        pv = np.zeros(0) if pv is None else np.asarray(pv, np.float64).ravel()
+        ok = np.isfinite(px_) & np.isfinite(pv)
+        px_, pv = px_[ok], pv[ok]
+        ref = arrow_ref if arrow_ref is not None else (float(np.abs(pv).max()) if pv.size else 0.0)
+        order = np.argsort(px_, kind="stable")
+        keep = order[S.even_subsample(len(order), N_ARROWS_1D)]
+        seg = arrow_segments(px_[keep], pv[keep], hi - lo, ref=ref)
+        rows = np.array([0.35, 0.7])[np.arange(seg["n"]) % 2] * -arrow_band
+        fig.add_trace(_push_trace(seg, np.repeat(rows, 3).astype(np.float32),
+                                  _push_name(seg, arrow_ref is not None)), secondary_y=False)
+
+    finite_c = np.isfinite(crit)
+    if log_loss:
+        prob = np.where(finite_c, _sigmoid(crit), np.nan)
+        fig.add_trace(go.Scatter(x=x, y=f32(prob), mode="lines", name="discriminator σ(D(x))",
+                                 line=dict(color=S.CRITIC, width=3), customdata=crit,
+                                 hovertemplate="x = %{x:.2f}<br>σ(D) = %{y:.3f}<br>logit D = %{customdata:.3g}"
+                                               "<extra>discriminator</extra>"),
+                      secondary_y=True)
+        ds = v.get("d_star")
+        if ds is None and x.size:
+            ds = p / np.maximum(p + q, 1e-30)
+        if ds is not None:
+            fig.add_trace(go.Scatter(x=x, y=f32(ds), mode="lines", name="optimal D*(x) = p/(p+q)",
+                                     line=dict(color=S.OPTIMAL, width=2.5, dash="dash"),
+                                     hovertemplate="x = %{x:.2f}<br>D* = %{y:.3f}<extra>optimal D*</extra>"),
+                          secondary_y=True)
+        p_hi = 1.04
+        fig.update_yaxes(range=[-(arrow_band / top) * p_hi, p_hi], autorange=False,
+                         title=dict(text="P(real)", font=dict(color=S.CRITIC)), secondary_y=True,
+                         tickmode="array", tickvals=[0, 0.5, 1], showgrid=False, zeroline=False,
+                         tickfont=dict(color=S.CRITIC))
+    else:
+        fig.add_trace(go.Scatter(x=x, y=crit, mode="lines", name="critic D(x)",
+                                 line=dict(color=S.CRITIC, width=3),
+                                 hovertemplate="x = %{x:.2f}<br>D(x) = %{y:.3g}<extra>critic</extra>"),
+                      secondary_y=True)
+        if finite_c.any():
+            cmin, cmax = float(crit[finite_c].min()), float(crit[finite_c].max())
+            span = max(cmax - cmin, 1e-6)
+            c_top = cmax + 0.06 * span
+            # line the critic's axis up with the density axis (the arrow band stays free)
+            c_lo = cmin - (arrow_band / top) * (c_top - cmin) if top > 0 else cmin
+            fig.update_yaxes(range=[c_lo, c_top], autorange=False, secondary_y=True)
+        fig.update_yaxes(title=dict(text="critic D(x)", font=dict(color=S.CRITIC)), secondary_y=True,
+                         tickmode="auto", showgrid=False, zeroline=False, tickfont=dict(color=S.CRITIC))
+
+    S.apply_style(fig, _title(snap, "Densities"), uirevision=f"dist1d:{snap.dataset_label}", height=height,
+                  legend=S.legend_above(traceorder="normal"))
+    fig.update_xaxes(range=[lo, hi], autorange=False, title=dict(text="x"), zeroline=False)
+    fig.update_layout(barmode="overlay", bargap=0)
+    note = "generated: histogram + Gaussian KDE (Scott)"
+    if n_bad:
+        note += f"; {n_bad} non-finite samples dropped"
+    fig.add_annotation(text=note, x=0.0, y=1.0, xref="paper", yref="paper", xanchor="left", yanchor="top",
+                       showarrow=False, font=dict(size=S.TICK_SIZE - 1, color="#555555"))
+    return fig
+
+
+__all__ = ["landscape_2d", "distributions_1d", "arrow_segments", "mode_status", "ARROW_FRACTION"]

@@ -1,0 +1,160 @@
+"""Runner semantics without Streamlit: play / pause / step / reset, heartbeat, bounded history,
+divergence handling, and no thread left alive after stop."""
+import threading
+import time
+
+import pytest
+import torch
+
+from playground.config import RunConfig
+from playground.runner import Runner
+
+torch.set_num_threads(1)
+
+CFG = RunConfig(dataset="two_modes1d", batch_size=64, g_width=32, d_width=32, g_depth=2, d_depth=2)
+
+
+@pytest.fixture
+def runner():
+    r = Runner(CFG, threads=1, snapshot_interval=0.05, eval_interval=0.2)
+    assert r.wait_idle(20)
+    yield r
+    r.stop()
+    assert not r.alive
+
+
+def wait_for(cond, timeout=20.0):
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_starts_idle_with_a_step_zero_snapshot(runner):
+    s = runner.status()
+    assert s.state == "idle" and s.step == 0
+    snap = runner.snapshot()
+    assert snap.step == 0 and snap.kind == "1d"
+    assert any("w1" in h for h in snap.history), "the step-0 evaluation is in the history"
+
+
+def test_step_runs_exactly_n_steps_and_publishes(runner):
+    runner.step(3)
+    assert runner.wait_idle(20)
+    assert runner.status().step == 3 and runner.snapshot().step == 3
+    runner.step(1)
+    runner.step(1)
+    assert runner.wait_idle(20)
+    assert runner.status().step == 5 and runner.status().state == "paused"
+
+
+def test_play_pause_idempotent(runner):
+    runner.play()
+    runner.play()  # harmless
+    assert wait_for(lambda: runner.status().step > 20)
+    assert runner.status().state == "running"
+    runner.pause()
+    runner.pause()
+    assert runner.wait_idle(10)
+    s1 = runner.status()
+    assert s1.state == "paused"
+    time.sleep(0.3)
+    assert runner.status().step == s1.step, "nothing trains while paused"
+    assert wait_for(lambda: runner.snapshot().step == s1.step), "the snapshot shows where the pause landed"
+
+
+def test_reset_starts_over_with_the_new_config(runner):
+    runner.step(4)
+    runner.wait_idle(20)
+    new = CFG.replace(seed=3)
+    runner.reset(new)
+    assert runner.wait_idle(20)
+    s = runner.status()
+    assert s.step == 0 and s.state == "idle" and s.config.seed == 3
+    assert runner.snapshot().step == 0
+
+
+def test_same_run_as_the_trainer_alone(runner):
+    """Training through the runner (chunks, evaluations, snapshots) gives the trainer's exact run."""
+    from playground.trainer import Trainer
+    runner.step(7)
+    runner.wait_idle(20)
+    t = Trainer(CFG)
+    t.run(7)
+    for a, b in zip(runner.trainer.G.parameters(), t.G.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_live_config_change_applies_and_structural_change_is_refused(runner):
+    assert runner.update_config(CFG.replace(g_lr=1e-3, n_critic=2))
+    runner.step(1)
+    runner.wait_idle(20)
+    assert runner.trainer.opt_g.param_groups[0]["lr"] == pytest.approx(1e-3)
+    assert runner.trainer.config.n_critic == 2
+    assert not runner.update_config(CFG.replace(loss="wgan"))
+    assert runner.needs_reset(CFG.replace(dataset="ring8"))
+
+
+def test_heartbeat_pauses_an_unwatched_run():
+    r = Runner(CFG, threads=1, heartbeat_timeout=0.5, snapshot_interval=0.05)
+    try:
+        r.wait_idle(20)
+        r.heartbeat()
+        r.play()
+        assert wait_for(lambda: r.status().state == "paused", timeout=10)
+        assert "nobody watched" in r.status().message
+    finally:
+        r.stop()
+
+
+def test_history_is_bounded():
+    r = Runner(CFG, threads=1, max_history=60, snapshot_interval=0.05, eval_interval=0.1)
+    try:
+        r.wait_idle(20)
+        r.trainer.log_every = 1
+        r.play()
+        assert wait_for(lambda: r.status().step > 300, timeout=120)
+        r.pause()
+        r.wait_idle(10)
+        h = r.trainer.history
+        assert len(h) <= 60 + 30
+        steps = [x["step"] for x in h]
+        assert steps == sorted(steps) and steps[-1] == r.status().step, "recent records kept, in order"
+        assert steps[0] <= 5, "the start of the run is still represented"
+    finally:
+        r.stop()
+
+
+def test_divergence_stops_with_a_message_and_keeps_history():
+    bad = CFG.replace(g_lr=1e12, d_lr=1e12)
+    r = Runner(bad, threads=1)
+    try:
+        r.wait_idle(20)
+        r.play()
+        assert wait_for(lambda: r.status().state == "diverged", timeout=20)
+        s = r.status()
+        assert "Diverged" in s.message and "step" in s.message
+        snap = r.snapshot()
+        assert snap.diverged is not None and snap.diverged["step"] >= 1
+        assert len(snap.history) >= 1
+        r.play()  # harmless: stays diverged until reset
+        time.sleep(0.2)
+        assert r.status().state == "diverged"
+        r.reset(CFG)
+        assert r.wait_idle(20) and r.status().state == "idle"
+    finally:
+        r.stop()
+
+
+def test_no_thread_left_alive_after_stop():
+    before = {t.ident for t in threading.enumerate()}
+    r = Runner(CFG, threads=1)
+    r.wait_idle(20)
+    r.play()
+    time.sleep(0.2)
+    r.stop()
+    assert not r.alive
+    leftover = [t for t in threading.enumerate() if t.ident not in before and t.name == "gan-runner"]
+    assert leftover == []
