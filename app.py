@@ -3,7 +3,11 @@
 st.navigation over the pages in pages/ (auto-discovery of pages/ is off); the home page says what
 the app is and links each page. Add a page here only once it works.
 """
+import sys
+
 import streamlit as st
+
+sys.setswitchinterval(1e-4)
 
 st.set_page_config(page_title="GAN Playground", page_icon=":material/tune:", layout="wide")
 

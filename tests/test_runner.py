@@ -16,7 +16,7 @@ CFG = RunConfig(dataset="two_modes1d", batch_size=64, g_width=32, d_width=32, g_
 
 @pytest.fixture
 def runner():
-    r = Runner(CFG, threads=1, snapshot_interval=0.05, eval_interval=0.2)
+    r = Runner(CFG, mode="thread", threads=1, snapshot_interval=0.05, eval_interval=0.2)
     assert r.wait_idle(20)
     yield r
     r.stop()
@@ -83,22 +83,23 @@ def test_same_run_as_the_trainer_alone(runner):
     runner.wait_idle(20)
     t = Trainer(CFG)
     t.run(7)
-    for a, b in zip(runner.trainer.G.parameters(), t.G.parameters()):
-        assert torch.equal(a, b)
+    t.evaluate()
+    mine = [h for h in runner.snapshot().history if h["step"] == 7]
+    assert mine and mine[-1]["g_loss"] == t.history[-1]["g_loss"] and mine[-1]["w1"] == t.history[-1]["w1"]
 
 
 def test_live_config_change_applies_and_structural_change_is_refused(runner):
     assert runner.update_config(CFG.replace(g_lr=1e-3, n_critic=2))
     runner.step(1)
     runner.wait_idle(20)
-    assert runner.trainer.opt_g.param_groups[0]["lr"] == pytest.approx(1e-3)
-    assert runner.trainer.config.n_critic == 2
+    assert runner.snapshot().config["g_lr"] == pytest.approx(1e-3)
+    assert runner.snapshot().config["n_critic"] == 2
     assert not runner.update_config(CFG.replace(loss="wgan"))
     assert runner.needs_reset(CFG.replace(dataset="ring8"))
 
 
 def test_heartbeat_pauses_an_unwatched_run():
-    r = Runner(CFG, threads=1, heartbeat_timeout=0.5, snapshot_interval=0.05)
+    r = Runner(CFG, mode="thread", threads=1, heartbeat_timeout=0.5, snapshot_interval=0.05)
     try:
         r.wait_idle(20)
         r.heartbeat()
@@ -110,15 +111,15 @@ def test_heartbeat_pauses_an_unwatched_run():
 
 
 def test_history_is_bounded():
-    r = Runner(CFG, threads=1, max_history=60, snapshot_interval=0.05, eval_interval=0.1)
+    r = Runner(CFG, mode="thread", threads=1, max_history=60, snapshot_interval=0.05, eval_interval=0.1,
+               log_every=1)
     try:
         r.wait_idle(20)
-        r.trainer.log_every = 1
         r.play()
         assert wait_for(lambda: r.status().step > 300, timeout=120)
         r.pause()
         r.wait_idle(10)
-        h = r.trainer.history
+        h = r.snapshot().history
         assert len(h) <= 60 + 30
         steps = [x["step"] for x in h]
         assert steps == sorted(steps) and steps[-1] == r.status().step, "recent records kept, in order"
@@ -129,7 +130,7 @@ def test_history_is_bounded():
 
 def test_divergence_stops_with_a_message_and_keeps_history():
     bad = CFG.replace(g_lr=1e12, d_lr=1e12)
-    r = Runner(bad, threads=1)
+    r = Runner(bad, mode="thread", threads=1)
     try:
         r.wait_idle(20)
         r.play()
@@ -148,13 +149,32 @@ def test_divergence_stops_with_a_message_and_keeps_history():
         r.stop()
 
 
-def test_no_thread_left_alive_after_stop():
+@pytest.mark.parametrize("mode", ["thread", "process"])
+def test_nothing_left_alive_after_stop(mode):
+    import multiprocessing
     before = {t.ident for t in threading.enumerate()}
-    r = Runner(CFG, threads=1)
-    r.wait_idle(20)
+    r = Runner(CFG, mode=mode, threads=1)
+    assert r.wait_idle(60)
     r.play()
-    time.sleep(0.2)
+    assert wait_for(lambda: r.status().step > 5, timeout=30)
     r.stop()
     assert not r.alive
-    leftover = [t for t in threading.enumerate() if t.ident not in before and t.name == "gan-runner"]
+    time.sleep(0.3)
+    leftover = [t.name for t in threading.enumerate() if t.ident not in before and t.name.startswith("gan-runner")]
     assert leftover == []
+    assert multiprocessing.active_children() == []
+
+
+def test_process_mode_trains_like_thread_mode():
+    """The spawned worker runs the same seeded run: same losses at the same step."""
+    results = []
+    for mode in ("thread", "process"):
+        r = Runner(CFG, mode=mode, threads=1)
+        try:
+            assert r.wait_idle(60)
+            r.step(5)
+            assert r.wait_idle(60)
+            results.append([(h["step"], h.get("g_loss"), h.get("w1")) for h in r.snapshot().history])
+        finally:
+            r.stop()
+    assert results[0] == results[1]

@@ -72,8 +72,7 @@ class GaussianMixture(Dataset):
         if self.kind == "1d":
             out = M.divergences_1d(self, fake)
         else:
-            out = M.divergences_2d(real, fake, bounds=self.bounds)
-            out["w1"] = M.w1_2d(real, fake)
+            out = M.divergences_2d(real, fake, bounds=self.bounds)  # includes w1
         cov = M.mode_coverage(fake, self.modes.centers, self.modes.sigma)
         cov["mode_reverse_kl"] = cov.pop("reverse_kl")
         return {**out, **cov}
@@ -94,9 +93,7 @@ class SampledShape(Dataset):
 
     def metrics(self, fake, real):
         from .. import metrics as M
-        out = M.divergences_2d(real, fake, bounds=self.bounds)
-        out["w1"] = M.w1_2d(real, fake)
-        return out
+        return M.divergences_2d(real, fake, bounds=self.bounds)
 
 
 def _moons(n, g):

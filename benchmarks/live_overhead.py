@@ -1,0 +1,94 @@
+"""Training throughput with the toy page live in a browser vs the headless CLI, measured in one run.
+
+    python benchmarks/live_overhead.py [--preset mode-collapse] [--seconds 30]
+
+1. headless: `python -m playground train --preset P` (1 torch thread, evaluation every 250 steps);
+   its steps/s (training time only) and its wall-clock steps/s;
+2. live: `streamlit run app.py`, the page opened in headless Chromium with the same config in the URL,
+   Play pressed, the step counter read from the page over `--seconds` (after a warm-up), with the
+   page redrawing at its default refresh rates;
+3. the time from `streamlit run` to the first drawn frame (first Plotly chart on /toy).
+Last line: `live/headless = 0.NN` (live steps/s over the CLI's steps/s).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from test_browser import CHROME_ARGS, CHROMIUM, StreamlitServer  # noqa: E402
+
+from playground.presets import PRESETS  # noqa: E402
+
+
+def headless(preset: str, steps: int) -> dict:
+    with tempfile.TemporaryDirectory() as d:
+        out = Path(d) / "run.json"
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "playground", "train", "--preset", preset, "--steps", str(steps),
+                        "--out", str(out), "--quiet", "--threads", "1"], cwd=ROOT, check=True)
+        wall = time.perf_counter() - t0
+        run = json.loads(out.read_text())
+    return {"steps_per_second": run["steps_per_second"], "wall_steps_per_second": steps / run["wall_seconds"],
+            "process_seconds": wall}
+
+
+def step_count(page) -> int:
+    m = re.search(r"step ([\d,]+)", page.inner_text("body"))
+    return int(m.group(1).replace(",", "")) if m else -1
+
+
+def live(preset: str, seconds: float, warmup: float) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    query = urlencode(PRESETS[preset].config.to_query())
+    t_launch = time.monotonic()
+    with StreamlitServer() as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1100})
+        page.goto(f"{server.url}/toy?{query}")
+        page.wait_for_selector(".js-plotly-plot", timeout=120_000)
+        first_frame = time.monotonic() - t_launch
+        page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
+        page.get_by_role("button", name="Play").click()
+        page.wait_for_timeout(int(warmup * 1000))
+        s0, t0 = step_count(page), time.monotonic()
+        page.wait_for_timeout(int(seconds * 1000))
+        s1, t1 = step_count(page), time.monotonic()
+        assert page.locator("[data-testid='stException']").count() == 0, "the page raised an exception"
+        page.get_by_role("button", name="Pause").click()
+        browser.close()
+    return {"steps_per_second": (s1 - s0) / (t1 - t0), "steps": (s0, s1), "first_frame_seconds": first_frame}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--preset", default="mode-collapse", choices=list(PRESETS))
+    ap.add_argument("--seconds", type=float, default=30.0, help="live measurement window")
+    ap.add_argument("--warmup", type=float, default=5.0)
+    ap.add_argument("--steps", type=int, default=3000, help="headless run length")
+    args = ap.parse_args()
+
+    h = headless(args.preset, args.steps)
+    print(f"preset {args.preset}: {PRESETS[args.preset].config.to_query()}")
+    print(f"headless CLI: {h['steps_per_second']:.1f} steps/s training, "
+          f"{h['wall_steps_per_second']:.1f} steps/s wall (with evaluations), {args.steps} steps")
+    lv = live(args.preset, args.seconds, args.warmup)
+    print(f"live page:    {lv['steps_per_second']:.1f} steps/s over {args.seconds:.0f} s "
+          f"(steps {lv['steps'][0]} -> {lv['steps'][1]}), browser open, default refresh")
+    print(f"streamlit run -> first drawn frame: {lv['first_frame_seconds']:.1f} s")
+    print(f"live/headless = {lv['steps_per_second'] / h['steps_per_second']:.2f}")
+
+
+if __name__ == "__main__":
+    main()

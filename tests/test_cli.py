@@ -1,0 +1,149 @@
+"""Headless CLI (python -m playground): list, train, exit codes 2 (bad input) and 3 (diverged)."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+torch.set_num_threads(1)
+
+from playground.datasets import DATASETS  # noqa: E402
+from playground.lipschitz import LIPSCHITZ  # noqa: E402
+from playground.losses import LOSSES  # noqa: E402
+from playground.presets import PRESETS  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+SMALL = ["--set", "g_width=16", "--set", "d_width=16", "--set", "g_depth=1", "--set", "d_depth=1",
+         "--set", "batch_size=32"]
+
+
+def _start(*args):
+    return subprocess.Popen([sys.executable, "-m", "playground", *args], cwd=ROOT, env=ENV, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _wait(p, timeout=120):
+    out, err = p.communicate(timeout=timeout)
+    return p.returncode, out, err
+
+
+def _run(*args):
+    return _wait(_start(*args))
+
+
+def _strict_json(text):
+    """JSON as the standard defines it: NaN / Infinity are not allowed."""
+    def reject(token):
+        raise ValueError(f"non-standard JSON constant {token}")
+    return json.loads(text, parse_constant=reject)
+
+
+def test_list_shows_every_registry_entry():
+    rc, out, err = _run("list")
+    assert rc == 0, err
+    lines = out.splitlines()
+    for header in ("datasets:", "losses:", "lipschitz methods:", "presets:"):
+        assert header in lines
+    sections = {}
+    current = None
+    for line in lines:
+        if not line.startswith(" "):
+            current = line.rstrip(":")
+            sections[current] = []
+        else:
+            sections[current].append(line.split()[0])
+    assert sections["datasets"] == list(DATASETS)
+    assert sections["losses"] == list(LOSSES)
+    assert sections["lipschitz methods"] == list(LIPSCHITZ)
+    assert sections["presets"] == list(PRESETS)
+
+
+def test_short_train_writes_json(tmp_path):
+    out_file = tmp_path / "run.json"
+    rc, out, err = _run("train", "--dataset", "ring8", "--loss", "wgan", "--lipschitz", "gp", "--n-critic", "2",
+                        "--steps", "20", "--eval-every", "10", "--seed", "3", *SMALL,
+                        "--out", str(out_file), "--quiet")
+    assert rc == 0, err
+    assert "Traceback" not in err
+    data = _strict_json(out_file.read_text())
+    assert {"config", "history", "final", "steps_per_second", "steps"} <= set(data)
+    cfg = data["config"]
+    assert (cfg["dataset"], cfg["loss"], cfg["lipschitz"], cfg["n_critic"], cfg["seed"]) == ("ring8", "wgan", "gp", 2, 3)
+    assert (cfg["g_width"], cfg["batch_size"]) == (16, 32)
+    assert cfg["penalty"] == 10.0               # the recipe for gp filled in λ
+    assert data["steps"] == 20
+    assert data["steps_per_second"] > 0
+    assert "diverged" not in data
+    needed = {"step", "d_loss", "g_loss", "w1", "js", "modes_covered", "high_quality_fraction"}
+    evaluated = [r for r in data["history"] if "w1" in r and r["step"] > 0]
+    assert [r["step"] for r in evaluated] == [10, 20]
+    for rec in evaluated:
+        assert needed <= set(rec), needed - set(rec)
+    assert data["history"][0]["step"] == 0 and "w1" in data["history"][0]   # evaluated before training
+    assert data["final"]["step"] == 20 and needed <= set(data["final"])
+    assert 0 <= data["final"]["modes_covered"] <= 8
+
+
+def _assert_one_line_error(rc, out, err):
+    assert rc == 2, (rc, err)
+    assert "Traceback" not in err and "Traceback" not in out
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert lines and lines[0].startswith("error: ")
+    assert len(lines) <= 2                      # the message, and at most a "(see: --help)" hint
+    assert len(lines) == 1 or lines[1].startswith("(see:")
+    assert "usage:" not in err
+
+
+@pytest.mark.parametrize("args", [["train", "--bogus"], ["train", "--n-critic", "many"], ["frobnicate"],
+                                  ["train", "--steps", "0"]])
+def test_bad_flag_exits_2_with_one_line(args):
+    _assert_one_line_error(*_run(*args))
+
+
+def test_invalid_config_exits_2_with_one_line(tmp_path):
+    out_file = tmp_path / "run.json"
+    rc, out, err = _run("train", "--set", "g_lr=-1", "--steps", "2", "--out", str(out_file))
+    _assert_one_line_error(rc, out, err)
+    assert "learning rate" in err
+    assert not out_file.exists()
+
+
+@pytest.mark.parametrize("args,words", [
+    (["--loss", "nope"], "Unknown loss 'nope'"),
+    (["--set", "n_critic=lots"], "n_critic"),
+    (["--set", "n_critic=0"], "n_critic"),
+    (["--set", "colour=red"], "colour"),
+    (["--set", "clip"], "field=value"),
+    (["--dataset", "custom1d", "--set", "mixture=1,2"], "mixture"),
+    (["--preset", "no-such-preset"], "Unknown preset"),
+])
+def test_invalid_configs_in_process(args, words, tmp_path, capsys):
+    # the same code path as the subprocess above, without paying for a fresh interpreter each time
+    from playground.cli import main
+    out_file = tmp_path / "run.json"
+    rc = main(["train", *args, "--steps", "2", "--out", str(out_file)])
+    cap = capsys.readouterr()
+    _assert_one_line_error(rc, cap.out, cap.err)
+    assert words in cap.err
+    assert not out_file.exists()
+
+
+def test_diverging_run_exits_3_and_still_writes_json(tmp_path):
+    out_file = tmp_path / "run.json"
+    rc, out, err = _run("train", "--dataset", "ring8", "--steps", "20", "--eval-every", "10",
+                        "--set", "g_lr=1e12", "--set", "d_lr=1e12", "--out", str(out_file))
+    assert rc == 3, err
+    assert "Traceback" not in err
+    assert "diverged" in err
+    data = _strict_json(out_file.read_text())     # NaN / Inf are written as null
+    d = data["diverged"]
+    assert set(d) == {"what", "step"}
+    assert isinstance(d["step"], int) and 1 <= d["step"] <= 20
+    assert "loss" in d["what"] or "parameter" in d["what"]
+    assert data["steps"] < d["step"]
+    assert data["config"]["g_lr"] == 1e12
+    assert isinstance(data["history"], list) and data["history"][0]["step"] == 0

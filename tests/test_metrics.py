@@ -1,0 +1,206 @@
+"""Metrics (playground/metrics.py) against closed forms: W1, JS, KL, mode coverage."""
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy.spatial.distance import jensenshannon
+from scipy.stats import norm
+
+torch.set_num_threads(1)
+
+from playground import metrics as M  # noqa: E402
+from playground.config import RunConfig  # noqa: E402
+from playground.datasets import make_dataset  # noqa: E402
+
+LN2 = math.log(2)
+
+
+def gauss_kl(m1, s1, m2, s2):
+    """KL(N(m1, s1²) ‖ N(m2, s2²)), closed form."""
+    return math.log(s2 / s1) + (s1 ** 2 + (m1 - m2) ** 2) / (2 * s2 ** 2) - 0.5
+
+
+def _dataset(name, **kw):
+    return make_dataset(RunConfig(dataset=name, **kw))
+
+
+def _samples(name, n, seed=0):
+    return _dataset(name).sample(n, torch.Generator().manual_seed(seed)).numpy()
+
+
+# ----- W1 ---------------------------------------------------------------------------------------
+def test_w1_1d_of_shifted_gaussians():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(0, 1, 20000), rng.normal(3, 1, 20000)
+    assert M.w1_1d(a, b) == pytest.approx(3.0, abs=0.05)
+    assert M.w1_1d(a, rng.normal(0, 1, 20000)) < 0.05
+
+
+def test_w1_2d_is_exact_for_a_translated_cloud():
+    # no subsampling (n < 512): for a pure translation the identity matching is optimal, W1 = ‖s‖
+    rng = np.random.default_rng(1)
+    a = rng.normal(0, 1, (300, 2))
+    assert M.w1_2d(a, a + [3.0, 4.0]) == pytest.approx(5.0, abs=1e-9)
+
+
+def test_w1_2d_of_independent_shifted_clouds_within_the_noise_floor():
+    rng = np.random.default_rng(2)
+    a, a2, b = (rng.normal(0, 1, (2000, 2)) for _ in range(3))
+    floor = M.w1_2d(a, a2)                    # two samples of the same law: subsampling bias
+    assert 0.05 < floor < 0.4
+    w = M.w1_2d(a, b + [3.0, 4.0])
+    assert 5.0 - 0.1 <= w <= 5.0 + floor + 0.1
+
+
+# ----- JS / KL on probability vectors -----------------------------------------------------------
+def test_js_of_disjoint_supports_is_ln2():
+    assert M.js([1, 1, 0, 0], [0, 0, 2, 3]) == pytest.approx(LN2, abs=1e-12)
+    assert M.js([0.2, 0.3, 0.5], [0.2, 0.3, 0.5]) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_js_is_the_square_of_scipys_jensenshannon():
+    p, q = np.array([0.1, 0.4, 0.5]), np.array([0.3, 0.3, 0.4])
+    ours = M.js(p, q)
+    d = jensenshannon(p, q)          # natural log by default; a distance, i.e. √JS
+    assert ours == pytest.approx(d ** 2, rel=1e-10)
+    assert abs(ours - d) > 0.1      # it really is the square, not the distance
+    assert M.js([1, 0], [0, 1]) == pytest.approx(jensenshannon([1, 0], [0, 1]) ** 2)
+
+
+def test_kl_on_discretised_gaussians_matches_closed_form():
+    x = np.linspace(-15, 15, 20001)
+    p = norm.pdf(x, 0.0, 1.0)
+    q = norm.pdf(x, 1.0, 1.5)
+    assert M.kl(p, q) == pytest.approx(gauss_kl(0, 1, 1, 1.5), abs=1e-4)
+    assert M.kl(q, p) == pytest.approx(gauss_kl(1, 1.5, 0, 1), abs=1e-4)
+    assert M.kl(p, p) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_kl_conventions():
+    assert M.kl([0.5, 0.5, 0.0], [0.25, 0.25, 0.5]) == pytest.approx(math.log(2))  # 0 log 0 = 0
+    assert M.kl([0.5, 0.5], [1.0, 0.0]) == float("inf")
+
+
+# ----- 2D histograms ----------------------------------------------------------------------------
+def test_divergences_2d_of_far_apart_clouds():
+    rng = np.random.default_rng(3)
+    a = rng.normal(0, 0.5, (3000, 2))
+    b = rng.normal(10, 0.5, (3000, 2))
+    out = M.divergences_2d(a, b, bounds=[[-5, 15], [-5, 15]])
+    assert out["js"] == pytest.approx(LN2, abs=1e-9)
+    assert out["kl"] > 3 and out["reverse_kl"] > 3  # large but finite thanks to the smoothing
+    assert math.isfinite(out["kl"]) and math.isfinite(out["reverse_kl"])
+    # default bounds (the real data's range): the fakes pile up in an edge cell, still disjoint
+    assert M.divergences_2d(a, b)["js"] == pytest.approx(LN2, abs=1e-9)
+    # same law: small
+    same = M.divergences_2d(a, rng.normal(0, 0.5, (3000, 2)), bounds=[[-5, 15], [-5, 15]])
+    assert same["js"] < 0.05
+
+
+# ----- 1D: analytic density vs KDE of the fakes -------------------------------------------------
+def test_divergences_1d_kl_of_two_gaussians():
+    ds = _dataset("gauss1d")                    # p = N(0, 1)
+    fake = np.random.default_rng(4).normal(1.0, 1.5, 20000)   # q = N(1, 1.5²)
+    out = M.divergences_1d(ds, fake)
+    # KDE (Scott's bandwidth) inflates q's variance slightly: allow a few hundredths
+    assert out["kl"] == pytest.approx(gauss_kl(0, 1, 1, 1.5), abs=0.04)
+    assert out["reverse_kl"] == pytest.approx(gauss_kl(1, 1.5, 0, 1), abs=0.05)
+    # W1 = ∫|Φ(x) − Φ((x − 1)/1.5)| dx by quadrature
+    x = np.linspace(-20, 20, 200001)
+    w1_true = np.trapezoid(np.abs(norm.cdf(x) - norm.cdf(x, 1.0, 1.5)), x)
+    assert out["w1"] == pytest.approx(w1_true, abs=0.03)
+    assert 0 < out["js"] < LN2
+
+
+@pytest.mark.parametrize("name", ["gauss1d", "point_mass1d"])
+def test_divergences_1d_of_the_data_itself_is_small(name):
+    ds = _dataset(name)
+    fake = _samples(name, 2000, seed=1).ravel()   # the trainer evaluates 2000 fakes
+    out = M.divergences_1d(ds, fake)
+    assert out["kl"] < 0.01 and out["reverse_kl"] < 0.01 and out["js"] < 0.005
+    assert out["w1"] < 0.05 * float(ds.sigmas.max()) + 0.01
+
+
+def test_divergences_1d_separates_good_from_bad_on_a_two_mode_mixture():
+    ds = _dataset("two_modes1d")
+    fake = _samples("two_modes1d", 2000, seed=1).ravel()
+    good = M.divergences_1d(ds, fake)
+    bad = M.divergences_1d(ds, fake[fake > 0])   # all fakes in one mode
+    assert good["w1"] < 0.1 and bad["w1"] > 2.5
+    # JS between ½δ_A + ½δ_B and δ_A (m = ¾δ_A + ¼δ_B): ½(½ln(2/3) + ½ln 2) + ½ln(4/3)
+    js_one_mode = 0.5 * (0.5 * math.log(2 / 3) + 0.5 * math.log(2)) + 0.5 * math.log(4 / 3)
+    assert bad["js"] == pytest.approx(js_one_mode, abs=0.03)
+    assert good["js"] < js_one_mode / 3
+    assert good["kl"] < bad["kl"] / 2
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "estimator floor: the KDE of the fakes uses Scott's bandwidth from the overall spread, which "
+    "over-smooths well-separated modes; a perfect generator on two_modes1d (2000 fakes, as the trainer "
+    "evaluates) reads KL ≈ 0.20, reverse KL ≈ 0.39, JS ≈ 0.057 nats"))
+def test_divergences_1d_of_the_data_itself_is_small_on_a_multimodal_mixture():
+    ds = _dataset("two_modes1d")
+    out = M.divergences_1d(ds, _samples("two_modes1d", 2000, seed=1).ravel())
+    assert out["kl"] < 0.05 and out["reverse_kl"] < 0.05 and out["js"] < 0.02
+
+
+def test_divergences_1d_survives_a_point_mass():
+    ds = _dataset("gauss1d")
+    out = M.divergences_1d(ds, np.full(500, 0.25))
+    assert all(math.isfinite(out[k]) for k in ("reverse_kl", "js", "w1"))
+    assert out["js"] > 0.5
+    # W1 from N(0,1) to δ(0.25) = E|X − 0.25|
+    e_abs = 2 * norm.pdf(0.25) + 0.25 * (2 * norm.cdf(0.25) - 1)
+    assert out["w1"] == pytest.approx(e_abs, abs=0.01)
+
+
+# ----- mode coverage ----------------------------------------------------------------------------
+@pytest.mark.parametrize("name,k", [("ring8", 8), ("grid25", 25)])
+def test_mode_coverage_of_perfect_samples(name, k):
+    ds = _dataset(name)
+    s = _samples(name, 10000)
+    out = M.mode_coverage(s, ds.modes.centers, ds.modes.sigma)
+    assert out["n_modes"] == k
+    assert out["modes_covered"] == k
+    # within 3σ of a 2D isotropic Gaussian: P(χ²₂ ≤ 9) = 1 − e^{−4.5} ≈ 0.989
+    assert out["high_quality_fraction"] == pytest.approx(1 - math.exp(-4.5), abs=0.01)
+    assert out["reverse_kl"] == pytest.approx(0.0, abs=0.01)
+
+
+@pytest.mark.parametrize("name,k", [("ring8", 8), ("grid25", 25)])
+def test_mode_coverage_of_a_collapsed_generator(name, k):
+    ds = _dataset(name)
+    c, sigma = ds.modes.centers, ds.modes.sigma
+    rng = np.random.default_rng(5)
+    s = c[3] + sigma[3] * rng.normal(size=(2000, 2))
+    out = M.mode_coverage(s, c, sigma)
+    assert out["modes_covered"] == 1
+    assert out["reverse_kl"] == pytest.approx(math.log(k), abs=1e-9)
+    assert out["high_quality_fraction"] > 0.95
+
+
+def test_mode_coverage_counts_only_high_quality_samples():
+    ds = _dataset("ring8")
+    c, sigma = ds.modes.centers, ds.modes.sigma
+    # one sample exactly on each mode plus many junk points at the origin (2 away from every mode)
+    s = np.concatenate([c, np.zeros((992, 2))])
+    out = M.mode_coverage(s, c, sigma)
+    assert out["modes_covered"] == 8
+    assert out["high_quality_fraction"] == pytest.approx(8 / 1000)
+    assert M.mode_coverage(np.zeros((10, 2)), c, sigma)["reverse_kl"] == float("inf")
+
+
+def test_ring8_has_eight_distinct_angles():
+    c = _dataset("ring8").modes.centers
+    angles = np.sort(np.mod(np.arctan2(c[:, 1], c[:, 0]), 2 * np.pi))
+    assert len(np.unique(np.round(angles, 6))) == 8
+    assert np.allclose(np.diff(angles), 2 * np.pi / 8)
+
+
+def test_gaussian_mixture_metrics_keys():
+    ds = _dataset("ring8")
+    s = _samples("ring8", 600)
+    m = ds.metrics(s, _samples("ring8", 600, seed=1))
+    assert {"js", "kl", "reverse_kl", "w1", "modes_covered", "high_quality_fraction", "mode_reverse_kl"} <= set(m)
+    assert m["modes_covered"] == 8 and m["w1"] < 0.3
