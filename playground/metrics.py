@@ -3,7 +3,7 @@
 Estimators (shown on the charts):
 - 1D: W1 = ∫|F_p − F_q̂| dx with the analytic data CDF and the empirical CDF of the fakes (exact
   for the sample); KL / reverse KL / JS between the analytic density p and a Gaussian KDE q̂ of the
-  fakes (Scott's bandwidth) on a 2000-point grid.
+  fakes (bandwidth min(Scott, σ_min·n^(−1/5)), see kde_1d) on a 2000-point grid.
 - 2D: W1 by an exact optimal assignment between n = 512 real and 512 fake points (noise floor
   ≈ 0.2 on ring8: compare with two real samples); JS from 2D histograms, KL with an additive
   smoothing of 1e-4 per bin (an empty bin would make KL infinite).
@@ -56,6 +56,18 @@ def js(p, q) -> float:
     return 0.5 * kl(p, m) + 0.5 * kl(q, m)
 
 
+def kde_1d(fake, dataset) -> gaussian_kde:
+    """Gaussian KDE of the fakes with bandwidth h = min(Scott's h, σ_min · n^(−1/5)), σ_min the
+    narrowest data component: Scott's rule alone takes the spread of all modes together and blurs
+    separated modes (a perfect generator on two modes read KL ≈ 0.2 nats with it)."""
+    fake = np.asarray(fake, np.float64).ravel()
+    kde = gaussian_kde(fake)
+    sigma_min = float(np.min(dataset.modes.sigma)) if getattr(dataset, "modes", None) is not None else np.inf
+    h = min(kde.factor * fake.std(ddof=1), sigma_min * len(fake) ** (-0.2))
+    kde.set_bandwidth(h / fake.std(ddof=1))
+    return kde
+
+
 def divergences_1d(dataset, fake, grid_size: int = 2000) -> dict[str, float]:
     """KL(p‖q̂), KL(q̂‖p), JS on a grid (p analytic, q̂ a KDE of the fakes) and W1 from the CDFs."""
     fake = np.asarray(fake, np.float64).ravel()
@@ -66,7 +78,7 @@ def divergences_1d(dataset, fake, grid_size: int = 2000) -> dict[str, float]:
     dx = x[1] - x[0]
     p = np.exp(dataset.log_prob(x[:, None])) * dx
     if np.ptp(fake) > 0:
-        q = gaussian_kde(fake)(x) * dx
+        q = kde_1d(fake, dataset)(x) * dx
     else:  # all fakes equal: a point mass, put it in its grid cell
         q = np.zeros_like(x)
         q[np.clip(np.searchsorted(x, fake[0]), 0, grid_size - 1)] = 1.0

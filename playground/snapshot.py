@@ -11,9 +11,8 @@ from typing import Any, Callable
 
 import numpy as np
 import torch
-from scipy.stats import gaussian_kde
-
 from .lipschitz import input_grad
+from .metrics import kde_1d
 
 
 @dataclass
@@ -60,7 +59,7 @@ def _view_1d(trainer, n: int) -> dict[str, Any]:
     lo, hi = min(lo, float(np.percentile(fake, 0.5))), max(hi, float(np.percentile(fake, 99.5)))
     x = np.linspace(lo, hi, 400)
     p = np.exp(ds.log_prob(x[:, None]))
-    q = gaussian_kde(fake)(x) if np.ptp(fake) > 1e-9 else np.zeros_like(x)
+    q = kde_1d(fake, ds)(x) if np.ptp(fake) > 1e-9 else np.zeros_like(x)
     xt = torch.as_tensor(x, dtype=torch.float32, device=trainer.device)[:, None]
     out = {"x": x.astype(np.float32), "p": p.astype(np.float32), "q": q.astype(np.float32),
            "critic": _critic(trainer, xt), "fake": fake.astype(np.float32),
