@@ -52,6 +52,7 @@ def run_one(job: tuple[str, str, int, int]) -> dict:
     except Diverged as e:
         diverged = str(e)
     m = tr.evaluate()
+    print(f"{dataset} {pair}: {tr.step_count} steps, {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     return dict(dataset=dataset, pair=pair, modes=int(m["modes_covered"]), n_modes=int(m["n_modes"]),
                 hq=m["high_quality_fraction"], w1=m["w1"], sps=tr.step_count / tr.seconds if tr.seconds else 0.0,
                 wall=time.perf_counter() - t0, diverged=diverged, steps=tr.step_count)

@@ -40,15 +40,11 @@ def _critic(trainer, x: torch.Tensor) -> np.ndarray:
 def _generator_push(trainer, fake: torch.Tensor) -> np.ndarray:
     """−∇ₓ ℓ_G at fake points: the direction (and strength) the loss pushes each sample."""
     x = fake.detach().clone().requires_grad_(True)
-    trainer.D.requires_grad_(False)
-    try:
-        f = trainer.D(x).view(-1)
-        with torch.no_grad():
-            r = trainer.D(trainer.real_ref[: len(x)]).view(-1)
-        loss = trainer.loss.g_loss(r, f) * len(x)
-        (g,) = torch.autograd.grad(loss, x)
-    finally:
-        trainer.D.requires_grad_(True)
+    f = trainer.D(x).view(-1)
+    with torch.no_grad():
+        r = trainer.D(trainer.real_ref[: len(x)]).view(-1)
+    loss = trainer.loss.g_loss(r, f) * len(x)
+    (g,) = torch.autograd.grad(loss, x)
     return (-g).float().cpu().numpy()
 
 
@@ -89,6 +85,11 @@ def _view_2d(trainer, n: int, res: int = 60) -> dict[str, Any]:
 VIEWS: dict[str, Callable[[Any, int], dict[str, Any]]] = {"1d": _view_1d, "2d": _view_2d}
 
 
+def _views(trainer, n: int) -> dict[str, Any]:
+    with trainer.inspecting():  # eval mode, frozen parameters: looking must not change training
+        return VIEWS[trainer.dataset.kind](trainer, n)
+
+
 def take_snapshot(trainer, n: int = 1000) -> Snapshot:
     ds = trainer.dataset
     modes = None
@@ -99,7 +100,7 @@ def take_snapshot(trainer, n: int = 1000) -> Snapshot:
         step=trainer.step_count, kind=ds.kind, config=trainer.config.to_dict(), dataset_label=ds.label,
         loss_label=trainer.loss.label, log_loss=trainer.loss.log_loss,
         history=[dict(h) for h in trainer.history],
-        views=VIEWS[ds.kind](trainer, n),
+        views=_views(trainer, n),
         diverged=trainer.diverged.to_dict() if trainer.diverged else None,
         steps_per_second=trainer.step_count / secs if secs > 0 else 0.0,
         modes=modes, bounds=ds.bounds,

@@ -17,6 +17,7 @@ raises `Diverged(what, step)`; `history` keeps everything logged before it.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -134,7 +135,9 @@ class Trainer:
         c = self.config
         return sample_noise(c.noise, n, c.noise_dim, self.gen, self.device)
 
-    def _step_tensors(self) -> torch.Tensor:
+    def _step_tensors(self, measure: bool = True) -> torch.Tensor:
+        """One generator step as a tensor of STAT_KEYS. ‖∇ₓD‖ (an extra critic pass) is measured only
+        when `measure` (the last step of each logging window); NaN otherwise."""
         cfg, loss, lip = self.config, self.loss, self.lip
         B = cfg.batch_size
         self.D.requires_grad_(True)
@@ -165,20 +168,43 @@ class Trainer:
         g_loss.backward()
         self.opt_g.step()
         g_grad = fake.grad.flatten(1).norm(dim=1).mean() * B  # ‖∇ₓ ℓ_G‖ per sample (loss is a mean)
+        if measure:
+            with self.inspecting():
+                c_grad = input_grad(self.D, fake.detach()[:64], create_graph=False).norm(dim=1).mean()
+        else:
+            c_grad = torch.tensor(float("nan"), device=self.device)
         self.D.requires_grad_(True)
-        sub = fake.detach()[:64]
-        c_grad = input_grad(self.D, sub, create_graph=False).norm(dim=1).mean()
         return torch.stack([d_loss.detach(), g_loss.detach(), d_real, d_fake, g_grad, c_grad]).float()
+
+    @contextmanager
+    def inspecting(self):
+        """Both networks in eval mode with frozen parameters, restored afterwards. Looking at the
+        models (metrics, snapshots, gradient norms) must not change training: in train mode a
+        spectral-norm critic advances its power iteration on every forward pass."""
+        modes = (self.G.training, self.D.training)
+        grads = [p.requires_grad for p in self.D.parameters()]
+        self.G.eval()
+        self.D.eval()
+        self.D.requires_grad_(False)
+        try:
+            yield
+        finally:
+            self.G.train(modes[0])
+            self.D.train(modes[1])
+            for p, g in zip(self.D.parameters(), grads):
+                p.requires_grad_(g)
 
     def run(self, n_steps: int) -> list[StepStats]:
         """Run n generator steps, syncing with the device once; raise Diverged on NaN/Inf."""
         if self.diverged is not None:
             raise self.diverged
         t0 = time.perf_counter()
-        rows = [self._step_tensors() for _ in range(n_steps)]
+        k0 = self.step_count
+        rows = [self._step_tensors(measure=(k0 + i + 1) % self.log_every == 0 or n_steps == 1)
+                for i in range(n_steps)]
         stats = torch.stack(rows).cpu().numpy().astype(np.float64)
         dt = (time.perf_counter() - t0) / max(1, n_steps)
-        bad_rows = np.flatnonzero(~np.isfinite(stats[:, :2]).all(1))
+        bad_rows = np.flatnonzero(~np.isfinite(stats[:, :2]).all(1))  # the losses (‖∇D‖ may be NaN: not measured)
         n_ok = int(bad_rows[0]) if len(bad_rows) else n_steps
         out = []
         for i in range(n_ok):
@@ -225,25 +251,24 @@ class Trainer:
             return
         rec: dict[str, Any] = {"step": self._window[-1].step, "seconds": self.seconds}
         for k in STAT_KEYS:
-            rec[k] = float(np.mean([getattr(s, k) for s in self._window]))
+            vals = np.array([getattr(s, k) for s in self._window])
+            vals = vals[~np.isnan(vals)]
+            rec[k] = float(vals.mean()) if len(vals) else float("nan")
         self.history.append(rec)
         self._window = []
 
     @torch.no_grad()
     def fakes(self, n: int | None = None) -> torch.Tensor:
         """G applied to the fixed noise (the same z every time, so samples evolve smoothly)."""
-        was = self.G.training
-        self.G.eval()
-        out = self.G(self.fixed_noise[:n])
-        self.G.train(was)
-        return out
+        with self.inspecting():
+            return self.G(self.fixed_noise[:n])
 
     def evaluate(self) -> dict[str, float]:
         """Distances to the data (dataset.metrics) and the critic's own estimates, merged into the
         history record of the current step."""
         self._flush()
         fake = self.fakes()
-        with torch.no_grad():
+        with torch.no_grad(), self.inspecting():
             r, f = self.D(self.real_ref[:1024]).view(-1), self.D(fake[:1024]).view(-1)
         m = self.dataset.metrics(fake.cpu().numpy(), self.real_ref.cpu().numpy())
         m["wasserstein_estimate"] = wasserstein_estimate(r, f)

@@ -74,7 +74,7 @@ def test_short_train_writes_json(tmp_path):
     cfg = data["config"]
     assert (cfg["dataset"], cfg["loss"], cfg["lipschitz"], cfg["n_critic"], cfg["seed"]) == ("ring8", "wgan", "gp", 2, 3)
     assert (cfg["g_width"], cfg["batch_size"]) == (16, 32)
-    assert cfg["penalty"] == 10.0               # the recipe for gp filled in λ
+    assert cfg["penalty"] == LIPSCHITZ["gp"].defaults["penalty"]  # the recipe for gp filled in λ
     assert data["steps"] == 20
     assert data["steps_per_second"] > 0
     assert "diverged" not in data

@@ -8,7 +8,8 @@ from scipy import linalg
 
 from playground.datasets.mnist import load_mnist
 from playground.evaluation import (accuracy, classify, evaluate_digits, feature_stats, fid_floor,
-                                   frechet_distance, mnist_test_features, reference_stats, training_prior,
+                                   frechet_distance, mnist_test_accuracy, mnist_test_features,
+                                   reference_stats, training_prior,
                                    weights_info)
 from playground.evaluation.classifier import WEIGHTS
 
@@ -28,10 +29,21 @@ def scaled(images: np.ndarray) -> np.ndarray:
 # ----- the classifier ------------------------------------------------------------------------------
 def test_committed_weights_are_small_and_accurate():
     assert WEIGHTS.stat().st_size < 2_000_000
-    d = load_mnist()
-    acc = accuracy(scaled(d["test_images"]), d["test_labels"])  # batches of 1000
+    acc = mnist_test_accuracy()  # one pass over the 10000 test digits, batches of 1000, cached
     assert acc >= 0.99, acc
     assert weights_info()["test_accuracy"] == pytest.approx(acc, abs=1e-4)
+    d = load_mnist()  # the same through the public helper, on the first 1000
+    first = accuracy(scaled(d["test_images"][:1000]), d["test_labels"][:1000])
+    _, p = classify(scaled(d["test_images"][:1000]))
+    assert first == pytest.approx(float((p.argmax(1) == d["test_labels"][:1000]).mean()))
+
+
+def test_classifier_is_not_sure_of_non_digits():
+    """Trained with outlier exposure: noise and flat grey get low confidence, real digits high."""
+    rng = np.random.default_rng(0)
+    for x in (rng.uniform(-1, 1, (200, 1, 28, 28)), np.zeros((200, 1, 28, 28)), -np.ones((200, 1, 28, 28))):
+        _, p = classify(x.astype(np.float32))
+        assert p.max(1).mean() < 0.5
 
 
 # ----- the Fréchet distance against closed forms ------------------------------------------------------
@@ -82,7 +94,7 @@ def test_evaluate_digits_on_real_and_collapsed_sets():
     assert r["modes_covered"] == 10 and r["n_modes"] == 10
     assert r["class_kl"] < 0.01 and r["off_subset_fraction"] == 0.0
     assert r["mean_confidence"] > 0.97
-    assert r["fid"] == pytest.approx(fid_floor(n=2000), rel=0.5)
+    assert r["fid"] < 3 * fid_floor(n=2000)  # another draw of 2000 real digits: near the floor
     assert r["class_hist"].shape == (10,) and r["predictions"].shape == (2000,)
     # a generator that draws only sevens: 1 of 10 modes, class KL = log(1 / π(7))
     sevens = scaled(d["test_images"][d["test_labels"] == 7][:500])

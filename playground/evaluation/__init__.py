@@ -3,8 +3,9 @@ gives for generated digits: class histogram, modes covered, class KL, mean confi
 distance in its feature space (see `metrics.py`)."""
 from .classifier import DigitCNN, accuracy, classify, load_classifier, weights_info
 from .metrics import (evaluate_digits, feature_stats, fid_floor, frechet_distance, reference_stats,
-                      mnist_test_features, training_prior)
+                      mnist_test_accuracy, mnist_test_features, training_prior,
+                      warm_up)
 
 __all__ = ["DigitCNN", "accuracy", "classify", "load_classifier", "weights_info", "evaluate_digits",
            "feature_stats", "fid_floor", "frechet_distance", "reference_stats", "mnist_test_features",
-           "training_prior"]
+           "mnist_test_accuracy", "training_prior", "warm_up"]
