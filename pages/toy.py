@@ -12,6 +12,7 @@ from playground.ui.live import (CURVES_SECONDS, SAMPLES_SECONDS, config_from_url
 
 page_setup()
 P = "toy"
+CHART_CONFIG = {"displaylogo": False}
 DEFAULT = PRESETS["mode-collapse"].config
 
 config_from_url(P, DEFAULT)
@@ -51,22 +52,22 @@ if config is not None:
 def draw_samples(snap) -> None:
     status_line(snap, runner)
     main = toyplots.landscape_2d(snap) if snap.kind == "2d" else toyplots.distributions_1d(snap)
-    st.plotly_chart(main, key=f"{P}_chart_main", config={"displaylogo": False})
+    st.plotly_chart(main, key=f"{P}_chart_main", config=CHART_CONFIG, theme=None)
 
 
 def draw_curves(snap) -> None:
     h = snap.history
-    st.plotly_chart(curves.divergences_chart(h, snap.kind), key=f"{P}_chart_div", config={"displaylogo": False})
-    st.plotly_chart(curves.critic_estimate_chart(h, snap.log_loss), key=f"{P}_chart_est",
-                    config={"displaylogo": False})
+    st.plotly_chart(curves.divergences_chart(h, snap.kind), key=f"{P}_chart_div", config=CHART_CONFIG, theme=None)
+    st.plotly_chart(curves.critic_estimate_chart(h, snap.log_loss, kind=snap.kind), key=f"{P}_chart_est",
+                    config=CHART_CONFIG, theme=None)
 
 
 def draw_more_curves(snap) -> None:
     h = snap.history
     c1, c2, c3 = st.columns(3)
-    c1.plotly_chart(curves.losses_chart(h), key=f"{P}_chart_loss", config={"displaylogo": False})
-    c2.plotly_chart(curves.modes_chart(h), key=f"{P}_chart_modes", config={"displaylogo": False})
-    c3.plotly_chart(curves.gradient_chart(h), key=f"{P}_chart_grad", config={"displaylogo": False})
+    c1.plotly_chart(curves.losses_chart(h, legend_px=400), key=f"{P}_chart_loss", config=CHART_CONFIG, theme=None)
+    c2.plotly_chart(curves.modes_chart(h, legend_px=400), key=f"{P}_chart_modes", config=CHART_CONFIG, theme=None)
+    c3.plotly_chart(curves.gradient_chart(h, legend_px=400), key=f"{P}_chart_grad", config=CHART_CONFIG, theme=None)
 
 
 left, right = st.columns([1.2, 1])

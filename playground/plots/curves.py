@@ -102,12 +102,31 @@ def _step_range(*steps: np.ndarray) -> tuple[float, float]:
     return (lo, hi) if hi > lo else (lo, lo + 1.0)
 
 
+def log_ticks(*values: np.ndarray) -> dict[str, Any]:
+    """Readable ticks for a log axis: 1-2-5 steps over up to three decades, powers of ten beyond,
+    written as plain numbers (0.01, 200) rather than Plotly's small minor-digit labels."""
+    v = np.concatenate([np.asarray(a, np.float64).ravel() for a in values] + [np.zeros(0)])
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size == 0:
+        return {}
+    lo, hi = np.floor(np.log10(v.min())), np.ceil(np.log10(v.max()))
+    hi = max(hi, lo + 1)
+    decades = np.arange(lo, hi + 1)
+    mult = (1, 2, 5) if hi - lo <= 3 else (1,)
+    step = max(1, int(np.ceil((hi - lo) / 6))) if hi - lo > 6 else 1
+    ticks = [m * 10.0 ** d for d in decades[::step] for m in mult]
+    if sum(v.min() / 1.3 <= t <= v.max() * 1.3 for t in ticks) < 2:
+        return {}  # a narrow range: Plotly's own linear-looking ticks read better
+    return dict(tickmode="array", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks], minor=dict(showgrid=False))
+
+
 def _many_points(*ys: np.ndarray) -> bool:
     return max((len(y) for y in ys), default=0) > 60
 
 
 # --------------------------------------------------------------------------------------------------
-def losses_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420) -> go.Figure:
+def losses_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420,
+                 legend_px: float = S.LEGEND_FIT_PX) -> go.Figure:
     """Critic and generator losses per logged step; mean raw critic outputs on real / fake (hidden
     until clicked in the legend)."""
     h = history_arrays(history, ["d_loss", "g_loss", "d_real", "d_fake"])
@@ -120,14 +139,14 @@ def losses_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420)
                                         ("d_fake", "mean D(fake)", S.FAKE, "dot", "legendonly")):
         x, y, _ = _series(h, key)
         fig.add_trace(_line(x, y, name, color, dash=dash, visible=vis))
-    S.apply_style(fig, "Losses", uirevision="curves:losses", height=height)
+    S.apply_style(fig, "Losses", uirevision="curves:losses", height=height, per_row=4, fit_px=legend_px)
     fig.update_xaxes(title=dict(text="generator step"))
     fig.update_yaxes(title=dict(text="loss"))
     return fig
 
 
 def divergences_chart(history: Sequence[dict[str, Any]] | None, kind: str = "2d", *,
-                      height: int = 640) -> go.Figure:
+                      height: int = 640, legend_px: float = S.LEGEND_FIT_PX) -> go.Figure:
     """Distances from the generated samples to the data over training, one row each, shared steps:
     W1 (linear; 2D: the matching estimator's noise floor), JS (linear, ln 2 marked), KL both ways
     (log axis; infinite values are gaps, marked ▲ at the top of the row)."""
@@ -144,43 +163,45 @@ def divergences_chart(history: Sequence[dict[str, Any]] | None, kind: str = "2d"
     lo, hi = _step_range(x_w, x_j, x_k, x_r)
     mk = not _many_points(y_w, y_j, y_k)
 
-    fig.add_trace(_line(x_w, y_w, est["w1"], S.CRITIC, markers=mk, legendgroup="w1"), row=1, col=1)
+    fig.add_trace(_line(x_w, y_w, est["w1"], S.CRITIC, markers=mk), row=1, col=1)
     if str(kind).lower() == "2d":
         fig.add_trace(_ref_line(lo, hi, W1_FLOOR_2D, "W1 noise floor ≈ 0.2 (real vs real)",
-                                legendgroup="w1"), row=1, col=1)
-    fig.add_trace(_line(x_j, y_j, est["js"], S.REAL, markers=mk, legendgroup="js"), row=2, col=1)
-    fig.add_trace(_ref_line(lo, hi, LN2, "ln 2 = JS of disjoint supports", legendgroup="js"), row=2, col=1)
+), row=1, col=1)
+    fig.add_trace(_line(x_j, y_j, est["js"], S.REAL, markers=mk), row=2, col=1)
+    fig.add_trace(_ref_line(lo, hi, LN2, "ln 2 = JS of disjoint supports"), row=2, col=1)
     sfx = f", {est['kl']}" if est["kl"] else ""
-    fig.add_trace(_line(x_k, y_k, f"KL(p‖q){sfx}", S.FAKE, markers=mk, legendgroup="kl"), row=3, col=1)
-    fig.add_trace(_line(x_r, y_r, f"KL(q‖p){sfx}", "#56B4E9", markers=mk, legendgroup="kl", dash="dash"),
+    fig.add_trace(_line(x_k, y_k, f"KL(p‖q){sfx}", S.FAKE, markers=mk), row=3, col=1)
+    fig.add_trace(_line(x_r, y_r, f"KL(q‖p){sfx}", "#56B4E9", markers=mk, dash="dash"),
                   row=3, col=1)
     finite_k = np.concatenate([y_k[np.isfinite(y_k)], y_r[np.isfinite(y_r)]])
     top = float(finite_k.max()) * 2.0 if finite_k.size else 10.0
     inf_x = np.concatenate([inf_k, inf_r])
     fig.add_trace(go.Scatter(x=f32(inf_x), y=np.full(len(inf_x), top, np.float32), mode="markers",
-                             name="KL = ∞ (no overlap)", showlegend=bool(len(inf_x)), legendgroup="kl",
+                             name="KL = ∞ (no overlap)", showlegend=bool(len(inf_x)),
                              marker=dict(symbol="triangle-up", size=11, color=S.OPTIMAL),
                              hovertemplate="step %{x:.0f}: KL = ∞<extra></extra>"), row=3, col=1)
 
-    S.apply_style(fig, "Divergences from the data (p = data, q = generated)", uirevision=f"curves:div:{kind}",
-                  height=height)
+    S.apply_style(fig, "Divergences from the data", subtitle="p = data, q = generated",
+                  uirevision=f"curves:div:{kind}",
+                  height=height, per_row=2, fit_px=legend_px)
     fig.update_yaxes(title=dict(text="W1"), rangemode="tozero", row=1, col=1)
     js_lo = min(0.0, float(np.nanmin(y_j))) if np.isfinite(y_j).any() else 0.0
     fig.update_yaxes(title=dict(text="JS (nats)"), range=[js_lo, LN2 * 1.08], row=2, col=1)
-    fig.update_yaxes(title=dict(text="KL (nats)"), type="log", row=3, col=1)
+    fig.update_yaxes(title=dict(text="KL (nats)"), type="log", row=3, col=1,
+                     **log_ticks(y_k, y_r, [top] if len(inf_x) else []))
     fig.update_xaxes(title=dict(text="generator step"), row=3, col=1)
     return fig
 
 
 def critic_estimate_chart(history: Sequence[dict[str, Any]] | None, log_loss: bool, *, kind: str | None = None,
-                          height: int = 420) -> go.Figure:
+                          height: int = 420, legend_px: float = S.LEGEND_FIT_PX) -> go.Figure:
     """What the critic believes next to the truth. Wasserstein-type critics: E[D(real)] − E[D(fake)]
     beside the measured W1 (equal only for an optimal 1-Lipschitz critic). Log-loss discriminators:
     the JS their value implies, (V + ln 4)/2, beside the measured JS (a lower bound unless D = D*)."""
     est = ESTIMATORS.get(str(kind).lower(), _GENERIC) if kind else _GENERIC
     h = history_arrays(history, ["w1", "js", "wasserstein_estimate", "implied_js"])
     ukey = f"curves:critic:{'log' if log_loss else 'w'}"
-    title = "The critic's estimate vs the measured distance"
+    title = "Critic's estimate vs truth"
     if log_loss:
         if not _has(h, "implied_js"):
             return empty_figure("No implied JS yet: it appears after the first evaluation.", title, uirevision=ukey)
@@ -193,7 +214,7 @@ def critic_estimate_chart(history: Sequence[dict[str, Any]] | None, log_loss: bo
             _line(xt, yt, f"measured {est['js']}", S.OPTIMAL, markers=mk, dash="dash"),
             _ref_line(lo, hi, LN2, "ln 2 (disjoint supports)"),
         ])
-        S.apply_style(fig, title, uirevision=ukey, height=height)
+        S.apply_style(fig, title, uirevision=ukey, height=height, per_row=2, fit_px=legend_px)
         fin = np.concatenate([ye[np.isfinite(ye)], yt[np.isfinite(yt)], [0.0]])
         fig.update_yaxes(title=dict(text="JS (nats)"), range=[min(0.0, float(fin.min()) * 1.1), LN2 * 1.08])
     else:
@@ -207,13 +228,14 @@ def critic_estimate_chart(history: Sequence[dict[str, Any]] | None, log_loss: bo
             _line(xe, ye, "critic: E[D(real)] − E[D(fake)]", S.CRITIC, markers=mk),
             _line(xt, yt, f"measured {est['w1']}", S.OPTIMAL, markers=mk, dash="dash"),
         ])
-        S.apply_style(fig, title, uirevision=ukey, height=height)
+        S.apply_style(fig, title, uirevision=ukey, height=height, fit_px=legend_px)
         fig.update_yaxes(title=dict(text="distance"))
     fig.update_xaxes(title=dict(text="generator step"))
     return fig
 
 
-def modes_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420) -> go.Figure:
+def modes_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420,
+                legend_px: float = S.LEGEND_FIT_PX) -> go.Figure:
     """Modes covered (of n_modes, left axis) and the share of high-quality samples (within 3σ of a
     mode, right axis) over training (VEEGAN / PacGAN protocol)."""
     title = "Mode coverage"
@@ -230,9 +252,9 @@ def modes_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420) 
     fig.add_trace(_line(xc, yc, f"modes covered (of {k})", S.COVERED, markers=mk, width=3, fmt=".0f",
                         line_shape="hv"), secondary_y=False)
     fig.add_trace(_ref_line(lo, hi, float(k), f"all {k} modes"), secondary_y=False)
-    fig.add_trace(_line(xq, yq, "high-quality samples (within 3σ)", HQ_COLOR, markers=mk, fmt=".1%"),
+    fig.add_trace(_line(xq, yq, "high quality (within 3σ)", HQ_COLOR, markers=mk, fmt=".1%"),
                   secondary_y=True)
-    S.apply_style(fig, title, uirevision="curves:modes", height=height)
+    S.apply_style(fig, title, uirevision="curves:modes", height=height, per_row=3, fit_px=legend_px)
     fig.update_yaxes(title=dict(text="modes covered", font=dict(color=S.COVERED)), range=[0, k * 1.08 + 0.1],
                      autorange=False, secondary_y=False, tickmode="auto", nticks=min(k + 1, 8),
                      tickformat="d")
@@ -243,7 +265,8 @@ def modes_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420) 
     return fig
 
 
-def gradient_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420) -> go.Figure:
+def gradient_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420,
+                   legend_px: float = S.LEGEND_FIT_PX) -> go.Figure:
     """Input-gradient norms at the fakes on a log axis: ‖∇ₓ ℓ_G‖ (what moves the generator: it
     vanishes when a saturating discriminator wins) and ‖∇ₓ D‖ (≈ 1 for a 1-Lipschitz critic)."""
     title = "Gradients at the generated samples"
@@ -258,8 +281,8 @@ def gradient_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 42
         _line(xc, yc, "critic ‖∇ₓ D‖", S.CRITIC, dash="dash"),
         _ref_line(lo, hi, 1.0, "‖∇ₓ D‖ = 1 (1-Lipschitz)"),
     ])
-    S.apply_style(fig, title, uirevision="curves:grad", height=height)
-    fig.update_yaxes(title=dict(text="norm (log scale)"), type="log", exponentformat="power")
+    S.apply_style(fig, title, uirevision="curves:grad", height=height, per_row=3, fit_px=legend_px)
+    fig.update_yaxes(title=dict(text="norm (log scale)"), type="log", **log_ticks(yg, yc, [1.0]))
     fig.update_xaxes(title=dict(text="generator step"))
     return fig
 

@@ -45,7 +45,7 @@ _AXIS = dict(gridcolor=GRID, zerolinecolor="#CCCCCC", linecolor="#888888", showl
 # A deliberately small template (the stock ones add ~10 kB of JSON to every live update).
 TEMPLATE = go.layout.Template(layout=dict(
     font=dict(family=FONT_FAMILY, size=FONT_SIZE, color="#222222"),
-    title=dict(font=dict(size=TITLE_SIZE), x=0.0, xanchor="left", xref="paper", automargin=True),
+    title=dict(font=dict(size=TITLE_SIZE)),
     paper_bgcolor="white", plot_bgcolor="white",
     colorway=[REAL, FAKE, CRITIC, COVERED, "#CC79A7", "#56B4E9", "#F0E442", OPTIMAL],
     xaxis=_AXIS, yaxis=_AXIS,
@@ -55,18 +55,67 @@ TEMPLATE = go.layout.Template(layout=dict(
 ))
 
 
-def legend_above(**kw: Any) -> dict[str, Any]:
-    """A horizontal legend just above the plotting area (it never covers data)."""
-    return dict(orientation="h", x=0.0, xanchor="left", y=1.01, yanchor="bottom",
-                font=dict(size=LEGEND_SIZE), **kw)
+LEGEND_ROW_PX = 24      # one row of a 15 px legend
+TITLE_LINE_PX = 30
+SUBTITLE_LINE_PX = 20
+LEGEND_FIT_PX = 480     # legend rows are planned for a chart this wide (builders take legend_px); wider is fine
+MAIN_FIT_PX = 640       # the same for the page's main chart (landscape / densities)
+
+
+def _legend_entries(fig: go.Figure) -> list[str]:
+    out = []
+    for tr in fig.data:
+        if tr.type in ("heatmap", "contour") and tr.showlegend is not True:
+            continue
+        if tr.showlegend is False or not tr.name:
+            continue
+        if getattr(tr, "x", None) is not None and len(tr.x) == 0:  # Plotly leaves empty traces out
+            continue
+        out.append(tr.name)
+    return out
+
+
+def _entry_px(name: str) -> float:
+    """Rough width of one legend entry (symbol + text at LEGEND_SIZE), HTML tags ignored."""
+    import re
+    return 44 + 0.47 * LEGEND_SIZE * len(re.sub(r"<[^>]+>", "", name))
+
+
+def legend_above(per_row: int = 2, **kw: Any) -> dict[str, Any]:
+    """A horizontal legend just above the plotting area, `per_row` equal-width entries per row, so its
+    height is known in advance and the top margin can hold the title and the legend without overlap
+    (Plotly cannot lay out a title and a top legend by itself: plotly.js issue #7556)."""
+    return dict(orientation="h", x=0.0, xanchor="left", y=1.0, yanchor="bottom", yref="paper",
+                entrywidth=1.0 / max(1, per_row), entrywidthmode="fraction", valign="middle",
+                font=dict(size=LEGEND_SIZE), bgcolor="rgba(255, 255, 255, 0)", **kw)
 
 
 def apply_style(fig: go.Figure, title: str, *, uirevision: str, height: int = HEIGHT,
-                legend: dict[str, Any] | None = None) -> go.Figure:
-    """Template, title, height, legend placement and a stable uirevision (zoom survives updates)."""
-    fig.update_layout(template=TEMPLATE, title=dict(text=title), height=height, uirevision=uirevision,
-                      legend=legend if legend is not None else legend_above(),
-                      margin=dict(l=70, r=30, t=60, b=60), hovermode="closest")
+                legend: dict[str, Any] | None = None, per_row: int = 2, margin: dict[str, int] | None = None,
+                subtitle: str = "", fit_px: float = LEGEND_FIT_PX) -> go.Figure:
+    """Template, title, height, a legend above the plot and a stable uirevision (zoom survives updates).
+
+    Legend entries get equal widths, at most `per_row` a row and fewer when the longest name would not
+    fit in a `fit_px`-wide chart (less 100 px of side margins); the top margin is computed from the title's line count and the
+    legend's row count, so title, legend and plot never overlap (Plotly cannot do this by itself)."""
+    entries = _legend_entries(fig)
+    if legend is None:
+        widest = max((_entry_px(n) for n in entries), default=1.0)
+        per_row = max(1, min(per_row, len(entries) or 1, int((fit_px - 100) // widest)))
+        legend = legend_above(per_row)
+    per_row = max(1, round(1.0 / legend.get("entrywidth", 1.0 / per_row)))
+    n = len(entries)
+    rows = -(-n // per_row) if legend.get("orientation") == "h" else 0
+    lines = title.count("<br>") + 1 if title else 0
+    sub_lines = subtitle.count("<br>") + 1 if subtitle else 0
+    t = 12 + TITLE_LINE_PX * lines + SUBTITLE_LINE_PX * sub_lines + LEGEND_ROW_PX * rows + (8 if rows else 0)
+    m = dict(l=70, r=30, t=t, b=60)
+    m.update(margin or {})
+    fig.update_layout(template=TEMPLATE, height=height, uirevision=uirevision, legend=legend, margin=m,
+                      hovermode="closest",
+                      title=dict(text=title, yref="container", y=1.0, yanchor="top", pad=dict(t=10),
+                                 automargin=False, x=0.0, xref="paper", xanchor="left",
+                                 subtitle=dict(text=subtitle, font=dict(size=TICK_SIZE, color="#555555"))))
     return fig
 
 

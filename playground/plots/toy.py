@@ -24,16 +24,22 @@ from .style import f32
 
 ARROW_FRACTION = 0.08   # the longest arrow spans 8 % of the plot width
 ARROW_HEAD = (3.0, 11.0)  # arrowhead size (px) for a vanishing ... the longest arrow
-N_ARROWS_1D = 40
+N_ARROWS_1D = 24   # bins over the x range for the 1D push arrows
 
 
-def _title(snap, what: str) -> str:
-    t = f"{what} — {snap.dataset_label}, {snap.loss_label}, step {snap.step}"
+def _title(snap, what: str, notes: list[str] | None = None) -> tuple[str, str]:
+    """(title, subtitle): what and the step in the title (short: Plotly does not wrap titles); the
+    dataset, the loss, a divergence and estimator notes in the subtitle."""
+    t = f"{what} — step {snap.step}"
+    sub = f"{snap.dataset_label} · {snap.loss_label}"
+    if notes:
+        sub += "<br>" + "; ".join(notes)
     if snap.diverged:
         d = snap.diverged
-        t += f"<br><span style='color:#B00020;font-size:0.8em'>diverged at step {d.get('step', '?')}: " \
-             f"{d.get('what', 'non-finite value')}</span>"
-    return t
+        div = f"<span style='color:#B00020'>diverged at step {d.get('step', '?')}: " \
+              f"{d.get('what', 'non-finite value')}</span>"
+        sub = f"{div}; {sub}"
+    return t, sub
 
 
 def _points(a: Any, dim: int, limit: int = S.MAX_POINTS) -> tuple[np.ndarray, int]:
@@ -87,11 +93,11 @@ def _push_trace(seg: dict[str, Any], ys: np.ndarray, name: str, **kw: Any) -> go
 
 def _push_name(seg: dict[str, Any], given_ref: bool) -> str:
     if seg["n"] == 0:
-        return "generator push −∇ℓ_G (none)"
+        return "push −∇ℓ_G (none)"
     if seg["scale"] == 0:
-        return "generator push −∇ℓ_G (all zero)"
-    which = "reference" if given_ref else "longest"
-    return f"generator push −∇ℓ_G ({which} = {seg['ref']:.3g})"
+        return "push −∇ℓ_G (all zero)"
+    which = "ref" if given_ref else "max"
+    return f"push −∇ℓ_G ({which} {seg['ref']:.3g})"
 
 
 def mode_status(fake: np.ndarray, centers: np.ndarray, sigma: np.ndarray) -> np.ndarray:
@@ -116,13 +122,16 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------------------------------
 def landscape_2d(snap, show_arrows: bool = True, show_modes: bool = True, *, arrow_ref: float | None = None,
-                 webgl: bool = False, height: int = 640) -> go.Figure:
+                 webgl: bool = False, height: int = 640, legend_px: float = S.MAIN_FIT_PX) -> go.Figure:
     """The critic's landscape over the data bounds with real / generated samples, push arrows, modes.
 
-    Traces (always in this order, so updates are cheap and the legend is stable): "critic D(x)"
-    (heatmap), "critic contours", "real data", "generated", then "generator push …" (show_arrows),
-    "modes covered (c/K)" and "modes missed (m/K)" (show_modes and the dataset has modes).
-    `webgl=True` draws the sample clouds with Scattergl (faster, needs WebGL in the browser).
+    Traces in drawing order: "critic D(x)" (heatmap),
+    "critic contours", "modes covered (c/K)" and "modes missed (m/K)" (show_modes, mixtures only; under
+    the points so a mode's own samples stay visible), "real data", "generated …", "generator push …"
+    (show_arrows). The legend (three entries a row, above the plot) lists real, generated, push,
+    covered, missed (legendrank); the colour bar is on the right.
+    `webgl=True` draws the sample clouds with Scattergl (faster, but needs WebGL in the browser:
+    headless Chromium with --disable-gpu may draw nothing).
     """
     v = snap.views
     b = np.asarray(snap.bounds, np.float64) if snap.bounds is not None else None
@@ -137,7 +146,7 @@ def landscape_2d(snap, show_arrows: bool = True, show_modes: bool = True, *, arr
     Scatter = go.Scattergl if webgl else go.Scatter
 
     fig = go.Figure()
-    cb_title = "critic D(x)<br>(logit)" if log_loss else "critic D(x)"
+    cb_title = "critic D(x), logit  (high = looks real)" if log_loss else "critic D(x)  (high = looks real)"
     zmin = zmax = None
     if finite_z.any():
         zmin, zmax = float(z[finite_z].min()), float(z[finite_z].max())
@@ -147,36 +156,15 @@ def landscape_2d(snap, show_arrows: bool = True, show_modes: bool = True, *, arr
         x=gx, y=gy, z=z, name="critic D(x)", colorscale=S.CRITIC_SCALE, zmin=zmin, zmax=zmax,
         zsmooth="best", showscale=True, showlegend=False,
         colorbar=dict(title=dict(text=cb_title, side="right", font=dict(size=S.FONT_SIZE)),
-                      tickfont=dict(size=S.TICK_SIZE), thickness=16, len=0.85, x=1.0, xpad=6),
+                      tickfont=dict(size=S.TICK_SIZE), thickness=14, len=1.0, x=1.0, xanchor="left",
+                      xpad=8, outlinewidth=1, outlinecolor="#AAAAAA"),
         hovertemplate="x = %{x:.2f}<br>y = %{y:.2f}<br>D(x) = %{z:.3g}<extra>critic</extra>"))
     fig.add_trace(go.Contour(
         x=gx, y=gy, z=z, name="critic contours", showscale=False, showlegend=False, hoverinfo="skip",
         contours=dict(coloring="none", showlabels=False), ncontours=12,
         line=dict(color=S.CONTOUR_LINE, width=1.2), visible=bool(finite_z.sum() >= 4)))
 
-    real, _ = _points(v.get("real"), 2)
     fake_all = f32(v.get("fake", np.zeros((0, 2)))).reshape(-1, 2)
-    fake, n_bad = _points(fake_all, 2)
-    inside = ((fake_all >= b[:, 0]) & (fake_all <= b[:, 1])).all(1)
-    n_out = int((~inside).sum()) - n_bad
-    fake_name = "generated" + (f" ({n_out} outside the view)" if n_out > 0 else "") \
-        + (f" ({n_bad} not finite)" if n_bad else "")
-    fig.add_trace(Scatter(
-        x=real[:, 0], y=real[:, 1], mode="markers", name="real data",
-        marker=dict(color=S.REAL, size=5, opacity=0.75, line=dict(width=0.5, color="white")),
-        hovertemplate="real (%{x:.2f}, %{y:.2f})<extra></extra>"))
-    fig.add_trace(Scatter(
-        x=fake[:, 0], y=fake[:, 1], mode="markers", name=fake_name,
-        marker=dict(color=S.FAKE, size=5, opacity=0.85, line=dict(width=0.5, color="white")),
-        hovertemplate="generated (%{x:.2f}, %{y:.2f})<extra></extra>"))
-
-    if show_arrows:
-        at, push = v.get("push_at"), v.get("push")
-        if at is None or push is None:
-            at = push = np.zeros((0, 2))
-        seg = arrow_segments(np.asarray(at).reshape(-1, 2), np.asarray(push).reshape(-1, 2), width, ref=arrow_ref)
-        fig.add_trace(_push_trace(seg, seg["ys"], _push_name(seg, arrow_ref is not None)))
-
     modes = snap.modes
     if show_modes and modes is not None and np.asarray(modes["centers"]).ndim == 2 \
             and np.asarray(modes["centers"]).shape[1] == 2:
@@ -185,15 +173,41 @@ def landscape_2d(snap, show_arrows: bool = True, show_modes: bool = True, *, arr
         k = len(c)
         fig.add_trace(go.Scatter(
             x=c[cov, 0], y=c[cov, 1], mode="markers", name=f"modes covered ({int(cov.sum())}/{k})",
-            marker=dict(symbol="circle-open", size=20, color=S.COVERED, line=dict(width=3, color=S.COVERED)),
+            marker=dict(symbol="circle-open", size=22, color=S.COVERED, line=dict(width=3, color=S.COVERED)),
+            legendrank=4,
             hovertemplate="mode (%{x:.2f}, %{y:.2f}): covered<extra></extra>"))
         fig.add_trace(go.Scatter(
             x=c[~cov, 0], y=c[~cov, 1], mode="markers", name=f"modes missed ({int((~cov).sum())}/{k})",
-            marker=dict(symbol="x-thin-open", size=16, color=S.MISSED, line=dict(width=3, color=S.MISSED)),
+            marker=dict(symbol="x-thin-open", size=18, color=S.MISSED, opacity=0.8, line=dict(width=2.5, color=S.MISSED)),
+            legendrank=5,
             hovertemplate="mode (%{x:.2f}, %{y:.2f}): missed<extra></extra>"))
 
-    S.apply_style(fig, _title(snap, "Critic landscape"), uirevision=f"landscape:{snap.dataset_label}",
-                  height=height, legend=S.legend_above())
+    real, _ = _points(v.get("real"), 2)
+    fake, n_bad = _points(fake_all, 2)
+    inside = ((fake_all >= b[:, 0]) & (fake_all <= b[:, 1])).all(1)
+    n_out = int((~inside).sum()) - n_bad
+    fake_name = "generated" + (f" ({n_out} off view)" if n_out > 0 else "") \
+        + (f" ({n_bad} not finite)" if n_bad else "")
+    fig.add_trace(Scatter(
+        x=real[:, 0], y=real[:, 1], mode="markers", name="real data", legendrank=1,
+        marker=dict(color=S.REAL, size=5, opacity=0.75),
+        hovertemplate="real (%{x:.2f}, %{y:.2f})<extra></extra>"))
+    fig.add_trace(Scatter(
+        x=fake[:, 0], y=fake[:, 1], mode="markers", name=fake_name, legendrank=2,
+        marker=dict(color=S.FAKE, size=5, opacity=0.85),
+        hovertemplate="generated (%{x:.2f}, %{y:.2f})<extra></extra>"))
+
+    if show_arrows:
+        at, push = v.get("push_at"), v.get("push")
+        if at is None or push is None:
+            at = push = np.zeros((0, 2))
+        seg = arrow_segments(np.asarray(at).reshape(-1, 2), np.asarray(push).reshape(-1, 2), width, ref=arrow_ref)
+        fig.add_trace(_push_trace(seg, seg["ys"], _push_name(seg, arrow_ref is not None), legendrank=3))
+
+    notes = [f"{n_bad} generated samples are not finite"] if n_bad else []
+    title, sub = _title(snap, "Critic landscape", notes)
+    S.apply_style(fig, title, subtitle=sub, uirevision=f"landscape:{snap.dataset_label}",
+                  height=height, per_row=3, margin=dict(r=20), fit_px=legend_px)
     fig.update_xaxes(range=list(b[0]), autorange=False, title=dict(text="x₁"), constrain="domain",
                      showgrid=False, zeroline=False, mirror=True)
     fig.update_yaxes(range=list(b[1]), autorange=False, title=dict(text="x₂"), scaleanchor="x", scaleratio=1,
@@ -206,6 +220,21 @@ def landscape_2d(snap, show_arrows: bool = True, show_modes: bool = True, *, arr
 
 
 # --------------------------------------------------------------------------------------------------
+def _binned_push(x: np.ndarray, push: np.ndarray, lo: float, hi: float,
+                 n_bins: int = N_ARROWS_1D) -> tuple[np.ndarray, np.ndarray]:
+    """The 1D push field summarised for drawing: the mean push of the samples in each of `n_bins`
+    equal bins over [lo, hi], at the bin's mean position (empty bins give no arrow)."""
+    if x.size == 0:
+        return np.zeros(0), np.zeros(0)
+    edges = np.linspace(lo, hi, n_bins + 1)
+    idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, n_bins - 1)
+    cnt = np.bincount(idx, minlength=n_bins)
+    sx = np.bincount(idx, weights=x, minlength=n_bins)
+    sv = np.bincount(idx, weights=push, minlength=n_bins)
+    ok = cnt > 0
+    return sx[ok] / cnt[ok], sv[ok] / cnt[ok]
+
+
 def _density_hist(fake: np.ndarray, lo: float, hi: float, bins: int = 60) -> tuple[np.ndarray, np.ndarray, float]:
     """Histogram of `fake` on [lo, hi] normalised to a density over *all* samples (mass outside the
     range is left out, not piled into the edge bins)."""
@@ -218,7 +247,7 @@ def _density_hist(fake: np.ndarray, lo: float, hi: float, bins: int = 60) -> tup
 
 
 def distributions_1d(snap, show_arrows: bool = True, *, arrow_ref: float | None = None, bins: int = 60,
-                     height: int = 560) -> go.Figure:
+                     height: int = 560, legend_px: float = S.MAIN_FIT_PX) -> go.Figure:
     """Data density, generated density (histogram + Gaussian KDE) and the critic on a second axis.
 
     Left axis (density): "data p(x)", "generated: histogram", "generated: Gaussian KDE q(x)" and, below
@@ -246,15 +275,15 @@ def distributions_1d(snap, show_arrows: bool = True, *, arrow_ref: float | None 
     p_fin = np.where(np.isfinite(p), p, np.nan)
     q_fin = np.where(np.isfinite(q), q, np.nan)
     centers, dens, w = _density_hist(fake, lo, hi, bins)
-    fig.add_trace(go.Bar(x=f32(centers), y=f32(dens), width=w, name="generated: histogram",
+    fig.add_trace(go.Bar(x=f32(centers), y=f32(dens), width=w, name="generated: histogram", legendrank=2,
                          marker=dict(color=S.FAKE, opacity=0.35, line=dict(width=0)),
                          hovertemplate="x = %{x:.2f}<br>density %{y:.3f}<extra>generated (histogram)</extra>"),
                   secondary_y=False)
-    fig.add_trace(go.Scatter(x=x, y=f32(q_fin), mode="lines", name="generated: Gaussian KDE q(x)",
+    fig.add_trace(go.Scatter(x=x, y=f32(q_fin), mode="lines", name="generated: Gaussian KDE q(x)", legendrank=3,
                              line=dict(color=S.FAKE, width=3),
                              hovertemplate="x = %{x:.2f}<br>q(x) = %{y:.3f}<extra>generated (KDE)</extra>"),
                   secondary_y=False)
-    fig.add_trace(go.Scatter(x=x, y=f32(p_fin), mode="lines", name="data p(x)",
+    fig.add_trace(go.Scatter(x=x, y=f32(p_fin), mode="lines", name="data p(x)", legendrank=1,
                              line=dict(color=S.REAL, width=3.5), fill="tozeroy",
                              fillcolor="rgba(0, 114, 178, 0.15)",
                              hovertemplate="x = %{x:.2f}<br>p(x) = %{y:.3f}<extra>data</extra>"),
@@ -268,10 +297,11 @@ def distributions_1d(snap, show_arrows: bool = True, *, arrow_ref: float | None 
     arrow_band = 0.16 * top if show_arrows else 0.0
     fig.update_yaxes(range=[-arrow_band, top], autorange=False, title=dict(text="density"),
                      secondary_y=False, rangemode="normal", zeroline=True)
+    notes = ["generated: histogram + Gaussian KDE (Scott)"]
     if g_max > top:
-        fig.add_annotation(text=f"generated density peaks at {g_max:.3g} (clipped)", x=1.0, y=1.0,
-                           xref="paper", yref="paper", xanchor="right", yanchor="top", showarrow=False,
-                           font=dict(size=S.TICK_SIZE, color=S.FAKE), bgcolor="rgba(255,255,255,0.8)")
+        notes.append(f"generated density peaks at {g_max:.3g} (clipped)")
+    if n_bad:
+        notes.append(f"{n_bad} non-finite samples dropped")
 
     if show_arrows:
         px_, pv = v.get("push_x"), v.get("push")
@@ -279,18 +309,17 @@ def distributions_1d(snap, show_arrows: bool = True, *, arrow_ref: float | None 
         pv = np.zeros(0) if pv is None else np.asarray(pv, np.float64).ravel()
         ok = np.isfinite(px_) & np.isfinite(pv)
         px_, pv = px_[ok], pv[ok]
-        ref = arrow_ref if arrow_ref is not None else (float(np.abs(pv).max()) if pv.size else 0.0)
-        order = np.argsort(px_, kind="stable")
-        keep = order[S.even_subsample(len(order), N_ARROWS_1D)]
-        seg = arrow_segments(px_[keep], pv[keep], hi - lo, ref=ref)
-        rows = np.array([0.35, 0.7])[np.arange(seg["n"]) % 2] * -arrow_band
-        fig.add_trace(_push_trace(seg, np.repeat(rows, 3).astype(np.float32),
-                                  _push_name(seg, arrow_ref is not None)), secondary_y=False)
+        bx, bv = _binned_push(px_, pv, lo, hi)
+        seg = arrow_segments(bx, bv, hi - lo, ref=arrow_ref)
+        rows = np.array([0.3, 0.7])[np.arange(seg["n"]) % 2] * -arrow_band
+        name = _push_name(seg, arrow_ref is not None).replace("push −∇ℓ_G (", "push −∂ℓ_G/∂x (bin mean, ")
+        fig.add_trace(_push_trace(seg, np.repeat(rows, 3).astype(np.float32), name, legendrank=6),
+                      secondary_y=False)
 
     finite_c = np.isfinite(crit)
     if log_loss:
         prob = np.where(finite_c, _sigmoid(crit), np.nan)
-        fig.add_trace(go.Scatter(x=x, y=f32(prob), mode="lines", name="discriminator σ(D(x))",
+        fig.add_trace(go.Scatter(x=x, y=f32(prob), mode="lines", name="discriminator σ(D(x))", legendrank=4,
                                  line=dict(color=S.CRITIC, width=3), customdata=crit,
                                  hovertemplate="x = %{x:.2f}<br>σ(D) = %{y:.3f}<br>logit D = %{customdata:.3g}"
                                                "<extra>discriminator</extra>"),
@@ -299,7 +328,7 @@ def distributions_1d(snap, show_arrows: bool = True, *, arrow_ref: float | None 
         if ds is None and x.size:
             ds = p / np.maximum(p + q, 1e-30)
         if ds is not None:
-            fig.add_trace(go.Scatter(x=x, y=f32(ds), mode="lines", name="optimal D*(x) = p/(p+q)",
+            fig.add_trace(go.Scatter(x=x, y=f32(ds), mode="lines", name="optimal D*(x) = p/(p+q)", legendrank=5,
                                      line=dict(color=S.OPTIMAL, width=2.5, dash="dash"),
                                      hovertemplate="x = %{x:.2f}<br>D* = %{y:.3f}<extra>optimal D*</extra>"),
                           secondary_y=True)
@@ -309,7 +338,7 @@ def distributions_1d(snap, show_arrows: bool = True, *, arrow_ref: float | None 
                          tickmode="array", tickvals=[0, 0.5, 1], showgrid=False, zeroline=False,
                          tickfont=dict(color=S.CRITIC))
     else:
-        fig.add_trace(go.Scatter(x=x, y=crit, mode="lines", name="critic D(x)",
+        fig.add_trace(go.Scatter(x=x, y=crit, mode="lines", name="critic D(x)", legendrank=4,
                                  line=dict(color=S.CRITIC, width=3),
                                  hovertemplate="x = %{x:.2f}<br>D(x) = %{y:.3g}<extra>critic</extra>"),
                       secondary_y=True)
@@ -323,15 +352,11 @@ def distributions_1d(snap, show_arrows: bool = True, *, arrow_ref: float | None 
         fig.update_yaxes(title=dict(text="critic D(x)", font=dict(color=S.CRITIC)), secondary_y=True,
                          tickmode="auto", showgrid=False, zeroline=False, tickfont=dict(color=S.CRITIC))
 
-    S.apply_style(fig, _title(snap, "Densities"), uirevision=f"dist1d:{snap.dataset_label}", height=height,
-                  legend=S.legend_above(traceorder="normal"))
+    title, sub = _title(snap, "Densities", notes)
+    S.apply_style(fig, title, subtitle=sub, uirevision=f"dist1d:{snap.dataset_label}",
+                  height=height, per_row=2, fit_px=legend_px)
     fig.update_xaxes(range=[lo, hi], autorange=False, title=dict(text="x"), zeroline=False)
     fig.update_layout(barmode="overlay", bargap=0)
-    note = "generated: histogram + Gaussian KDE (Scott)"
-    if n_bad:
-        note += f"; {n_bad} non-finite samples dropped"
-    fig.add_annotation(text=note, x=0.0, y=1.0, xref="paper", yref="paper", xanchor="left", yanchor="top",
-                       showarrow=False, font=dict(size=S.TICK_SIZE - 1, color="#555555"))
     return fig
 
 

@@ -1,0 +1,132 @@
+"""Plot builders for the perfect-discriminator experiment: plain numpy / dicts in, Figure out.
+
+The per-objective builders take the dict returned by `PerfectDiscriminatorExperiment.snapshot()`.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import plotly.graph_objects as go
+
+OBJECTIVE_COLORS = {"bce": "#d62728", "wgan": "#2ca02c", "hinge": "#9467bd", "euclidean": "#7f7f7f"}
+REAL_COLOR, FAKE_COLOR = "#1f77b4", "#ff7f0e"
+GRAD_FLOOR = 1e-12
+
+
+def _f32(a) -> np.ndarray:
+    return np.asarray(a, dtype=np.float32)
+
+
+def _layout(fig: go.Figure, title: str, height: int, *, legend: bool = True) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=17), y=0.97), height=height, template="plotly_white",
+        font=dict(size=15), margin=dict(l=70, r=20, t=80 if legend else 50, b=55), showlegend=legend,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, font=dict(size=14)),
+        hoverlabel=dict(font_size=14),
+    )
+    return fig
+
+
+def _score_axis(snap: Mapping) -> str:
+    if snap.get("sigmoid"):
+        return "D(x) = σ(ℓ(x))"
+    return "critic score D(x)" if snap.get("has_critic", True) else "−|x| (no critic)"
+
+
+def mean_abs_figure(series: Mapping[str, tuple], *, log_y: bool = False, labels: Mapping[str, str] | None = None,
+                    uirevision: str = "pd_mean_abs") -> go.Figure:
+    """Phase 2, all objectives: the generator's mean |G(z)| (distance to the real point 0) per step.
+    series: objective -> (steps, mean_abs)."""
+    fig = go.Figure()
+    for name, (steps, values) in series.items():
+        label = (labels or {}).get(name, name)
+        fig.add_trace(go.Scatter(x=_f32(steps), y=_f32(values), mode="lines", name=label,
+                                 line=dict(color=OBJECTIVE_COLORS.get(name), width=3)))
+    fig.add_hline(y=0.0, line=dict(color="#1f77b4", width=2, dash="dot"),
+                  annotation_text="real data: x = 0", annotation_position="bottom right", annotation_font_size=14)
+    fig.update_xaxes(title_text="generator step (phase 2)", rangemode="tozero")
+    if log_y:
+        fig.update_yaxes(title_text="mean |G(z)| (log scale)", type="log")
+    else:
+        fig.update_yaxes(title_text="mean |G(z)|, batch of 64", range=[-0.03, 1.05])
+    _layout(fig, "How far the generator is from the data", 380)
+    fig.update_layout(uirevision=uirevision)
+    return fig
+
+
+def grad_norm_figure(series: Mapping[str, tuple], *, labels: Mapping[str, str] | None = None,
+                     floor: float = GRAD_FLOOR, uirevision: str = "pd_grad") -> go.Figure:
+    """Phase 2, all objectives: ||dL_G/d(a, b)|| on a log axis. Values below `floor` (exact zeros:
+    the sigmoid saturated in float32) are drawn on the floor line."""
+    fig = go.Figure()
+    for name, (steps, values) in series.items():
+        v = np.asarray(values, dtype=np.float64)
+        label = (labels or {}).get(name, name)
+        fig.add_trace(go.Scatter(x=_f32(steps), y=_f32(np.maximum(v, floor)), mode="lines", name=label,
+                                 customdata=_f32(v), hovertemplate="step %{x}<br>‖∇‖ = %{customdata:.3g}",
+                                 line=dict(color=OBJECTIVE_COLORS.get(name), width=3)))
+    fig.add_hline(y=floor, line=dict(color="#444", dash="dot", width=1),
+                  annotation_text=f"≤ {floor:.0e} (0 in float32)", annotation_position="top right",
+                  annotation_font_size=14)
+    fig.update_xaxes(title_text="generator step (phase 2)", rangemode="tozero")
+    fig.update_yaxes(title_text="‖∂L_G/∂(a, b)‖ (log)", type="log", exponentformat="power")
+    _layout(fig, "The generator's gradient norm", 380)
+    fig.update_layout(uirevision=uirevision)
+    return fig
+
+
+def scores_figure(snap: Mapping, *, uirevision: str | None = None) -> go.Figure:
+    """Phase 1: mean D on real (x = 0) and on generated points (x~ ~ N(0, 1)) per critic step."""
+    fig = go.Figure()
+    if snap.get("has_critic", True):
+        steps = _f32(snap["d_step"])
+        fig.add_trace(go.Scatter(x=steps, y=_f32(snap["score_real"]), mode="lines", name="mean D(real)",
+                                 line=dict(color=REAL_COLOR, width=3)))
+        fig.add_trace(go.Scatter(x=steps, y=_f32(snap["score_fake"]), mode="lines", name="mean D(generated)",
+                                 line=dict(color=FAKE_COLOR, width=3)))
+        if snap.get("sigmoid"):
+            fig.update_yaxes(range=[-0.05, 1.05])
+    else:
+        fig.add_annotation(text="no discriminator:<br>nothing to train in phase 1", showarrow=False,
+                           x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=16))
+    fig.update_xaxes(title_text="critic step (phase 1)", range=[0, max(1, int(snap.get("d_steps", 1)))])
+    fig.update_yaxes(title_text=_score_axis(snap))
+    _layout(fig, "Phase 1: scores, real vs generated", 320)
+    fig.update_layout(uirevision=uirevision or f"pd_scores_{snap.get('objective')}")
+    return fig
+
+
+def critic_figure(snap: Mapping, *, uirevision: str | None = None) -> go.Figure:
+    """The (frozen) critic over x, the real point at 0 and the generator's current points on it."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=_f32(snap["x"]), y=_f32(snap["critic"]), mode="lines", name=_score_axis(snap),
+                             line=dict(color="#333", width=3)))
+    fig.add_trace(go.Scatter(x=_f32(snap["fake_x"]), y=_f32(snap["fake_score"]), mode="markers",
+                             name="G(z) now", marker=dict(color=FAKE_COLOR, size=8, opacity=0.6)))
+    fig.add_trace(go.Scatter(x=np.zeros(1, np.float32), y=_f32([snap["real_score"]]), mode="markers",
+                             name="real x = 0", marker=dict(color=REAL_COLOR, size=16, symbol="star")))
+    if snap.get("sigmoid"):
+        fig.update_yaxes(range=[-0.05, 1.08])
+    fig.update_xaxes(title_text="x", range=[float(snap["x"][0]), float(snap["x"][-1])])
+    fig.update_yaxes(title_text=_score_axis(snap))
+    _layout(fig, "Critic over x, generator's points on it", 320)
+    fig.update_layout(uirevision=uirevision or f"pd_critic_{snap.get('objective')}")
+    return fig
+
+
+def generator_loss_figure(snap: Mapping, *, uirevision: str | None = None) -> go.Figure:
+    """Phase 2: the generator's loss L_G on each training batch."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=_f32(snap["g_step"]), y=_f32(snap["g_loss"]), mode="lines", name="L_G",
+                             line=dict(color=OBJECTIVE_COLORS.get(snap.get("objective"), "#333"), width=3)))
+    if snap.get("sigmoid"):
+        fig.add_hline(y=1.0, line=dict(color="#888", dash="dot", width=1),
+                      annotation_text="1.0: D = 0 on every G(z)", annotation_position="bottom right",
+                      annotation_font_size=13)
+        fig.update_yaxes(range=[-0.05, 1.1])
+    fig.update_xaxes(title_text="generator step (phase 2)", range=[0, max(1, int(snap.get("g_steps", 1)))])
+    fig.update_yaxes(title_text="generator loss L_G")
+    _layout(fig, "Phase 2: generator loss", 300, legend=False)
+    fig.update_layout(uirevision=uirevision or f"pd_gloss_{snap.get('objective')}")
+    return fig
