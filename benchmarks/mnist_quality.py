@@ -67,7 +67,7 @@ def quality(name: str, budgets_min: list[float], seed: int, digits: str, log) ->
                **{k: m[k] for k in ("fid", "modes_covered", "n_modes", "class_kl", "mean_confidence")}}
         rows.append(row)
         log(f"  {name:15s} {budget:5.1f} min  step {t.step_count:6d}  fid {m['fid']:8.2f}  "
-            f"classes {m['modes_covered']}/{m['n_modes']}  class KL {m['class_kl']:.3f}  "
+            f"classes {m['modes_covered']:.0f}/{m['n_modes']:.0f}  class KL {m['class_kl']:.3f}  "
             f"confidence {m['mean_confidence']:.3f}")
     return rows
 
@@ -81,7 +81,8 @@ def main(argv=None) -> int:
     p.add_argument("--configs", nargs="+", default=["mlp-ns", "dcgan-wgan-gp"], choices=list(CONFIGS))
     p.add_argument("--speed-configs", nargs="+", default=["mlp-ns", "dcgan-ns", "dcgan-wgan-gp"],
                    choices=list(CONFIGS), dest="speed_configs")
-    p.add_argument("--speed-seconds", type=float, default=15.0, dest="speed_seconds")
+    p.add_argument("--speed-seconds", type=float, default=15.0, dest="speed_seconds",
+                   help="seconds of training per speed measurement (0: skip the speed table)")
     p.add_argument("--json", help="also write the figures here")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -94,7 +95,7 @@ def main(argv=None) -> int:
     log(f"Fréchet floor (2000 real training digits vs the test set): {floor:.2f}")
     log("speed (generator steps/s; a step = n_critic critic updates + 1 generator update):")
     speeds = {}
-    for name in args.speed_configs:
+    for name in args.speed_configs if args.speed_seconds > 0 else []:
         sps, n = speed(name, args.speed_seconds, args.seed)
         speeds[name] = sps
         log(f"  {name:15s} n_critic {config_for(name, args.seed).n_critic}  {sps:8.2f} steps/s  ({n} steps)")

@@ -211,6 +211,7 @@ class ImageDataset(Dataset):
         self.name, self.source, self.digits = name, source, digits
         self.archs = _mnist_archs()
         self.defaults = dict(MNIST_DEFAULTS)
+        self._data: dict[str, torch.Tensor] = {}
         counts = np.bincount(source.train_labels, minlength=10).astype(np.float64)
         missing = [d for d in digits if counts[d] == 0]
         if missing:
@@ -236,11 +237,13 @@ class ImageDataset(Dataset):
 
     def data(self, device: torch.device | str = "cpu") -> torch.Tensor:
         """The subset's training images, uint8 (n, 1, 28, 28), on `device` (made once per device)."""
-        return self.source.train_tensor(self.digits, device)
+        key = str(device)
+        if key not in self._data:  # per-instance memo: no lock on the per-step path
+            self._data[key] = self.source.train_tensor(self.digits, device)
+        return self._data[key]
 
     def sample(self, n: int, generator: torch.Generator, device: torch.device | str = "cpu") -> torch.Tensor:
         """n images drawn uniformly with replacement, float32 in [−1, 1], (n, 1, 28, 28)."""
-        device = torch.device(device)
         data = self.data(device)
         idx = torch.randint(len(data), (n,), generator=generator, device=generator.device)
         if idx.device != data.device:
@@ -248,9 +251,13 @@ class ImageDataset(Dataset):
         return data[idx].to(torch.float32).div_(127.5).sub_(1.0)
 
     def reference_images(self) -> tuple[np.ndarray, np.ndarray]:
-        """Held-out images (uint8) and labels of the subset: the test split when there is one."""
-        imgs = self.source.test_images if self.source.test_images is not None else self.source.train_images
-        labels = self.source.test_labels if self.source.test_labels is not None else self.source.train_labels
+        """Held-out images (uint8) and labels of the subset: the test split when it has some of these
+        classes, else the training split."""
+        src = self.source
+        if src.test_images is not None and np.isin(src.test_labels, self.digits).sum() >= 2:
+            imgs, labels = src.test_images, src.test_labels
+        else:
+            imgs, labels = src.train_images, src.train_labels
         keep = np.isin(labels, self.digits)
         return imgs[keep], labels[keep]
 
