@@ -154,7 +154,7 @@ def landscape_2d(snap, show_arrows: bool = True, show_modes: bool = True, *, arr
             zmin, zmax = zmin - 0.5, zmax + 0.5
     fig.add_trace(go.Heatmap(
         x=gx, y=gy, z=z, name="critic D(x)", colorscale=S.CRITIC_SCALE, zmin=zmin, zmax=zmax,
-        zsmooth="best", showscale=True, showlegend=False,
+        zsmooth="fast", showscale=True, showlegend=False,
         colorbar=dict(title=dict(text=cb_title, side="right", font=dict(size=S.FONT_SIZE)),
                       tickfont=dict(size=S.TICK_SIZE), thickness=14, len=1.0, x=1.0, xanchor="left",
                       xpad=8, outlinewidth=1, outlinecolor="#AAAAAA"),
