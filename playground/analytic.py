@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Sequence, Union
 
 import numpy as np
-from scipy.special import log_ndtr, ndtr
+from scipy.special import ndtr
 
 LN2 = math.log(2.0)
 _SQRT2PI_LOG = 0.5 * math.log(2.0 * math.pi)
@@ -322,8 +322,8 @@ def value_at_optimum(p: Distribution, q: Distribution) -> float:
     lp, lq = _log_masses(p, q)
     lsum = np.logaddexp(lp, lq)
     live_p, live_q = np.isfinite(lp), np.isfinite(lq)
-    e_p = np.sum(np.exp(lp[live_p]) * (lp - lsum)[live_p])   # E_P log D*
-    e_q = np.sum(np.exp(lq[live_q]) * (lq - lsum)[live_q])   # E_Q log(1 - D*)
+    e_p = np.sum(np.exp(lp[live_p]) * (lp[live_p] - lsum[live_p]))   # E_P log D*
+    e_q = np.sum(np.exp(lq[live_q]) * (lq[live_q] - lsum[live_q]))   # E_Q log(1 - D*)
     return float(e_p + e_q)
 
 

@@ -171,6 +171,10 @@ def list_registries(args: argparse.Namespace) -> int:
     return 0
 
 
+DELEGATED = {"perfect-discriminator": "playground.perfect",
+             "train-classifier": "playground.evaluation.train_classifier"}
+
+
 def _delegate(module: str):
     def run(args: argparse.Namespace) -> int:
         import importlib
@@ -198,9 +202,9 @@ def make_parser() -> argparse.ArgumentParser:
     t.add_argument("--quiet", action="store_true")
     t.set_defaults(func=train)
     sub.add_parser("list", help="list datasets, losses, Lipschitz methods and presets").set_defaults(func=list_registries)
-    for name, module, text in (("perfect-discriminator", "playground.perfect", "the perfect-discriminator experiment"),
-                               ("train-classifier", "playground.evaluation.train_classifier",
-                                "train the MNIST evaluation classifier")):
+    for name, text in (("perfect-discriminator", "the perfect-discriminator experiment (see its --help)"),
+                       ("train-classifier", "train the MNIST evaluation classifier (see its --help)")):
+        module = DELEGATED[name]
         d = sub.add_parser(name, help=text, add_help=False)
         d.add_argument("rest", nargs=argparse.REMAINDER)
         d.set_defaults(func=_delegate(module))
@@ -208,6 +212,10 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in DELEGATED:  # their own parsers take every argument after the name
+        import importlib
+        return importlib.import_module(DELEGATED[argv[0]]).main(argv[1:])
     args = make_parser().parse_args(argv)
     if getattr(args, "steps", None) is not None and args.steps < 1:
         print("error: --steps must be at least 1.", file=sys.stderr)

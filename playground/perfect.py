@@ -78,7 +78,7 @@ OBJECTIVES: dict[str, Objective] = {
         r"L_D = \mathbb{E}\,\mathrm{softplus}(-\ell(0)) + \mathbb{E}\,\mathrm{softplus}(\ell(\tilde x)),"
         r"\quad D = \sigma(\ell)",
         r"L_G = \mathbb{E}\,[1 - D(G(z))] = \mathbb{E}\,\sigma(-\ell(G(z)))",
-        r"\partial L_G/\partial x = -\sigma(\ell)\,\sigma(-\ell)\,\ell'(x) \approx 0 \text{ where } D \approx 0",
+        r"\partial L_G/\partial x = -\sigma(\ell)\,\sigma(-\ell)\,\ell'(x)",
         "The discriminator is sure every generated point is fake: D ≈ 0 there, the sigmoid is flat, "
         "so the generator's gradient is ≈ 0. Its loss sits at 1.0 and its output does not move toward 0.",
     ),
@@ -86,7 +86,7 @@ OBJECTIVES: dict[str, Objective] = {
         "wgan", "Wasserstein critic", True, False, _wgan_d, _neg_mean_g,
         r"L_D = \mathbb{E}\,D(\tilde x) - \mathbb{E}\,D(0) \quad (\text{no sigmoid})",
         r"L_G = -\mathbb{E}\,D(G(z))",
-        r"\partial L_G/\partial x = -D'(x)\text{: the critic's slope, however sure it is}",
+        r"\partial L_G/\partial x = -D'(x)",
         "No sigmoid, so nothing saturates: the critic's slope points to 0 from everywhere and the generator "
         "follows it. Without a Lipschitz constraint (as here) the scores grow without bound.",
     ),
@@ -96,11 +96,12 @@ OBJECTIVES: dict[str, Objective] = {
         r"L_G = -\mathbb{E}\,D(G(z))",
         r"\partial L_G/\partial x = -D'(x)",
         "The critic stops pushing once real scores ≥ 1 and fake scores ≤ −1, but its raw score keeps a "
-        "slope toward 0, and the generator follows it.",
+        "slope toward 0 and the generator follows it, until it sits on the critic's flat top around 0: "
+        "there its gradient is 0 because it has arrived, not because it starved.",
     ),
     "euclidean": Objective(
         "euclidean", "Naive Euclidean", False, False, None, _euclid_g,
-        r"\text{no critic}",
+        "",
         r"L_G = \mathbb{E}\,|G(z) - 0|",
         r"\partial L_G/\partial x = \mathrm{sign}(x)",
         "No discriminator at all: the distance to the real point is the loss. It works here because we "
@@ -151,6 +152,7 @@ class History:
     g_step: list[int] = field(default_factory=list)
     g_loss: list[float] = field(default_factory=list)
     mean_abs: list[float] = field(default_factory=list)     # mean |G(z)| over the training batch
+    g_grad: list[float] = field(default_factory=list)       # ||dL_G/d(a, b)||, the generator's gradient
 
 
 def make_critic() -> nn.Module:
@@ -169,6 +171,18 @@ class Generator(nn.Module):
         return torch.tanh(self.lin(z))
 
 
+class _OneThread:
+    """Run tiny-network steps on one intra-op thread (restored afterwards): with two threads on a
+    busy 2-core machine the same 1000 steps took ~50 s instead of < 1 s. The setting is per thread."""
+
+    def __enter__(self):
+        self.saved = torch.get_num_threads()
+        torch.set_num_threads(1)
+
+    def __exit__(self, *exc):
+        torch.set_num_threads(self.saved)
+
+
 class PerfectDiscriminatorExperiment:
     """Steppable: `train_discriminator(n)` then `train_generator(n)`, `snapshot()` for the plots."""
 
@@ -177,14 +191,19 @@ class PerfectDiscriminatorExperiment:
     def __init__(self, config: PerfectConfig) -> None:
         self.config = config.validate()
         self.objective = OBJECTIVES[config.objective]
-        self.gen = torch.Generator().manual_seed(config.seed)
+        # Separate streams, so every objective gets the same generator, the same phase-1 data and the
+        # same phase-2 z for a given seed (the naive distance skips phase 1 without shifting them).
+        s = config.seed
+        self.d_gen = torch.Generator().manual_seed(s)
+        self.g_gen = torch.Generator().manual_seed(s + 1_000_003)
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(config.seed)
-            self.critic = make_critic() if self.objective.has_critic else None
+            torch.manual_seed(s)
             self.generator = Generator()
+            torch.manual_seed(s + 2_000_006)
+            self.critic = make_critic() if self.objective.has_critic else None
         self.d_opt = torch.optim.Adam(self.critic.parameters(), lr=config.d_lr) if self.critic else None
         self.g_opt = torch.optim.Adam(self.generator.parameters(), lr=config.g_lr)
-        eval_gen = torch.Generator().manual_seed(config.seed + 1)
+        eval_gen = torch.Generator().manual_seed(s + 3_000_009)
         self.z_eval = torch.randn(1024, 1, generator=eval_gen)   # fixed z: final numbers and the rug plot
         self.history = History()
         self.seconds = {"phase1": 0.0, "phase2": 0.0}
@@ -222,11 +241,16 @@ class PerfectDiscriminatorExperiment:
         if self.phase1_complete:
             return 0
         n = min(n, self.config.d_steps - self.d_done)
-        B, t0 = self.config.batch_size, time.perf_counter()
-        real = torch.zeros(B, 1)
-        taken = 0
+        t0 = time.perf_counter()
+        with _OneThread():
+            taken = self._d_loop(n, torch.zeros(self.config.batch_size, 1))
+        self.seconds["phase1"] += time.perf_counter() - t0
+        return taken
+
+    def _d_loop(self, n: int, real: Tensor) -> int:
+        B, taken = self.config.batch_size, 0
         for _ in range(n):
-            fake = self.config.fake_std * torch.randn(B, 1, generator=self.gen)
+            fake = self.config.fake_std * torch.randn(B, 1, generator=self.d_gen)
             r, f = self._score(real), self._score(fake)
             loss = self.objective.d_loss(r, f)
             if not torch.isfinite(loss):
@@ -237,11 +261,10 @@ class PerfectDiscriminatorExperiment:
             self.d_opt.step()
             h = self.history
             h.d_step.append(self.d_done + 1)
-            h.d_loss.append(float(loss))
+            h.d_loss.append(loss.item())
             h.score_real.append(float(self._readable(r.detach()).mean()))
             h.score_fake.append(float(self._readable(f.detach()).mean()))
             taken += 1
-        self.seconds["phase1"] += time.perf_counter() - t0
         return taken
 
     # -- phase 2 ---------------------------------------------------------------------------
@@ -264,10 +287,16 @@ class PerfectDiscriminatorExperiment:
             return 0
         self._freeze_critic()
         n = min(n, self.config.g_steps - self.g_done)
-        B, t0 = self.config.batch_size, time.perf_counter()
-        taken = 0
+        t0 = time.perf_counter()
+        with _OneThread():
+            taken = self._g_loop(n)
+        self.seconds["phase2"] += time.perf_counter() - t0
+        return taken
+
+    def _g_loop(self, n: int) -> int:
+        B, taken = self.config.batch_size, 0
         for _ in range(n):
-            z = torch.randn(B, 1, generator=self.gen)
+            z = torch.randn(B, 1, generator=self.g_gen)
             x = self.generator(z)
             loss = self._g_loss(x)
             if not torch.isfinite(loss):
@@ -275,13 +304,14 @@ class PerfectDiscriminatorExperiment:
                 break
             self.g_opt.zero_grad(set_to_none=True)
             loss.backward()
+            grad = math.sqrt(sum(float((p.grad ** 2).sum()) for p in self.generator.parameters()))
             self.g_opt.step()
             h = self.history
+            h.g_grad.append(grad)
             h.g_step.append(self.g_done + 1)
-            h.g_loss.append(float(loss))
+            h.g_loss.append(loss.item())
             h.mean_abs.append(float(x.detach().abs().mean()))
             taken += 1
-        self.seconds["phase2"] += time.perf_counter() - t0
         return taken
 
     def run(self) -> "PerfectDiscriminatorExperiment":
@@ -305,7 +335,9 @@ class PerfectDiscriminatorExperiment:
     def snapshot(self, n_curve: int = 601, n_points: int = 200) -> dict:
         """Plain numpy for the plot builders: the critic curve on X_RANGE, generated points with
         their scores (first n_points of z_eval), and the histories."""
-        x = np.linspace(*self.X_RANGE, n_curve).astype(np.float32)
+        # extra points near 0, where a log-loss discriminator's narrow "real" spike lives
+        x = np.unique(np.concatenate([np.linspace(*self.X_RANGE, n_curve),
+                                      np.linspace(-0.1, 0.1, 201)])).astype(np.float32)
         xt = torch.from_numpy(x).unsqueeze(-1)
         gx = self.generator(self.z_eval[:n_points])
         if self.critic is not None:
@@ -332,6 +364,7 @@ class PerfectDiscriminatorExperiment:
             "g_step": np.asarray(h.g_step, dtype=np.float32),
             "g_loss": np.asarray(h.g_loss, dtype=np.float32),
             "mean_abs": np.asarray(h.mean_abs, dtype=np.float32),
+            "g_grad": np.asarray(h.g_grad, dtype=np.float64),
             "d_done": self.d_done, "g_done": self.g_done,
             "d_steps": self.config.d_steps, "g_steps": self.config.g_steps,
             "diverged": self.diverged,
@@ -361,8 +394,9 @@ class PerfectDiscriminatorExperiment:
             "phase1": phase1,
             "phase2": {
                 "steps": self.g_done, "seconds": round(self.seconds["phase2"], 4),
-                "log": [{"step": s, "loss": l, "mean_abs_output": m}
-                        for s, l, m in zip(h.g_step, h.g_loss, h.mean_abs) if keep(s, self.g_done)],
+                "log": [{"step": s, "loss": l, "mean_abs_output": m, "grad_norm": g}
+                        for s, l, m, g in zip(h.g_step, h.g_loss, h.mean_abs, h.g_grad)
+                        if keep(s, self.g_done)],
             },
             "final": self.evaluate(),
             "final_note": "final = on a fixed batch of 1024 z (seed + 1); log = the training batch of each step",

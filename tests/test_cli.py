@@ -147,3 +147,19 @@ def test_diverging_run_exits_3_and_still_writes_json(tmp_path):
     assert data["steps"] < d["step"]
     assert data["config"]["g_lr"] == 1e12
     assert isinstance(data["history"], list) and data["history"][0]["step"] == 0
+
+
+def test_perfect_discriminator_subcommand_takes_its_own_flags():
+    """`python -m playground perfect-discriminator --objective ...` reaches playground.perfect.main."""
+    from playground.cli import main as cli_main
+    import contextlib
+    import io
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        rc = cli_main(["perfect-discriminator", "--objective", "hinge", "--seed", "0"])
+    assert rc == 0
+    out = json.loads(buf.getvalue())
+    assert out["final"]["mean_abs_output"] < 0.05
+    with pytest.raises(SystemExit) as e, contextlib.redirect_stderr(io.StringIO()):
+        cli_main(["perfect-discriminator", "--objective", "nope"])
+    assert e.value.code == 2

@@ -157,8 +157,8 @@ def optimal_discriminator_figure(x, p, q, d_star, *, theta: float = 0.0, y_cap: 
     fig.add_trace(go.Scatter(x=x, y=_f32(d_star), name="D*(x) = p / (p + q)", mode="lines",
                              line=dict(color=D_COLOR, width=4)), secondary_y=True)
     fig.add_hline(y=0.5, line=dict(color=D_COLOR, dash="dot", width=1), secondary_y=True)
-    fig.add_annotation(x=0.99, xref="paper", y=0.5, yref="y2", text="D* = ½ where p = q", showarrow=False,
-                       xanchor="right", yanchor="bottom", font=dict(size=14, color=D_COLOR))
+    fig.add_annotation(x=0.01, xref="paper", y=0.5, yref="y2", text="D* = ½ where p = q", showarrow=False,
+                       xanchor="left", yanchor="bottom", font=dict(size=14, color=D_COLOR))
     if np.isnan(np.asarray(d_star, dtype=np.float64)).any():
         fig.add_annotation(x=0.5, xref="paper", y=0.82, yref="paper", showarrow=False,
                            text="D* is undefined where p = q = 0 (gaps in the green line)",

@@ -18,12 +18,16 @@ def _f32(a) -> np.ndarray:
     return np.asarray(a, dtype=np.float32)
 
 
-def _layout(fig: go.Figure, title: str, height: int, *, legend: bool = True) -> go.Figure:
+def _layout(fig: go.Figure, title: str, height: int, *, legend: bool = True, small: bool = False) -> go.Figure:
+    """Big panels: legend above the plot. Small panels (one of several side by side): legend below."""
+    legend_pos = (dict(orientation="h", yanchor="top", y=-0.3, xanchor="left", x=0, font=dict(size=13))
+                  if small else
+                  dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, font=dict(size=14)))
     fig.update_layout(
-        title=dict(text=title, font=dict(size=17), y=0.97), height=height, template="plotly_white",
-        font=dict(size=15), margin=dict(l=70, r=20, t=80 if legend else 50, b=55), showlegend=legend,
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, font=dict(size=14)),
-        hoverlabel=dict(font_size=14),
+        title=dict(text=title, font=dict(size=16 if small else 17), y=0.98 if not small else 0.95),
+        height=height, template="plotly_white", font=dict(size=14 if small else 15),
+        margin=dict(l=65, r=15, t=40 if small else (115 if legend else 50), b=(110 if legend else 55) if small else 55),
+        showlegend=legend, legend=legend_pos, hoverlabel=dict(font_size=14),
     )
     return fig
 
@@ -35,7 +39,7 @@ def _score_axis(snap: Mapping) -> str:
 
 
 def mean_abs_figure(series: Mapping[str, tuple], *, log_y: bool = False, labels: Mapping[str, str] | None = None,
-                    uirevision: str = "pd_mean_abs") -> go.Figure:
+                    max_step: int | None = None, uirevision: str = "pd_mean_abs") -> go.Figure:
     """Phase 2, all objectives: the generator's mean |G(z)| (distance to the real point 0) per step.
     series: objective -> (steps, mean_abs)."""
     fig = go.Figure()
@@ -43,20 +47,25 @@ def mean_abs_figure(series: Mapping[str, tuple], *, log_y: bool = False, labels:
         label = (labels or {}).get(name, name)
         fig.add_trace(go.Scatter(x=_f32(steps), y=_f32(values), mode="lines", name=label,
                                  line=dict(color=OBJECTIVE_COLORS.get(name), width=3)))
-    fig.add_hline(y=0.0, line=dict(color="#1f77b4", width=2, dash="dot"),
-                  annotation_text="real data: x = 0", annotation_position="bottom right", annotation_font_size=14)
+    x_end = float(max_step or max([len(s[0]) for s in series.values()] + [1]))
+    fig.add_trace(go.Scatter(x=np.array([0.0, x_end], np.float32), y=np.full(2, 1e-4 if log_y else 0.0, np.float32),
+                             mode="lines", name="real data (x = 0)" if not log_y else "10⁻⁴ (log axis has no 0)",
+                             line=dict(color=REAL_COLOR, width=2, dash="dot"), hoverinfo="skip"))
     fig.update_xaxes(title_text="generator step (phase 2)", rangemode="tozero")
+    if max_step:
+        fig.update_xaxes(range=[0, max_step])
     if log_y:
         fig.update_yaxes(title_text="mean |G(z)| (log scale)", type="log")
     else:
         fig.update_yaxes(title_text="mean |G(z)|, batch of 64", range=[-0.03, 1.05])
-    _layout(fig, "How far the generator is from the data", 380)
+    _layout(fig, "How far the generator is from the data", 430)
     fig.update_layout(uirevision=uirevision)
     return fig
 
 
 def grad_norm_figure(series: Mapping[str, tuple], *, labels: Mapping[str, str] | None = None,
-                     floor: float = GRAD_FLOOR, uirevision: str = "pd_grad") -> go.Figure:
+                     floor: float = GRAD_FLOOR, max_step: int | None = None,
+                     uirevision: str = "pd_grad") -> go.Figure:
     """Phase 2, all objectives: ||dL_G/d(a, b)|| on a log axis. Values below `floor` (exact zeros:
     the sigmoid saturated in float32) are drawn on the floor line."""
     fig = go.Figure()
@@ -66,12 +75,17 @@ def grad_norm_figure(series: Mapping[str, tuple], *, labels: Mapping[str, str] |
         fig.add_trace(go.Scatter(x=_f32(steps), y=_f32(np.maximum(v, floor)), mode="lines", name=label,
                                  customdata=_f32(v), hovertemplate="step %{x}<br>‖∇‖ = %{customdata:.3g}",
                                  line=dict(color=OBJECTIVE_COLORS.get(name), width=3)))
-    fig.add_hline(y=floor, line=dict(color="#444", dash="dot", width=1),
-                  annotation_text=f"≤ {floor:.0e} (0 in float32)", annotation_position="top right",
-                  annotation_font_size=14)
+    fig.add_hline(y=floor, line=dict(color="#444", dash="dot", width=1))
+    fig.add_annotation(x=1.0, xref="paper", y=float(np.log10(floor)), yref="y", yanchor="bottom", xanchor="right",
+                       text=f"≤ {floor:.0e}: exactly 0 in float32", showarrow=False, font=dict(size=13),
+                       bgcolor="rgba(255,255,255,0.8)")
     fig.update_xaxes(title_text="generator step (phase 2)", rangemode="tozero")
-    fig.update_yaxes(title_text="‖∂L_G/∂(a, b)‖ (log)", type="log", exponentformat="power")
-    _layout(fig, "The generator's gradient norm", 380)
+    if max_step:
+        fig.update_xaxes(range=[0, max_step])
+    top = max([float(np.max(np.asarray(v, np.float64))) for _, v in series.values() if len(v)] + [1.0])
+    fig.update_yaxes(title_text="‖∂L_G/∂(a, b)‖ (log)", type="log", exponentformat="power",
+                     range=[np.log10(floor) - 0.7, np.log10(max(top, 1.0)) + 0.7])
+    _layout(fig, "The generator's gradient norm", 430)
     fig.update_layout(uirevision=uirevision)
     return fig
 
@@ -88,11 +102,15 @@ def scores_figure(snap: Mapping, *, uirevision: str | None = None) -> go.Figure:
         if snap.get("sigmoid"):
             fig.update_yaxes(range=[-0.05, 1.05])
     else:
-        fig.add_annotation(text="no discriminator:<br>nothing to train in phase 1", showarrow=False,
-                           x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=16))
-    fig.update_xaxes(title_text="critic step (phase 1)", range=[0, max(1, int(snap.get("d_steps", 1)))])
+        fig.add_annotation(text="no discriminator:<br>nothing to train<br>in phase 1", showarrow=False,
+                           x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=15))
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+    if snap.get("has_critic", True):
+        fig.update_xaxes(title_text="step (phase 1)")
+    fig.update_xaxes(range=[0, max(1, int(snap.get("d_steps", 1)))])
     fig.update_yaxes(title_text=_score_axis(snap))
-    _layout(fig, "Phase 1: scores, real vs generated", 320)
+    _layout(fig, "Phase 1: mean scores", 330, small=True)
     fig.update_layout(uirevision=uirevision or f"pd_scores_{snap.get('objective')}")
     return fig
 
@@ -103,14 +121,15 @@ def critic_figure(snap: Mapping, *, uirevision: str | None = None) -> go.Figure:
     fig.add_trace(go.Scatter(x=_f32(snap["x"]), y=_f32(snap["critic"]), mode="lines", name=_score_axis(snap),
                              line=dict(color="#333", width=3)))
     fig.add_trace(go.Scatter(x=_f32(snap["fake_x"]), y=_f32(snap["fake_score"]), mode="markers",
-                             name="G(z) now", marker=dict(color=FAKE_COLOR, size=8, opacity=0.6)))
+                             name="G(z) now (200 z)", marker=dict(color=FAKE_COLOR, size=8, opacity=0.6)))
     fig.add_trace(go.Scatter(x=np.zeros(1, np.float32), y=_f32([snap["real_score"]]), mode="markers",
                              name="real x = 0", marker=dict(color=REAL_COLOR, size=16, symbol="star")))
     if snap.get("sigmoid"):
         fig.update_yaxes(range=[-0.05, 1.08])
     fig.update_xaxes(title_text="x", range=[float(snap["x"][0]), float(snap["x"][-1])])
     fig.update_yaxes(title_text=_score_axis(snap))
-    _layout(fig, "Critic over x, generator's points on it", 320)
+    _layout(fig, "Frozen critic over x" if snap.get("has_critic", True) else "Score −|x| (no critic)", 330,
+            small=True)
     fig.update_layout(uirevision=uirevision or f"pd_critic_{snap.get('objective')}")
     return fig
 
@@ -121,12 +140,12 @@ def generator_loss_figure(snap: Mapping, *, uirevision: str | None = None) -> go
     fig.add_trace(go.Scatter(x=_f32(snap["g_step"]), y=_f32(snap["g_loss"]), mode="lines", name="L_G",
                              line=dict(color=OBJECTIVE_COLORS.get(snap.get("objective"), "#333"), width=3)))
     if snap.get("sigmoid"):
-        fig.add_hline(y=1.0, line=dict(color="#888", dash="dot", width=1),
-                      annotation_text="1.0: D = 0 on every G(z)", annotation_position="bottom right",
-                      annotation_font_size=13)
+        fig.add_hline(y=1.0, line=dict(color="#888", dash="dot", width=1))
+        fig.add_annotation(x=1.0, xref="paper", y=0.97, yref="y", yanchor="top", xanchor="right", showarrow=False,
+                           text="1.0 = D is 0 on every G(z)", font=dict(size=13))
         fig.update_yaxes(range=[-0.05, 1.1])
-    fig.update_xaxes(title_text="generator step (phase 2)", range=[0, max(1, int(snap.get("g_steps", 1)))])
+    fig.update_xaxes(title_text="step (phase 2)", range=[0, max(1, int(snap.get("g_steps", 1)))])
     fig.update_yaxes(title_text="generator loss L_G")
-    _layout(fig, "Phase 2: generator loss", 300, legend=False)
+    _layout(fig, "Phase 2: generator loss", 330, legend=False, small=True)
     fig.update_layout(uirevision=uirevision or f"pd_gloss_{snap.get('objective')}")
     return fig
