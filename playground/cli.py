@@ -70,9 +70,10 @@ def build_config(args: argparse.Namespace) -> tuple[RunConfig, int]:
 class Progress:
     """A one-line progress bar with steps/s on a terminal; occasional plain lines otherwise."""
 
-    def __init__(self, total: int, stream=sys.stderr, quiet: bool = False):
+    def __init__(self, total: int, stream=None, quiet: bool = False):
+        stream = stream or sys.stderr  # looked up now: sys.stderr may have been replaced since import
         self.total, self.stream, self.quiet = total, stream, quiet
-        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.tty = not quiet and hasattr(stream, "isatty") and stream.isatty()
         self.t0 = time.perf_counter()
 
     def update(self, step: int, metrics: dict[str, Any] | None = None) -> None:
