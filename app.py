@@ -28,6 +28,7 @@ def home() -> None:
 
 DESCRIPTIONS = {
     "Toy playground": "train a GAN on 1D and 2D mixtures; mode collapse, WGAN-GP, spectral norm, presets for talks.",
+    "MNIST": "train on handwritten digits (MLP or DCGAN, any digit subset); a classifier counts the digits that come out.",
     "Divergence lab": "slide Q away from P: KL blows up, JS flattens at ln 2, W1 keeps its slope; the optimal D*.",
     "Perfect discriminator": "a generator against a perfect log-loss discriminator gets no gradient; WGAN and hinge do.",
 }
@@ -35,6 +36,7 @@ DESCRIPTIONS = {
 PAGES = [
     st.Page(home, title="Home", icon=":material/home:", default=True),
     st.Page("pages/toy.py", title="Toy playground", icon=":material/scatter_plot:", url_path="toy"),
+    st.Page("pages/mnist.py", title="MNIST", icon=":material/draw:", url_path="mnist"),
     st.Page("pages/divergences.py", title="Divergence lab", icon=":material/ssid_chart:", url_path="divergences"),
     st.Page("pages/perfect_discriminator.py", title="Perfect discriminator", icon=":material/block:",
             url_path="perfect-discriminator"),

@@ -115,7 +115,7 @@ def sample_grid_figure(views: dict[str, Any], step: int, *, show_labels: bool = 
     sub = "the same 64 noise vectors at every step; hover a tile for the classifier's verdict"
     # style first: style.apply_style counts legend entries and Image traces have no `showlegend`
     S.apply_style(fig, title, uirevision="mnist:grid", height=height, subtitle=sub,
-                  margin=dict(l=4, r=4, b=4))
+                  margin=dict(l=4, r=4, b=4, t=78))
     fig.add_trace(go.Image(source=data_uri(img), x0=0, y0=0, dx=1, dy=1, hoverinfo="skip"))
     labels, conf = views.get("tile_labels"), views.get("tile_confidence")
     names = list(np.asarray(views.get("class_names", [str(d) for d in range(10)])).astype(str))
@@ -129,12 +129,12 @@ def sample_grid_figure(views: dict[str, Any], step: int, *, show_labels: bool = 
         fig.add_trace(go.Scatter(x=f32(cx.ravel()), y=f32(cy.ravel()), mode="markers", showlegend=False,
                                  marker=dict(size=24, opacity=0, color="white"), hovertext=text,
                                  hovertemplate="%{hovertext}<extra></extra>"))
-        if show_labels:
-            colors = ["#7CFC8A" if c >= 0.9 else ("#FFD166" if c >= 0.5 else "#FF6B6B") for c in conf]
-            fig.add_trace(go.Scatter(x=f32(cx.ravel() - t / 2 + 2.5), y=f32(cy.ravel() - t / 2 + 3.5),
-                                     mode="text", text=[names[int(k)] for k in labels], showlegend=False,
-                                     textposition="bottom right", hoverinfo="skip",
-                                     textfont=dict(size=12, color=colors, family=S.FONT_FAMILY)))
+        if show_labels:  # top-left corner of each tile, on a dark box; colour = confidence
+            for x, y, k, c in zip(cx.ravel() - t / 2, cy.ravel() - t / 2, labels, conf):
+                color = "#7CFC8A" if c >= 0.9 else ("#FFD166" if c >= 0.5 else "#FF7B7B")
+                fig.add_annotation(x=float(x), y=float(y), xref="x", yref="y", text=f"<b>{names[int(k)]}</b>",
+                                   showarrow=False, xanchor="left", yanchor="top", bgcolor="rgba(0,0,0,0.7)",
+                                   borderpad=1, font=dict(size=14, color=color))
     fig.update_layout(showlegend=False, hovermode="closest", dragmode=False)
     _image_axes(fig, size, size)
     return fig
@@ -214,7 +214,7 @@ def frechet_chart(history: Sequence[dict[str, Any]] | None, floor: float | None 
     if floor is not None and np.isfinite(floor) and floor > 0:
         fig.add_trace(_ref(lo, hi, float(floor), f"floor ≈ {floor:.2g} (real train vs test)"))
         vals.append(f32([floor]))
-    S.apply_style(fig, title, subtitle="in the MNIST classifier's feature space; lower is better",
+    S.apply_style(fig, title, subtitle="classifier features; lower is better",
                   uirevision="mnist:fid", height=height, per_row=2, fit_px=legend_px)
     fig.update_yaxes(title=dict(text="Fréchet distance (log)"), type="log", **log_ticks(*vals))
     fig.update_xaxes(title=dict(text="generator step"))
@@ -284,7 +284,7 @@ def update_gallery(gallery: dict[str, Any] | None, step: int, grid: Any, run_id:
     return gallery
 
 
-def gallery_figure(items: Sequence[tuple[int, Any]], *, height: int = 250, gap: int = 10) -> go.Figure:
+def gallery_figure(items: Sequence[tuple[int, Any]], *, height: int = 230, gap: int = 10) -> go.Figure:
     """The kept grids side by side (oldest left) in one image, each labelled with its step."""
     title = "Timeline: the same noise batch over training"
     if not items:
@@ -303,10 +303,12 @@ def gallery_figure(items: Sequence[tuple[int, Any]], *, height: int = 250, gap: 
     S.apply_style(fig, title, uirevision="mnist:gallery", height=height, margin=dict(l=4, r=4, b=34))
     fig.add_trace(go.Image(source=data_uri(strip), x0=0, y0=0, dx=1, dy=1, hoverinfo="skip"))
     for (step, _), cx in zip(items, centres):
-        fig.add_annotation(x=cx, y=h, yref="y", text=f"step {step:,}", showarrow=False, yanchor="top",
-                           yshift=-4, font=dict(size=S.TICK_SIZE))
+        # paper y: an annotation anchored outside the axis range is hidden
+        fig.add_annotation(x=cx, y=0, yref="paper", text=f"step {step:,}", showarrow=False, yanchor="top",
+                           yshift=-2, font=dict(size=S.TICK_SIZE))
     fig.update_layout(showlegend=False, dragmode=False)
     _image_axes(fig, width, h)
+    fig.update_yaxes(constraintoward="bottom")  # the labels sit just under the images
     return fig
 
 

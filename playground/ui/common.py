@@ -12,19 +12,20 @@ _RUNNERS = "_gp_runner_keys"
 
 
 @st.cache_resource(scope="session", on_release=lambda r: r.stop(), show_spinner=False)
-def _session_runner(key: str, _config: RunConfig) -> Runner:
+def _session_runner(key: str, _config: RunConfig, _options: dict | None = None) -> Runner:
     """One worker per browser session and page key; Streamlit stops it when the session ends."""
-    runner = Runner(_config)
+    runner = Runner(_config, **(_options or {}))
     runner.wait_idle(20)  # the step-0 snapshot, so the first frame has something to draw
     return runner
 
 
-def get_runner(key: str, config: RunConfig) -> Runner:
-    """The session's runner for this page (created with `config` the first time)."""
-    runner = _session_runner(key, config)
+def get_runner(key: str, config: RunConfig, **options) -> Runner:
+    """The session's runner for this page (created with `config` the first time); `options` go to
+    `Runner(...)` (e.g. snapshot_points) when it is created."""
+    runner = _session_runner(key, config, options)
     if not runner.alive:  # stopped (e.g. by a test teardown): start a fresh one
-        _session_runner.clear(key, config)
-        runner = _session_runner(key, config)
+        _session_runner.clear(key, config, options)
+        runner = _session_runner(key, config, options)
     keys = st.session_state.setdefault(_RUNNERS, [])
     if key not in keys:
         keys.append(key)

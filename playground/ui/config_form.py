@@ -28,9 +28,16 @@ GROUP_OF = {
     "d_width": "network", "d_depth": "network", "activation": "network", "seed": "run", "device": "run",
 }
 
+ARCH_LABELS = {"mlp": "MLP (fully connected)", "dcgan": "DCGAN (convolutional)"}
+
 
 def _k(prefix: str, name: str) -> str:
     return f"{prefix}_{name}"
+
+
+def _w(prefix: str, name: str) -> dict[str, Any]:
+    """A form widget's key; its value survives a visit to another page (and being hidden)."""
+    return {"key": _k(prefix, name), "persist_state": "session"}
 
 
 def load_into_widgets(prefix: str, config: RunConfig) -> None:
@@ -67,6 +74,17 @@ def _mixture_table(prefix: str, dim: int, mixture: str) -> str:
     return "; ".join(rows)
 
 
+def _recommend(prefix: str, keep_arch: bool) -> None:
+    """The recommended settings for the chosen dataset, loss and method, into the widgets."""
+    S = st.session_state
+    base = {n: S.get(_k(prefix, n)) or "" for n in ("mixture", "digits")}
+    rec = recommended(S.get(_k(prefix, "dataset")), S.get(_k(prefix, "loss")), S.get(_k(prefix, "lipschitz")), **base)
+    if keep_arch:
+        rec.pop("arch", None)  # the architecture is the user's choice, not a tuning
+    for name, value in rec.items():
+        S[_k(prefix, name)] = _fmt_lr(value) if name.endswith("_lr") else value
+
+
 def config_sidebar(prefix: str, dataset_names: list[str], *, show_arch: bool = False,
                    extra_data: Callable[[], dict[str, Any]] | None = None) -> tuple[RunConfig | None, ConfigError | None]:
     """Draw the grouped form in the sidebar; return (config, None) or (None, the error shown)."""
@@ -77,7 +95,7 @@ def config_sidebar(prefix: str, dataset_names: list[str], *, show_arch: bool = F
     parse_errors: dict[str, str] = {}
 
     def lr_input(container, label: str, name: str) -> None:
-        raw = container.text_input(label, key=_k(prefix, name), help="e.g. 2e-4")
+        raw = container.text_input(label, **_w(prefix, name), help="e.g. 2e-4")
         try:
             v[name] = RunConfig.parse_value(name, raw)
         except ConfigError:
@@ -86,7 +104,7 @@ def config_sidebar(prefix: str, dataset_names: list[str], *, show_arch: bool = F
 
     with sb.expander("Data", expanded=True):
         labels = {n: make_dataset(RunConfig(dataset=n)).label if n != "mnist" else "MNIST" for n in dataset_names}
-        v["dataset"] = st.selectbox("Dataset", dataset_names, key=_k(prefix, "dataset"),
+        v["dataset"] = st.selectbox("Dataset", dataset_names, **_w(prefix, "dataset"),
                                     format_func=lambda n: labels.get(n, n))
         if v["dataset"] in ("custom1d", "custom2d"):
             dim = 1 if v["dataset"] == "custom1d" else 2
@@ -97,67 +115,69 @@ def config_sidebar(prefix: str, dataset_names: list[str], *, show_arch: bool = F
         slots["data"] = st.empty()
 
     with sb.expander("Objective", expanded=True):
-        v["loss"] = st.selectbox("Loss", list(LOSSES), key=_k(prefix, "loss"), format_func=lambda n: LOSSES[n].label,
+        v["loss"] = st.selectbox("Loss", list(LOSSES), **_w(prefix, "loss"), format_func=lambda n: LOSSES[n].label,
                                  help="The formulas and papers are in the Losses section of the README.")
-        v["lipschitz"] = st.selectbox("Lipschitz method", list(LIPSCHITZ), key=_k(prefix, "lipschitz"),
+        v["lipschitz"] = st.selectbox("Lipschitz method", list(LIPSCHITZ), **_w(prefix, "lipschitz"),
                                       format_func=lambda n: LIPSCHITZ[n].label)
         lip = LIPSCHITZ[v["lipschitz"]]
         if lip.param == "clip":
-            v["clip"] = st.number_input("Clip value c", key=_k(prefix, "clip"), min_value=0.0, step=0.005,
+            v["clip"] = st.number_input("Clip value c", **_w(prefix, "clip"), min_value=0.0, step=0.005,
                                         format="%.4f", help="Every critic weight is clamped to [−c, c].")
         elif lip.param == "penalty":
-            v["penalty"] = st.number_input(lip.param_label.capitalize(), key=_k(prefix, "penalty"),
+            v["penalty"] = st.number_input(lip.param_label.capitalize(), **_w(prefix, "penalty"),
                                            min_value=0.0, step=1.0, format="%.2f")
-        v["n_critic"] = int(st.number_input("Critic steps per generator step (n_critic)", key=_k(prefix, "n_critic"),
+        v["n_critic"] = int(st.number_input("Critic steps per generator step (n_critic)", **_w(prefix, "n_critic"),
                                             min_value=1, max_value=100, step=1))
         if LOSSES[v["loss"]].needs_lipschitz and v["lipschitz"] == "none":
             st.caption("⚠️ A Wasserstein critic without a Lipschitz constraint is unbounded: expect it to blow up.")
         slots["objective"] = st.empty()
-        if st.button("Use recommended settings", key=_k(prefix, "recommend"),
-                     help="Optimisers, learning rates and n_critic known to work for this loss and method."):
-            base = {n: S.get(_k(prefix, n)) for n in ("mixture", "digits")}
-            rec = recommended(v["dataset"], v["loss"], v["lipschitz"], **{k: x or "" for k, x in base.items()})
-            for name, value in rec.items():
-                S[_k(prefix, name)] = _fmt_lr(value) if name.endswith("_lr") else value
-            st.rerun()
+        # a callback: it runs before the widgets exist, so it may set their values (assigning to an
+        # instantiated widget's key in the script raises StreamlitWidgetAlreadyInstantiatedError)
+        st.button("Use recommended settings", key=_k(prefix, "recommend"), on_click=_recommend,
+                  args=(prefix, show_arch),
+                  help="Optimisers, learning rates and n_critic known to work for this loss and method.")
 
     with sb.expander("Optimisers", expanded=False):
         cg, cd = st.columns(2)
         for col, net, title in ((cg, "g", "Generator"), (cd, "d", "Critic")):
             col.markdown(f"**{title}**")
-            v[f"{net}_optim"] = col.selectbox("Optimiser", list(OPTIMIZERS), key=_k(prefix, f"{net}_optim"))
+            v[f"{net}_optim"] = col.selectbox("Optimiser", list(OPTIMIZERS), **_w(prefix, f"{net}_optim"))
             lr_input(col, "Learning rate", f"{net}_lr")
             if parse_errors.get(f"{net}_lr"):
                 col.error(parse_errors[f"{net}_lr"])
             if v[f"{net}_optim"] == "adam":
-                v[f"{net}_beta1"] = col.number_input("β₁", key=_k(prefix, f"{net}_beta1"), min_value=0.0,
+                v[f"{net}_beta1"] = col.number_input("β₁", **_w(prefix, f"{net}_beta1"), min_value=0.0,
                                                      max_value=0.999, step=0.05, format="%.3f")
-                v[f"{net}_beta2"] = col.number_input("β₂", key=_k(prefix, f"{net}_beta2"), min_value=0.0,
+                v[f"{net}_beta2"] = col.number_input("β₂", **_w(prefix, f"{net}_beta2"), min_value=0.0,
                                                      max_value=0.9999, step=0.001, format="%.4f")
         slots["optim"] = st.empty()
 
-    with sb.expander("Networks and batch", expanded=False):
+    with sb.expander("Networks and batch", expanded=show_arch):
+        fixed_nets = False  # image datasets: each architecture has fixed layer sizes (no width / depth)
         if show_arch:
-            archs = list(make_dataset(RunConfig(dataset=v["dataset"], digits=v.get("digits", ""))).archs)
+            ds = make_dataset(RunConfig(dataset=v["dataset"], digits=v.get("digits", "")))
+            archs = list(ds.archs)
+            fixed_nets = ds.kind == "image"
             if S.get(_k(prefix, "arch")) not in archs:
                 S[_k(prefix, "arch")] = archs[0]
-            v["arch"] = st.selectbox("Architecture", archs, key=_k(prefix, "arch"))
-        v["batch_size"] = int(st.number_input("Batch size", key=_k(prefix, "batch_size"), min_value=2,
+            v["arch"] = st.selectbox("Architecture", archs, **_w(prefix, "arch"),
+                                     format_func=lambda a: ARCH_LABELS.get(a, a))
+        v["batch_size"] = int(st.number_input("Batch size", **_w(prefix, "batch_size"), min_value=2,
                                               max_value=8192, step=32))
         c1, c2 = st.columns(2)
-        v["noise"] = c1.selectbox("Noise", list(NOISES), key=_k(prefix, "noise"))
-        v["noise_dim"] = int(c2.number_input("Noise dim", key=_k(prefix, "noise_dim"), min_value=1, max_value=512))
-        if not show_arch or v.get("arch") == "mlp":
+        v["noise"] = c1.selectbox("Noise", list(NOISES), **_w(prefix, "noise"))
+        v["noise_dim"] = int(c2.number_input("Noise dim", **_w(prefix, "noise_dim"), min_value=1, max_value=512))
+        if not show_arch or (v.get("arch") == "mlp" and not fixed_nets):
             c1, c2 = st.columns(2)
-            v["g_width"] = int(c1.number_input("G width", key=_k(prefix, "g_width"), min_value=1, max_value=4096, step=16))
-            v["g_depth"] = int(c2.number_input("G depth", key=_k(prefix, "g_depth"), min_value=1, max_value=16))
-            v["d_width"] = int(c1.number_input("D width", key=_k(prefix, "d_width"), min_value=1, max_value=4096, step=16))
-            v["d_depth"] = int(c2.number_input("D depth", key=_k(prefix, "d_depth"), min_value=1, max_value=16))
-            v["activation"] = st.selectbox("Activation", list(ACTIVATIONS), key=_k(prefix, "activation"))
+            v["g_width"] = int(c1.number_input("G width", **_w(prefix, "g_width"), min_value=1, max_value=4096, step=16))
+            v["g_depth"] = int(c2.number_input("G depth", **_w(prefix, "g_depth"), min_value=1, max_value=16))
+            v["d_width"] = int(c1.number_input("D width", **_w(prefix, "d_width"), min_value=1, max_value=4096, step=16))
+            v["d_depth"] = int(c2.number_input("D depth", **_w(prefix, "d_depth"), min_value=1, max_value=16))
+            v["activation"] = st.selectbox("Activation", list(ACTIVATIONS), **_w(prefix, "activation"))
         slots["network"] = st.empty()
 
     with sb.expander("Run", expanded=False):
-        v["seed"] = int(st.number_input("Seed", key=_k(prefix, "seed"), min_value=0, step=1,
+        v["seed"] = int(st.number_input("Seed", **_w(prefix, "seed"), min_value=0, step=1,
                                         help="Same settings + same seed = the same run, step for step."))
         slots["run"] = st.empty()
 

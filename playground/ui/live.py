@@ -92,7 +92,9 @@ def status_line(snap: Snapshot | None, runner: Runner) -> None:
     s = runner.status()
     color = {"running": "green", "paused": "orange", "idle": "gray", "diverged": "red", "error": "red",
              "stopped": "gray"}[s.state]
-    rate = f" · **{s.steps_per_second:,.0f} steps/s**" if s.state == "running" else ""
+    r = s.steps_per_second
+    rate = f" · **{r:,.0f} steps/s**" if r >= 10 else f" · **{r:.1f} steps/s**"
+    rate = rate if s.state == "running" and r > 0 else ""  # 0: not measured yet (slow steps)
     st.markdown(f":{color}-badge[{s.state.capitalize()}] step **{s.step:,}**{rate} · {s.device}")
     if s.state in ("diverged", "error"):
         st.error(s.message, icon=":material/dangerous:")

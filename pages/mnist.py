@@ -1,0 +1,164 @@
+"""MNIST playground: train a GAN on MNIST digits live. Widgets -> RunConfig -> Runner -> plots.
+
+The same controls and live loop as the toy page (playground/ui/live.py). The page keeps a timeline
+of sample grids in st.session_state (taken from the snapshots as they arrive, capped), since the
+engine keeps only the latest snapshot.
+"""
+import json
+
+import streamlit as st
+
+from playground.config import ConfigError
+from playground.datasets.mnist import parse_digits
+from playground.models.mnist import critic_norm, critic_norm_note
+from playground.plots import curves, mnist as mplots
+from playground.recipes import recommended_config
+from playground.trainer import LIVE_FIELDS
+from playground.ui.common import get_runner, page_setup, sidebar_device_line
+from playground.ui.config_form import config_sidebar
+from playground.ui.live import (CURVES_SECONDS, SAMPLES_SECONDS, config_from_url, controls, downloads,
+                                live_fragments, show_url_warnings, status_line, sync_url)
+
+page_setup()
+P = "mnist"
+S = st.session_state
+CHART_CONFIG = {"displaylogo": False}
+DEFAULT = recommended_config("mnist", "ns", "none")
+# MNIST frames and evaluations are costly on a CPU core (MLP: a step 15 ms, a frame of 256 fakes 0.06 s
+# (1000: 0.65 s), an evaluation of 2000 fakes 1.3 s; DCGAN: 0.5 s, 0.5 s, 4.5 s). With the toy page's
+# cadence (a frame every 0.25 s, an evaluation every 1 s) the worker evaluated after every chunk and
+# trained ~1 step/s; with this one the MLP trains ~50 steps/s on one core.
+RUNNER_OPTIONS = {"snapshot_points": 256, "snapshot_interval": 0.5, "eval_interval": 8.0}
+GALLERY = f"{P}_gallery"
+GALLERY_EVERY = {"at 10, 25, 50, 100, 250, …": None, "every 100 steps": 100, "every 500 steps": 500,
+                 "every 1,000 steps": 1000}
+ARCH_TEXT = {
+    "mlp": "**MLP**: G z → 256 → 512 → 784 (tanh); D 784 → 256 → 128 → 1; LeakyReLU(0.2).",
+    "dcgan": "**DCGAN**: G z → 128·7·7 → two 4×4 stride-2 transposed convolutions (batch norm) → 7×7 "
+             "convolution (tanh); D two 4×4 stride-2 convolutions → linear.",
+}
+
+config_from_url(P, DEFAULT)
+if S.get(f"{P}_dataset") != "mnist":
+    if S.get(f"{P}_dataset") is not None:  # e.g. a toy page's link opened here
+        S.setdefault(f"{P}_url_warnings", []).append(
+            f"dataset: '{S[f'{P}_dataset']}' is not an image data set; MNIST is used.")
+    S[f"{P}_dataset"] = "mnist"
+
+
+def _set_digits(picked: list[int]) -> None:
+    S[f"{P}_digits_pick"] = picked
+
+
+def digits_field() -> dict:
+    """Digit subset as ten toggles (RunConfig.digits is a string such as "38"; "" = all ten)."""
+    text, pick = S.get(f"{P}_digits") or "", f"{P}_digits_pick"
+    if S.get(f"{P}_digits_seen") != text or pick not in S:  # set from a link, or the widget was dropped
+        try:
+            S[pick] = list(parse_digits(text))
+        except ConfigError:
+            S[pick] = list(range(10))
+    st.pills("Digits to train on", list(range(10)), selection_mode="multi", key=pick,
+             help="The generator learns only these classes. Clear, then pick one digit, for a one-class GAN.")
+    c1, c2 = st.columns(2)
+    c1.button("All ten", key=f"{P}_digits_all", on_click=_set_digits, args=(list(range(10)),), width="stretch")
+    c2.button("Clear", key=f"{P}_digits_none", on_click=_set_digits, args=([],), width="stretch")
+    picked = sorted(S.get(pick) or [])
+    if not picked:
+        st.caption("No digit picked: all ten are used.")
+    digits = "" if len(picked) in (0, 10) else "".join(map(str, picked))
+    S[f"{P}_digits"] = S[f"{P}_digits_seen"] = digits
+    return {"digits": digits}
+
+
+st.sidebar.header("Settings")
+config, error = config_sidebar(P, ["mnist"], show_arch=True, extra_data=digits_field)
+runner = get_runner(P, config or DEFAULT, **RUNNER_OPTIONS)
+shown = config or runner.status().config
+st.sidebar.caption(ARCH_TEXT.get(shown.arch, shown.arch) + " " + critic_norm_note(shown))
+
+st.title("MNIST playground")
+st.caption("Train a GAN on handwritten digits and watch the same 64 noise vectors turn into digits. A small "
+           "classifier (trained by the project, 99 % test accuracy) says which digits come out, how sure it is, "
+           "and how far their features are from real digits.")
+show_url_warnings(P)
+controls(P, runner, config, error)
+if config is not None:
+    sync_url(config)
+if critic_norm(shown) == "layer":
+    st.info(critic_norm_note(shown) + f" ({shown.lipschitz} is chosen.)", icon=":material/info:")
+
+o1, o2, _ = st.columns([1.3, 1.3, 1])
+o1.toggle("Write the classifier's label on each tile", key=f"{P}_tile_labels",
+          help="Green: confident (≥ 90 %), yellow: 50–90 %, red: unsure.")
+o2.selectbox("Timeline: keep a grid", list(GALLERY_EVERY), key=f"{P}_gallery_every")
+
+
+def _run_id(snap) -> str:
+    """What identifies a run for the timeline: the settings that need a reset to change."""
+    return json.dumps({k: v for k, v in snap.config.items() if k not in LIVE_FIELDS}, sort_keys=True)
+
+
+def _last_eval(history: list[dict]) -> dict:
+    return next((h for h in reversed(history) if h.get("fid") is not None), {})
+
+
+def draw_samples(snap) -> None:
+    status_line(snap, runner)
+    v = snap.views
+    S[GALLERY] = mplots.update_gallery(S.get(GALLERY), snap.step, v.get("grid"), _run_id(snap),
+                                       every=GALLERY_EVERY.get(S.get(f"{P}_gallery_every")))
+    left, right = st.columns([1, 1.1])
+    left.plotly_chart(mplots.sample_grid_figure(v, snap.step, show_labels=bool(S.get(f"{P}_tile_labels"))),
+                      key=f"{P}_chart_grid", config=CHART_CONFIG, theme=None)
+    with right:
+        st.plotly_chart(mplots.class_histogram_figure(v, legend_px=560), key=f"{P}_chart_hist",
+                        config=CHART_CONFIG, theme=None)
+        last = _last_eval(snap.history)
+        floor = v.get("fid_floor")
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Fréchet distance", f"{last['fid']:,.1f}" if last.get("fid") is not None else "–",
+                  help=f"Lower is better; real digits score ≈ {float(floor):.1f}." if floor is not None else None)
+        hist, classes = v.get("class_hist"), v.get("classes")
+        covered = None if hist is None else int((hist[classes] >= mplots.MISSING_AT).sum())
+        m2.metric("Classes covered", f"{covered} / {len(classes)}" if covered is not None else "–",
+                  help="Classes of the subset that get at least 1 % of this frame's samples (the bars).")
+        conf = last.get("mean_confidence")
+        m3.metric("Mean confidence", f"{conf:.0%}" if conf is not None else "–",
+                  help="The classifier's average top probability: blurry or odd digits score low.")
+
+
+def draw_curves(snap) -> None:
+    g = S.get(GALLERY)
+    st.plotly_chart(mplots.gallery_figure(g["items"] if g else []), key=f"{P}_chart_gallery",
+                    config=CHART_CONFIG, theme=None)
+    h, floor = snap.history, snap.views.get("fid_floor")
+    c1, c2, c3 = st.columns(3)
+    c1.plotly_chart(curves.losses_chart(h, legend_px=400), key=f"{P}_chart_loss", config=CHART_CONFIG, theme=None)
+    c2.plotly_chart(mplots.frechet_chart(h, None if floor is None else float(floor), legend_px=400),
+                    key=f"{P}_chart_fid", config=CHART_CONFIG, theme=None)
+    c3.plotly_chart(mplots.modes_confidence_chart(h, legend_px=400), key=f"{P}_chart_modes",
+                    config=CHART_CONFIG, theme=None)
+
+
+live_fragments(runner, [(draw_samples, SAMPLES_SECONDS)])
+live_fragments(runner, [(draw_curves, CURVES_SECONDS)])
+
+
+def _grid_png() -> bytes:  # called when the button is clicked: the grid of that moment
+    snap = runner.snapshot()
+    return mplots.grid_png(snap.views["grid"]) if snap is not None and snap.views.get("grid") is not None else b""
+
+
+with st.expander("Share and export"):
+    st.markdown("The address bar holds these settings: copy the link to reopen this exact setup.")
+    snap = runner.snapshot()
+    downloads(P, snap, config)
+    if snap is not None and snap.views.get("grid") is not None:
+        c = snap.config
+        name = f"gan-mnist-{c['arch']}-{c['loss']}-{c['lipschitz']}-seed{c['seed']}-samples.png"
+        st.download_button("Sample grid (PNG)", _grid_png, name, "image/png", key=f"{P}_dl_png",
+                           icon=":material/image:", on_click="ignore",
+                           help="The current 8×8 grid (at the moment you click), 2 pixels per pixel.")
+
+sidebar_device_line(runner.status().steps_per_second)

@@ -1,0 +1,171 @@
+"""AppTest tests of the MNIST page (no browser): render, Step updates the grid and the histogram, the
+digit subset from the URL, the critic-norm note, the digit toggles."""
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from playground.recipes import recommended
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "mnist.py")
+
+
+def runner_of(at):
+    return at.session_state["_gp_runner_mnist"]
+
+
+@pytest.fixture
+def apps():
+    started = []
+    yield started
+    for at in started:  # AppTest sessions share the session-scoped cache: stop the worker
+        try:
+            runner_of(at).stop()
+        except KeyError:
+            pass
+
+
+def load(apps, query=None):
+    at = AppTest.from_file(PAGE, default_timeout=90)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    apps.append(at)
+    assert not at.exception, at.exception
+    return at
+
+
+def status_text(at) -> str:
+    return " ".join(m.value for m in at.markdown if "step" in m.value and "badge" in m.value)
+
+
+def specs(at) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def titled(figs: list[dict], start: str) -> dict:
+    return next(f for f in figs if str(f["layout"]["title"]["text"]).startswith(start))
+
+
+def test_renders_idle_then_one_step_updates_grid_and_histogram(apps):
+    at = load(apps)
+    assert "step **0**" in status_text(at)
+    assert runner_of(at).status().state == "idle"
+    figs = specs(at)
+    assert len(figs) == 6  # grid, histogram, timeline, losses, Fréchet distance, modes
+    grid0, hist0 = titled(figs, "Samples from"), titled(figs, "Which digits")
+    assert grid0["data"][0]["type"] == "image" and grid0["data"][0]["source"].startswith("data:image/png")
+    assert not grid0["layout"]["xaxis"]["visible"] and grid0["layout"]["yaxis"]["scaleanchor"] == "x"
+    assert "step 0" in titled(figs, "Timeline")["layout"]["annotations"][0]["text"]
+
+    at.button(key="mnist_step").click().run()
+    assert not at.exception, at.exception
+    assert "step **1**" in status_text(at)
+    figs = specs(at)
+    grid1, hist1 = titled(figs, "Samples from"), titled(figs, "Which digits")
+    assert grid1["data"][0]["source"] != grid0["data"][0]["source"], "the grid shows the new samples"
+    assert hist1["data"][1] != hist0["data"][1], "the generated-class bars changed"
+    fid = titled(figs, "Fréchet")
+    assert any("floor" in (t.get("name") or "") for t in fid["data"]), "the real-vs-real floor is drawn"
+    assert any(m.label == "Fréchet distance" for m in at.metric)
+
+
+def test_digit_subset_from_the_url_restores(apps):
+    at = load(apps, {"dataset": "mnist", "digits": "3"})
+    assert not at.warning
+    assert at.session_state["mnist_digits_pick"] == [3]
+    cfg = runner_of(at).status().config
+    assert (cfg.dataset, cfg.digits) == ("mnist", "3")
+    assert list(runner_of(at).snapshot().views["classes"]) == [3]
+    hist = titled(specs(at), "Which digits")
+    assert "of 1 classes" in hist["layout"]["title"]["subtitle"]["text"]
+    assert at.query_params["digits"] in ("3", ["3"])
+    # the toggles: add 8 -> "38" asks for a reset; "All ten" -> "" (all)
+    at.session_state["mnist_digits_pick"] = [3, 8]
+    at.run()
+    assert at.session_state["mnist_digits"] == "38"
+    assert any("digits" in i.value and "Reset" in i.value for i in at.info)
+    at.button(key="mnist_digits_all").click().run()
+    assert at.session_state["mnist_digits"] == ""
+
+
+def test_layer_norm_note_for_per_sample_penalties(apps):
+    at = load(apps)
+    note = "layer norm instead of batch norm"
+    assert not any(note in i.value for i in at.info)
+    at.selectbox(key="mnist_arch").set_value("dcgan").run()
+    assert not any(note in i.value for i in at.info), "DCGAN without a penalty keeps batch norm"
+    assert any("batch norm after each convolution" in c.value for c in at.sidebar.caption)
+    at.selectbox(key="mnist_loss").set_value("wgan").run()
+    at.selectbox(key="mnist_lipschitz").set_value("gp").run()
+    assert not at.exception, at.exception
+    assert any(note in i.value for i in at.info)
+    # "Use recommended settings" tunes the optimisers but keeps the chosen architecture
+    at.button(key="mnist_recommend").click().run()
+    assert not at.exception, at.exception
+    assert at.number_input(key="mnist_n_critic").value == recommended("mnist", "wgan", "gp")["n_critic"]
+    assert at.selectbox(key="mnist_arch").value == "dcgan"
+    assert runner_of(at).status().config.arch == "mlp", "structural changes wait for Reset"
+
+
+def test_settings_survive_a_visit_to_another_page(apps):
+    at = AppTest.from_file(str(Path(PAGE).parents[1] / "app.py"), default_timeout=90)
+    at.switch_page("pages/mnist.py").run()
+    apps.append(at)
+    assert not at.exception, at.exception
+    at.selectbox(key="mnist_loss").set_value("hinge").run()
+    at.session_state["mnist_digits_pick"] = [3]
+    at.run()
+    at.switch_page("pages/divergences.py").run()
+    at.switch_page("pages/mnist.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="mnist_loss").value == "hinge"
+    assert at.session_state["mnist_digits_pick"] == [3] and at.session_state["mnist_digits"] == "3"
+    assert not at.error and not at.warning
+    assert at.text_input(key="mnist_g_lr").value
+
+
+# ----- the pure builders behind the page (no Streamlit) --------------------------------------------
+def test_png_writer_round_trips():
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from playground.plots import mnist as M
+    img = np.linspace(0, 1, 28 * 56, dtype=np.float32).reshape(28, 56)
+    back = np.asarray(Image.open(io.BytesIO(M.png_bytes(img))))
+    assert back.shape == (28, 56) and np.array_equal(back, M.to_uint8(img))
+    assert Image.open(io.BytesIO(M.grid_png(np.zeros((224, 224)), scale=2))).size == (2 * 242, 2 * 242)
+
+
+def test_gallery_keeps_milestones_caps_and_restarts():
+    import numpy as np
+
+    from playground.plots import mnist as M
+    assert M.milestones_between(0, 1000, None) == [10, 25, 50, 100, 250, 500, 1000]
+    assert M.milestones_between(150, 420, 100) == [200, 300, 400]
+    grid, g = np.zeros((224, 224), np.float32), None
+    for step in (0, 3, 12, 20, 30, 260, 300, 600, 1100, 2600, 5100, 10100, 30000):
+        g = M.update_gallery(g, step, grid, "run-a")
+    steps = [s for s, _ in g["items"]]
+    assert steps == [30, 260, 600, 1100, 2600, 5100, 10100, 30000] and g["items"][0][1].shape == (112, 112)
+    assert [s for s, _ in M.update_gallery(g, 0, grid, "run-a")["items"]] == [0], "a reset starts over"
+    assert [s for s, _ in M.update_gallery(g, 50, grid, "run-b")["items"]] == [50], "so does a new run"
+    fig = M.gallery_figure([(0, grid), (10, grid)])
+    assert [a.text for a in fig.layout.annotations] == ["step 0", "step 10"]
+
+
+def test_histogram_marks_missing_classes():
+    import numpy as np
+
+    from playground.plots import mnist as M
+    train = np.zeros(10, np.float32)
+    train[[3, 8]] = 0.5
+    gen = np.zeros(10, np.float32)
+    gen[3], gen[1] = 0.9, 0.1
+    fig = M.class_histogram_figure({"class_hist": gen, "train_hist": train, "classes": np.array([3, 8])})
+    sub = fig.layout.title.subtitle.text
+    assert "1 of 2 classes covered" in sub and "missing: 8" in sub and "outside the subset: 10%" in sub
+    assert [a.x for a in fig.layout.annotations] == ["8"]
