@@ -90,8 +90,11 @@ def test_digit_subset_from_the_url_restores(apps):
     assert at.session_state["mnist_digits"] == ""
 
 
-def test_layer_norm_note_for_per_sample_penalties(apps):
-    at = load(apps)
+def test_layer_norm_note_recommended_settings_and_a_visit_to_another_page(apps):
+    at = AppTest.from_file(str(Path(PAGE).parents[1] / "app.py"), default_timeout=90)
+    at.switch_page("pages/mnist.py").run()
+    apps.append(at)
+    assert not at.exception, at.exception
     note = "layer norm instead of batch norm"
     assert not any(note in i.value for i in at.info)
     at.selectbox(key="mnist_arch").set_value("dcgan").run()
@@ -107,23 +110,16 @@ def test_layer_norm_note_for_per_sample_penalties(apps):
     assert at.number_input(key="mnist_n_critic").value == recommended("mnist", "wgan", "gp")["n_critic"]
     assert at.selectbox(key="mnist_arch").value == "dcgan"
     assert runner_of(at).status().config.arch == "mlp", "structural changes wait for Reset"
-
-
-def test_settings_survive_a_visit_to_another_page(apps):
-    at = AppTest.from_file(str(Path(PAGE).parents[1] / "app.py"), default_timeout=90)
-    at.switch_page("pages/mnist.py").run()
-    apps.append(at)
-    assert not at.exception, at.exception
-    at.selectbox(key="mnist_loss").set_value("hinge").run()
+    # the settings survive a visit to another page
     at.session_state["mnist_digits_pick"] = [3]
     at.run()
     at.switch_page("pages/divergences.py").run()
     at.switch_page("pages/mnist.py").run()
     assert not at.exception, at.exception
-    assert at.selectbox(key="mnist_loss").value == "hinge"
+    assert (at.selectbox(key="mnist_loss").value, at.selectbox(key="mnist_arch").value) == ("wgan", "dcgan")
     assert at.session_state["mnist_digits_pick"] == [3] and at.session_state["mnist_digits"] == "3"
-    assert not at.error and not at.warning
-    assert at.text_input(key="mnist_g_lr").value
+    assert at.text_input(key="mnist_g_lr").value and not at.error and not at.warning
+    assert any(note in i.value for i in at.info)
 
 
 # ----- the pure builders behind the page (no Streamlit) --------------------------------------------
