@@ -15,6 +15,7 @@ from playground.plots import curves, mnist as mplots
 from playground.recipes import recommended_config
 from playground.trainer import LIVE_FIELDS
 from playground.ui.common import get_runner, page_setup, sidebar_device_line
+from playground.ui.live_chart import live_plotly_chart
 from playground.ui.config_form import config_sidebar
 from playground.ui.live import (CURVES_SECONDS, SAMPLES_SECONDS, config_from_url, controls, downloads,
                                 live_fragments, show_url_warnings, status_line, sync_url)
@@ -27,8 +28,9 @@ DEFAULT = recommended_config("mnist", "ns", "none")
 # MNIST frames and evaluations are costly on a CPU core (MLP: a step 15 ms, a frame of 256 fakes 0.06 s
 # (1000: 0.65 s), an evaluation of 2000 fakes 1.3 s; DCGAN: 0.5 s, 0.5 s, 4.5 s). With the toy page's
 # cadence (a frame every 0.25 s, an evaluation every 1 s) the worker evaluated after every chunk and
-# trained ~1 step/s; with this one the MLP trains ~50 steps/s on one core.
-RUNNER_OPTIONS = {"snapshot_points": 256, "snapshot_interval": 0.5, "eval_interval": 8.0}
+# trained ~1 step/s. Here frames are smaller and rarer, and the runner spaces evaluations by their cost
+# (Options.view_share: together with the frames they take at most ~20 % of the worker's time).
+RUNNER_OPTIONS = {"snapshot_points": 256, "snapshot_interval": 0.5, "eval_interval": 3.0}
 GALLERY = f"{P}_gallery"
 GALLERY_EVERY = {"at 10, 25, 50, 100, 250, …": None, "every 100 steps": 100, "every 500 steps": 500,
                  "every 1,000 steps": 1000}
@@ -109,11 +111,12 @@ def draw_samples(snap) -> None:
     S[GALLERY] = mplots.update_gallery(S.get(GALLERY), snap.step, v.get("grid"), _run_id(snap),
                                        every=GALLERY_EVERY.get(S.get(f"{P}_gallery_every")))
     left, right = st.columns([1, 1.1])
-    left.plotly_chart(mplots.sample_grid_figure(v, snap.step, show_labels=bool(S.get(f"{P}_tile_labels"))),
-                      key=f"{P}_chart_grid", config=CHART_CONFIG, theme=None)
+    grid = mplots.sample_grid_figure(v, snap.step, show_labels=bool(S.get(f"{P}_tile_labels")),
+                                     ema=snap.config.get("g_ema", 0.0))
+    with left:
+        live_plotly_chart(grid, f"{P}_chart_grid", CHART_CONFIG)
     with right:
-        st.plotly_chart(mplots.class_histogram_figure(v, legend_px=560), key=f"{P}_chart_hist",
-                        config=CHART_CONFIG, theme=None)
+        live_plotly_chart(mplots.class_histogram_figure(v, legend_px=560), f"{P}_chart_hist", CHART_CONFIG)
         last = _last_eval(snap.history)
         floor = v.get("fid_floor")
         m1, m2, m3 = st.columns(3)
@@ -130,15 +133,14 @@ def draw_samples(snap) -> None:
 
 def draw_curves(snap) -> None:
     g = S.get(GALLERY)
-    st.plotly_chart(mplots.gallery_figure(g["items"] if g else []), key=f"{P}_chart_gallery",
-                    config=CHART_CONFIG, theme=None)
+    live_plotly_chart(mplots.gallery_figure(g["items"] if g else []), f"{P}_chart_gallery", CHART_CONFIG)
     h, floor = snap.history, snap.views.get("fid_floor")
     c1, c2, c3 = st.columns(3)
-    c1.plotly_chart(curves.losses_chart(h, legend_px=400), key=f"{P}_chart_loss", config=CHART_CONFIG, theme=None)
-    c2.plotly_chart(mplots.frechet_chart(h, None if floor is None else float(floor), legend_px=400),
-                    key=f"{P}_chart_fid", config=CHART_CONFIG, theme=None)
-    c3.plotly_chart(mplots.modes_confidence_chart(h, legend_px=400), key=f"{P}_chart_modes",
-                    config=CHART_CONFIG, theme=None)
+    for col, fig, name in ((c1, curves.losses_chart(h, legend_px=400), "loss"),
+                           (c2, mplots.frechet_chart(h, None if floor is None else float(floor), legend_px=400), "fid"),
+                           (c3, mplots.modes_confidence_chart(h, legend_px=400), "modes")):
+        with col:
+            live_plotly_chart(fig, f"{P}_chart_{name}", CHART_CONFIG)
 
 
 live_fragments(runner, [(draw_samples, SAMPLES_SECONDS)])

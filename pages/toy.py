@@ -7,7 +7,8 @@ from playground.plots import curves, toy as toyplots
 from playground.presets import PRESETS
 from playground.ui.common import get_runner, page_setup, sidebar_device_line
 from playground.ui.config_form import config_sidebar, load_into_widgets
-from playground.ui.live import (CURVES_SECONDS, SAMPLES_SECONDS, config_from_url, controls, downloads,
+from playground.ui.live_chart import live_plotly_chart
+from playground.ui.live import (CURVES_SECONDS, LIVE_RUNNER_OPTIONS, SAMPLES_SECONDS, config_from_url, controls, downloads,
                                 live_fragments, show_url_warnings, status_line, sync_url)
 
 page_setup()
@@ -18,7 +19,7 @@ DEFAULT = PRESETS["mode-collapse"].config
 config_from_url(P, DEFAULT)
 st.sidebar.header("Settings")
 config, error = config_sidebar(P, list(TOY))
-runner = get_runner(P, config or DEFAULT)
+runner = get_runner(P, config or DEFAULT, **LIVE_RUNNER_OPTIONS)
 
 
 def load_preset(name: str) -> None:
@@ -52,22 +53,23 @@ if config is not None:
 def draw_samples(snap) -> None:
     status_line(snap, runner)
     main = toyplots.landscape_2d(snap) if snap.kind == "2d" else toyplots.distributions_1d(snap)
-    st.plotly_chart(main, key=f"{P}_chart_main", config=CHART_CONFIG, theme=None)
+    live_plotly_chart(main, f"{P}_chart_main", CHART_CONFIG)
 
 
 def draw_curves(snap) -> None:
     h = snap.history
-    st.plotly_chart(curves.divergences_chart(h, snap.kind), key=f"{P}_chart_div", config=CHART_CONFIG, theme=None)
-    st.plotly_chart(curves.critic_estimate_chart(h, snap.log_loss, kind=snap.kind), key=f"{P}_chart_est",
-                    config=CHART_CONFIG, theme=None)
+    live_plotly_chart(curves.divergences_chart(h, snap.kind), f"{P}_chart_div", CHART_CONFIG)
+    live_plotly_chart(curves.critic_estimate_chart(h, snap.log_loss, kind=snap.kind), f"{P}_chart_est", CHART_CONFIG)
 
 
 def draw_more_curves(snap) -> None:
     h = snap.history
     c1, c2, c3 = st.columns(3)
-    c1.plotly_chart(curves.losses_chart(h, legend_px=400), key=f"{P}_chart_loss", config=CHART_CONFIG, theme=None)
-    c2.plotly_chart(curves.modes_chart(h, legend_px=400), key=f"{P}_chart_modes", config=CHART_CONFIG, theme=None)
-    c3.plotly_chart(curves.gradient_chart(h, legend_px=400), key=f"{P}_chart_grad", config=CHART_CONFIG, theme=None)
+    for col, fig, name in ((c1, curves.losses_chart(h, legend_px=400), "loss"),
+                           (c2, curves.modes_chart(h, legend_px=400), "modes"),
+                           (c3, curves.gradient_chart(h, legend_px=400), "grad")):
+        with col:
+            live_plotly_chart(fig, f"{P}_chart_{name}", CHART_CONFIG)
 
 
 left, right = st.columns([1.2, 1])

@@ -50,6 +50,7 @@ class RunConfig:
     d_beta1: float = 0.5
     d_beta2: float = 0.999
     batch_size: int = 256
+    g_ema: float = 0.0         # decay of an exponential moving average of G's weights, used to evaluate (0 = off)
     # networks
     arch: str = "mlp"
     noise: str = "gaussian"
@@ -92,6 +93,8 @@ class RunConfig:
         need(_finite(self.clip) and self.clip > 0, f"The clipping value c must be positive (got {self.clip}).", "clip")
         need(_finite(self.penalty) and self.penalty >= 0,
              f"The penalty weight (λ or γ) must be zero or positive (got {self.penalty}).", "penalty")
+        need(_finite(self.g_ema) and 0 <= self.g_ema < 1,
+             f"The generator EMA decay must lie in [0, 1), 0 meaning off (got {self.g_ema}).", "g_ema")
         need(isinstance(self.batch_size, int) and 2 <= self.batch_size <= 8192,
              f"The batch size must be a whole number between 2 and 8192 (got {self.batch_size}).", "batch_size")
         need(self.noise in NOISES, f"Unknown noise '{self.noise}'. Choose one of: {', '.join(NOISES)}.", "noise")

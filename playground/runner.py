@@ -1,7 +1,8 @@
 """A background worker around one Trainer: play / pause / step / reset, and snapshots for the page.
 
 Only the worker touches the models. Controls put commands on a queue (they are idempotent and never
-race the optimiser); the worker trains in short chunks, evaluates about once a second, and publishes
+race the optimiser); the worker trains in short chunks, evaluates about once a second (less often when an evaluation is
+slow: see `Options.view_share`), and publishes
 a Snapshot (plain numpy) every `snapshot_interval` seconds.
 
 The worker runs in its own process by default (`spawn`, never `fork` with torch): in a thread of the
@@ -51,6 +52,11 @@ class Options:
     threads: int = 1
     snapshot_interval: float = 0.25
     eval_interval: float = 1.0
+    # While running, evaluation and snapshots together take at most about this share of the worker's
+    # time: each waits at least cost·(2/share − 1) after the last one (an MNIST DCGAN evaluation takes
+    # seconds; at a fixed 1 s interval it would starve training). Steps asked for one by one are always
+    # evaluated and shown.
+    view_share: float = 0.2
     max_history: int = 3000
     snapshot_points: int = 1000
     chunk_seconds: float = 0.05
@@ -70,6 +76,7 @@ class Worker:
         self.steps_per_frame: int | None = None
         self.stopping = False
         self.last_snap = self.last_eval = 0.0
+        self.eval_cost = self.snap_cost = 0.0   # seconds the last evaluation / snapshot took
         self.window: list[tuple[float, int]] = []
         self.device = "CPU"
 
@@ -178,13 +185,21 @@ class Worker:
         self.window = [(a, s) for a, s in self.window if now - a < 2.0] + [(now, t.step_count)]
         w = self.window
         rate = (w[-1][1] - w[0][1]) / max(w[-1][0] - w[0][0], 1e-6) if len(w) > 1 else 0.0
-        if stepping or now - self.last_eval >= o.eval_interval:
+        if stepping or now - self.last_eval >= max(o.eval_interval, self._spacing(self.eval_cost)):
+            t0 = time.perf_counter()
             t.evaluate()
-            self.last_eval = now
-        if stepping or now - self.last_snap >= o.snapshot_interval:
+            self.eval_cost = time.perf_counter() - t0
+            self.last_eval = time.monotonic()
+        if stepping or now - self.last_snap >= max(o.snapshot_interval, self._spacing(self.snap_cost)):
             self._publish(rate)
         else:
             self.out.put(("progress", t.step_count, rate))
+
+    def _spacing(self, cost: float) -> float:
+        """Least wait after a view that took `cost` seconds: evaluation and snapshots each take at most
+        half of view_share of the time, cost / (cost + wait) ≤ share / 2."""
+        share = min(max(self.opts.view_share, 1e-3), 2.0)  # 2: no spacing at all
+        return cost * (2.0 / share - 1.0)
 
     def _sleep(self, seconds: float) -> None:
         try:  # a command cuts the wait short
@@ -203,16 +218,18 @@ class Worker:
 
     def _publish(self, rate: float) -> None:
         t = self.trainer
-        h = t.history
-        if len(h) > self.opts.max_history:
-            keep = self.opts.max_history // 2
+        keep = max(1, self.opts.max_history // 2)
+        while len(t.history) > max(self.opts.max_history, keep + 1):  # halve the older half until it fits
+            h = t.history
             t.history = h[:-keep][::2] + h[-keep:]
         if t.diverged is not None and self._last_snapshot is not None:
             # the models hold NaN/Inf now: keep the last good views, update the curves and the verdict
             snap = dataclasses.replace(self._last_snapshot, step=t.step_count, diverged=t.diverged.to_dict(),
                                        history=[dict(x) for x in t.history])
         else:
+            t0 = time.perf_counter()
             snap = t.snapshot(self.opts.snapshot_points)
+            self.snap_cost = time.perf_counter() - t0
         snap.device = self.device
         self._last_snapshot = snap
         self.snap_step = t.step_count
@@ -265,11 +282,13 @@ def _process_main(opts: Options, commands, out, parent_pid: int) -> None:
 class Runner:
     def __init__(self, config: RunConfig, *, mode: str = "process", threads: int | None = None,
                  snapshot_interval: float = 0.25, eval_interval: float = 1.0, heartbeat_timeout: float = 30.0,
-                 max_history: int = 3000, snapshot_points: int = 1000, log_every: int = 10):
+                 max_history: int = 3000, snapshot_points: int = 1000, log_every: int = 10,
+                 view_share: float = Options.view_share):
         config.validate()
         self.opts = Options(threads=threads or max(1, (os.cpu_count() or 2) - 1),
                             snapshot_interval=snapshot_interval, eval_interval=eval_interval,
-                            max_history=max_history, snapshot_points=snapshot_points, log_every=log_every)
+                            max_history=max_history, snapshot_points=snapshot_points, log_every=log_every,
+                            view_share=view_share)
         self.heartbeat_timeout = heartbeat_timeout
         self._lock = threading.Lock()
         self._cmd_lock = threading.Lock()

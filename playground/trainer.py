@@ -11,11 +11,15 @@
 
 The trainer owns its torch.Generator (data, noise and penalty randomness all come from it), so the
 same config and seed give the same run on CPU. Evaluation draws from a separate fixed reference set,
-so how often you evaluate never changes the training trajectory. A non-finite loss or parameter
+so how often you evaluate never changes the training trajectory. With `g_ema` > 0 the trainer also keeps
+an exponential moving average of the generator's weights, θ̄ ← β·θ̄ + (1 − β)·θ after every generator
+step (Yazıcı et al. 2019, "The Unusual Effectiveness of Averaging in GAN Training"); samples, views and
+metrics then come from the averaged generator, while training uses the raw one. A non-finite loss or parameter
 raises `Diverged(what, step)`; `history` keeps everything logged before it.
 """
 from __future__ import annotations
 
+import copy
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -38,7 +42,7 @@ OPTIMIZERS = {
 
 # Settings that may change while a run is live; anything else needs a new Trainer (a reset).
 LIVE_FIELDS = frozenset({"g_lr", "d_lr", "g_beta1", "g_beta2", "d_beta1", "d_beta2",
-                         "n_critic", "penalty", "clip", "batch_size"})
+                         "n_critic", "penalty", "clip", "batch_size", "g_ema"})
 
 STAT_KEYS = ("d_loss", "g_loss", "d_real", "d_fake", "g_grad_norm", "critic_grad_norm")
 
@@ -107,6 +111,8 @@ class Trainer:
         self.fixed_noise = sample_noise(config.noise, n_eval, config.noise_dim, eval_gen, self.device)
         self.opt_g = OPTIMIZERS[config.g_optim](self.G.parameters(), config.g_lr, config.g_beta1, config.g_beta2)
         self.opt_d = OPTIMIZERS[config.d_optim](self.D.parameters(), config.d_lr, config.d_beta1, config.d_beta2)
+        self.G_ema: torch.nn.Module | None = None
+        self._sync_ema()
         self.step_count = 0
         self.history: list[dict[str, Any]] = []
         self.diverged: Diverged | None = None
@@ -129,6 +135,27 @@ class Trainer:
                 if "betas" in group:
                     group["betas"] = (getattr(new, f"{net}_beta1"), getattr(new, f"{net}_beta2"))
         self.config = new
+        self._sync_ema()
+
+    def _sync_ema(self) -> None:
+        """Create the averaged generator (a copy of G now) when g_ema turns on; drop it when off."""
+        if self.config.g_ema > 0 and self.G_ema is None:
+            self.G_ema = copy.deepcopy(self.G).requires_grad_(False)
+        elif self.config.g_ema == 0:
+            self.G_ema = None
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        beta = self.config.g_ema
+        ema = list(self.G_ema.parameters())
+        torch._foreach_lerp_(ema, [p.detach() for p in self.G.parameters()], 1.0 - beta)
+        for be, b in zip(self.G_ema.buffers(), self.G.buffers()):  # batch-norm statistics: copied
+            be.copy_(b)
+
+    @property
+    def G_eval(self) -> torch.nn.Module:
+        """The generator that samples, views and metrics use: the averaged one when g_ema > 0."""
+        return self.G_ema if self.G_ema is not None else self.G
 
     # ----- training ---------------------------------------------------------------------------
     def _noise(self, n: int) -> torch.Tensor:
@@ -167,6 +194,8 @@ class Trainer:
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         self.opt_g.step()
+        if self.G_ema is not None:
+            self._update_ema()
         g_grad = fake.grad.flatten(1).norm(dim=1).mean() * B  # ‖∇ₓ ℓ_G‖ per sample (loss is a mean)
         if measure:
             with self.inspecting():
@@ -185,6 +214,8 @@ class Trainer:
         grads = [p.requires_grad for p in self.D.parameters()]
         self.G.eval()
         self.D.eval()
+        if self.G_ema is not None:
+            self.G_ema.eval()
         self.D.requires_grad_(False)
         try:
             yield
@@ -259,9 +290,10 @@ class Trainer:
 
     @torch.no_grad()
     def fakes(self, n: int | None = None) -> torch.Tensor:
-        """G applied to the fixed noise (the same z every time, so samples evolve smoothly)."""
+        """G applied to the fixed noise (the same z every time, so samples evolve smoothly); the
+        averaged generator when g_ema > 0."""
         with self.inspecting():
-            return self.G(self.fixed_noise[:n])
+            return self.G_eval(self.fixed_noise[:n])
 
     def evaluate(self) -> dict[str, float]:
         """Distances to the data (dataset.metrics) and the critic's own estimates, merged into the

@@ -105,12 +105,22 @@ def test_toy_page_trains_wgan_gp_preset_in_the_browser():
             page.wait_for_function("t => document.body.innerText.includes(t)", arg="Expected by step",
                                    timeout=60_000)
             page.get_by_role("button", name="Play").click()
+            # live charts are updated in place (Plotly.react), not torn down and rebuilt every frame
+            page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+            page.evaluate("() => { window.__gpRemoved = 0; new MutationObserver(ms => { for (const m of ms)"
+                          " for (const n of m.removedNodes) if (n.nodeType === 1 && (n.matches('.js-plotly-plot')"
+                          " || n.querySelector('.js-plotly-plot'))) window.__gpRemoved++; })"
+                          ".observe(document.body, {childList: true, subtree: true}); }")
+            title = "() => document.querySelector('.js-plotly-plot .gtitle').textContent"
+            first = page.evaluate(title)
             page.wait_for_function(
                 "() => { const m = document.body.innerText.match(/step ([\\d,]+)/);"
                 " return m && parseInt(m[1].replace(/,/g, '')) > 100; }", timeout=120_000)
-            page.wait_for_timeout(1500)
+            page.wait_for_timeout(2500)
             assert page.locator("[data-testid='stException']").count() == 0
             assert page.locator(".js-plotly-plot").count() >= 4, "the live charts are drawn"
+            assert page.evaluate(title) != first, "the landscape's title (its step) moved on"
+            assert page.evaluate("() => window.__gpRemoved") == 0, "no chart was rebuilt while training"
             assert "ring8" in page.url or "wgan" in page.url, "the config is in the URL"
             page.screenshot(path=str(ARTIFACTS / "toy-wgan-gp.png"), full_page=True)
             page.get_by_role("button", name="Pause").click()

@@ -101,6 +101,19 @@ def test_defaults_apply_before_user_flags():
     assert cfg.arch == "dcgan" and cfg.noise_dim == 100 and cfg.n_critic == 5
 
 
+def test_digit_recipes_replace_the_toy_ones_per_method():
+    """WGAN-GP on digits uses the paper's Adam 1e-4 and λ = 10, not the toy recipe (5e-4, λ = 1); weight
+    clipping still gets its RMSProp over the WGAN loss's Adam; the toy datasets keep their recipes."""
+    gp = recommended_config("mnist", "wgan", "gp")
+    assert (gp.g_lr, gp.d_lr, gp.penalty, gp.n_critic, gp.g_beta2) == (1e-4, 1e-4, 10.0, 5, 0.9)
+    clip = recommended_config("mnist", "wgan", "clip")
+    assert (clip.d_optim, clip.d_lr, clip.clip) == ("rmsprop", 5e-5, 0.01)
+    r1 = recommended_config("mnist", "ns", "r1")
+    assert (r1.penalty, r1.d_lr) == (10.0, 2e-4)
+    toy = recommended_config("ring8", "wgan", "gp")
+    assert (toy.g_lr, toy.penalty) == (5e-4, 1.0)
+
+
 # ----- IDX folders ---------------------------------------------------------------------------------
 def _idx_bytes(a: np.ndarray) -> bytes:
     return bytes([0, 0, 0x08, a.ndim]) + struct.pack(f">{a.ndim}I", *a.shape) + a.astype(np.uint8).tobytes()

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from playground.config import RunConfig
+from tests.helpers_pages import chart_figures
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "toy.py")
 
@@ -42,7 +43,7 @@ def status_text(at) -> str:
 def test_renders_idle_with_charts(stop_runners):
     at = load(stop_runners)
     assert "step **0**" in status_text(at)
-    assert len(at.get("plotly_chart")) == 6
+    assert len(chart_figures(at)) == 6
     assert runner_of(at).status().state == "idle"
 
 
@@ -53,7 +54,7 @@ def test_step_advances_the_counter_and_fills_the_charts(stop_runners):
     assert "step **10**" in status_text(at)
     snap = runner_of(at).snapshot()
     assert snap.step == 10
-    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    figs = chart_figures(at)
     losses = next(f for f in figs if any("loss" in (t.get("name") or "").lower() for t in f["data"]))
     n_points = max(len(t.get("x") or []) for t in losses["data"] if t.get("x") is not None)
     assert n_points >= 1, "the loss curve has points after 10 steps"

@@ -327,3 +327,12 @@ def test_empty_figure():
     check_common(fig)
     assert fig.layout.annotations[0].text == "nothing here"
     assert curves.empty_figure is style.empty_figure
+
+
+def test_samples_from_the_weight_average_are_labelled(ring_ns, two_modes_ns):
+    import dataclasses
+    for snap, build in ((ring_ns, toy.landscape_2d), (two_modes_ns, toy.distributions_1d)):
+        assert snap.config["g_ema"] == 0.99            # the recipes turn the average on
+        assert "EMA β = 0.99" in build(snap).layout.to_plotly_json().__repr__()
+        raw = dataclasses.replace(snap, config={**snap.config, "g_ema": 0.0})
+        assert "EMA" not in build(raw).layout.to_plotly_json().__repr__()

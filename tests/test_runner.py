@@ -178,3 +178,38 @@ def test_process_mode_trains_like_thread_mode():
         finally:
             r.stop()
     assert results[0] == results[1]
+
+
+def _evaluations_while_running(monkeypatch, share: float, seconds: float = 4.0, cost: float = 0.3):
+    """(evaluations, share of the time they took) over `seconds` of Play, each evaluation slowed by `cost`."""
+    from playground.trainer import Trainer
+    calls, real = [], Trainer.evaluate
+
+    def slow_evaluate(self):
+        calls.append(time.monotonic())
+        time.sleep(cost)
+        return real(self)
+
+    monkeypatch.setattr(Trainer, "evaluate", slow_evaluate)
+    r = Runner(CFG, mode="thread", threads=1, snapshot_interval=0.05, eval_interval=0.05, view_share=share)
+    try:
+        assert r.wait_idle(20)
+        r.heartbeat()
+        t0, n0 = time.monotonic(), len(calls)
+        r.play()
+        time.sleep(seconds)
+        elapsed, n = time.monotonic() - t0, len(calls) - n0
+        r.pause()
+        r.wait_idle(10)
+    finally:
+        r.stop()
+    return n, n * cost / elapsed
+
+
+def test_slow_evaluations_are_spaced_out(monkeypatch):
+    """An evaluation that takes 0.3 s (an MNIST DCGAN's takes seconds) must not eat the run: with
+    view_share 0.2 evaluations wait ≥ 9 × 0.3 s after each other; with 2.0 (no wait) they run back to back."""
+    n_spaced, busy_spaced = _evaluations_while_running(monkeypatch, 0.2)
+    n_full, busy_full = _evaluations_while_running(monkeypatch, 2.0)
+    assert 1 <= n_spaced < n_full, (n_spaced, n_full)
+    assert busy_spaced < 0.35 and 1.5 * busy_spaced <= busy_full, (busy_spaced, busy_full)

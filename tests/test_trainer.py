@@ -164,6 +164,52 @@ def test_update_config_rejects_invalid_values_without_applying_them():
     assert t.config == cfg and t.opt_g.param_groups[0]["lr"] == cfg.g_lr
 
 
+# ----- generator weight averaging (g_ema) --------------------------------------------------------
+def test_ema_is_the_moving_average_of_the_generator_weights():
+    """θ̄ after k steps = β^k θ₀ + Σ (1 − β) β^(k−i) θ_i, checked against the raw weights step by step."""
+    beta = 0.75
+    t = Trainer(small_config("ring8", g_ema=beta))
+    expected = param_vector(t.G)
+    assert np.array_equal(param_vector(t.G_ema), expected)          # starts as a copy of G
+    for _ in range(4):
+        t.step()
+        expected = beta * expected + (1 - beta) * param_vector(t.G)
+    np.testing.assert_allclose(param_vector(t.G_ema), expected, rtol=1e-5, atol=1e-7)
+    assert not np.allclose(param_vector(t.G_ema), param_vector(t.G))
+    # samples, views and metrics come from the average
+    with torch.no_grad():
+        np.testing.assert_array_equal(t.fakes(100).numpy(), t.G_ema.eval()(t.fixed_noise[:100]).numpy())
+
+
+def test_ema_does_not_change_training():
+    cfg = small_config("ring8", "wgan", "gp", n_critic=2, g_ema=0.0)
+    plain, averaged = Trainer(cfg), Trainer(cfg.replace(g_ema=0.9))
+    for t in (plain, averaged):
+        t.run(20)
+        t.evaluate()
+    assert np.array_equal(_params(plain), _params(averaged))
+    assert [h["d_loss"] for h in plain.history] == [h["d_loss"] for h in averaged.history]
+    assert plain.history[-1]["w1"] != averaged.history[-1]["w1"]    # but it is measured on the average
+
+
+def test_ema_can_be_switched_on_and_off_live():
+    cfg = small_config("ring8", g_ema=0.0)
+    t = Trainer(cfg)
+    assert t.G_ema is None and t.G_eval is t.G
+    t.run(3)
+    t.update_config(cfg.replace(g_ema=0.99))
+    assert np.array_equal(param_vector(t.G_ema), param_vector(t.G))  # starts from the current G
+    t.run(3)
+    t.update_config(cfg)
+    assert t.G_ema is None
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.0, float("nan")])
+def test_ema_decay_is_validated(bad):
+    with pytest.raises(ConfigError, match="EMA"):
+        small_config("ring8", g_ema=bad).validate()
+
+
 # ----- snapshots --------------------------------------------------------------------------------
 def test_snapshot_1d_shapes():
     t = Trainer(small_config("gauss1d", "ns"))

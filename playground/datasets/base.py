@@ -21,6 +21,9 @@ class Dataset:
     sample(n, generator, device) -> float32 tensor (n, *shape), drawn only from `generator`, so a
     seeded run is reproducible. `bounds` is a (d, 2) array of [low, high] per axis for plots and grids.
     `archs` maps architecture names to builders `(config, dataset) -> (generator, critic)`.
+    `defaults` are settings that suit the dataset; `method_defaults` maps a loss or Lipschitz-method
+    name to settings that suit it on this dataset, applied over that loss's / method's own defaults
+    (see playground/recipes.py).
     """
 
     name: str = ""
@@ -31,6 +34,8 @@ class Dataset:
     bounds: np.ndarray | None = None
     modes: Modes | None = None
     archs: dict[str, Callable] = {}
+    defaults: dict = {}
+    method_defaults: dict[str, dict] = {}
 
     def sample(self, n: int, generator: torch.Generator, device: torch.device | str = "cpu") -> torch.Tensor:
         raise NotImplementedError

@@ -33,7 +33,26 @@ FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sanda
 
 # Settings the CLI and the pages apply before the user's (see recipes.recommended): the seed
 # articles' noise dimension and mini-batch size.
-MNIST_DEFAULTS: dict[str, Any] = {"arch": "mlp", "noise_dim": 100, "batch_size": 64}
+# Generator EMA β = 0.999 (the toy recipes' 0.99 is too short a memory here): MLP + NS, Adam 5e-4, one
+# thread, 3 minutes of training: mean confidence 0.92 and Fréchet 71 with β = 0.999, 0.91 / 80 with 0.995,
+# 0.87 / 152 for the raw generator.
+MNIST_DEFAULTS: dict[str, Any] = {"arch": "mlp", "noise_dim": 100, "batch_size": 64, "g_ema": 0.999}
+# The toy recipes are tuned for 2D points (fast learning rates, λ = 1); on digits use the papers' values,
+# except where measured otherwise.
+_ADAM_2E4 = dict(g_lr=2e-4, d_lr=2e-4)
+MNIST_METHOD_DEFAULTS: dict[str, dict[str, Any]] = {
+    # NS at Adam 5e-4 (β₁ = 0.5): after 3 minutes (1 thread) mean confidence 0.92 / Fréchet 71 against
+    # 0.82 / 242 at the textbook 2e-4 (both with the EMA generator); batch 128 at 2e-4 did worse (0.80 / 364).
+    "ns": dict(g_lr=5e-4, d_lr=5e-4),
+    # WGAN-GP on MNIST (Gulrajani et al. 2017): Adam 1e-4, β = (0.5, 0.9), λ = 10, 5 critic steps
+    "wgan": dict(g_lr=1e-4, d_lr=1e-4, g_beta1=0.5, d_beta1=0.5, g_beta2=0.9, d_beta2=0.9, n_critic=5),
+    "gp": dict(penalty=10.0),
+    "lp": dict(penalty=10.0),
+    # R1 on images (Mescheder et al. 2018): γ = 10 at the usual 2e-4 (the toy recipe's 1e-3 is for 2D points)
+    "r1": dict(penalty=10.0, **_ADAM_2E4),
+    "lsgan": _ADAM_2E4,
+    "ragan": _ADAM_2E4,
+}
 
 
 def _mnist_archs() -> dict[str, Callable]:
@@ -211,6 +230,7 @@ class ImageDataset(Dataset):
         self.name, self.source, self.digits = name, source, digits
         self.archs = _mnist_archs()
         self.defaults = dict(MNIST_DEFAULTS)
+        self.method_defaults = MNIST_METHOD_DEFAULTS
         self._data: dict[str, torch.Tensor] = {}
         counts = np.bincount(source.train_labels, minlength=10).astype(np.float64)
         missing = [d for d in digits if counts[d] == 0]

@@ -103,9 +103,10 @@ def _image_axes(fig: go.Figure, width: int, height: int) -> None:
 
 
 def sample_grid_figure(views: dict[str, Any], step: int, *, show_labels: bool = False,
-                       height: int = 560, title: str | None = None) -> go.Figure:
+                       height: int = 560, title: str | None = None, ema: float = 0.0) -> go.Figure:
     """The 8×8 grid of G(fixed noise) as a square greyscale image without axes. Hover: the
-    classifier's label and confidence per tile; `show_labels` also writes them on the tiles."""
+    classifier's label and confidence per tile; `show_labels` also writes them on the tiles. `ema`:
+    the generator's weight-average β when the samples come from the average (said in the subtitle)."""
     title = title or f"Samples from a fixed noise batch — step {step:,}"
     if views.get("grid") is None:
         return empty_figure("No samples yet.", title, height=height, uirevision="mnist:grid")
@@ -113,6 +114,9 @@ def sample_grid_figure(views: dict[str, Any], step: int, *, show_labels: bool = 
     size = img.shape[0]
     fig = go.Figure()
     sub = "the same 64 noise vectors at every step; hover a tile for the classifier's verdict"
+    if ema > 0:
+        sub = f"the same 64 noise vectors · weight-averaged G (EMA β = {ema:g})<br>" \
+              "hover a tile for the classifier's verdict"
     # style first: style.apply_style counts legend entries and Image traces have no `showlegend`
     S.apply_style(fig, title, uirevision="mnist:grid", height=height, subtitle=sub,
                   margin=dict(l=4, r=4, b=4, t=78))

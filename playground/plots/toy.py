@@ -32,6 +32,7 @@ def _title(snap, what: str, notes: list[str] | None = None) -> tuple[str, str]:
     dataset, the loss, a divergence and estimator notes in the subtitle."""
     t = f"{what} — step {snap.step}"
     sub = f"{snap.dataset_label} · {snap.loss_label}"
+    notes = list(notes or []) + ema_notes(snap)
     if notes:
         sub += "<br>" + "; ".join(notes)
     if snap.diverged:
@@ -40,6 +41,12 @@ def _title(snap, what: str, notes: list[str] | None = None) -> tuple[str, str]:
               f"{d.get('what', 'non-finite value')}</span>"
         sub = f"{div}; {sub}"
     return t, sub
+
+
+def ema_notes(snap) -> list[str]:
+    """A note when the samples come from the weight-averaged generator (config g_ema > 0)."""
+    beta = (snap.config or {}).get("g_ema") or 0.0
+    return [f"samples from the generator's weight average (EMA β = {beta:g})"] if beta > 0 else []
 
 
 def _points(a: Any, dim: int, limit: int = S.MAX_POINTS) -> tuple[np.ndarray, int]:

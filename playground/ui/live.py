@@ -12,8 +12,16 @@ from ..snapshot import Snapshot
 from .config_form import load_into_widgets
 
 SPEEDS = {"max": None, "20 steps/frame": 20, "5 steps/frame": 5, "1 step/frame": 1}
-SAMPLES_SECONDS = 0.5  # refresh of the samples / landscape panel while training
-CURVES_SECONDS = 1.5   # refresh of the metric curves (they change slowly)
+# Refresh periods while training. Every frame costs the browser a Plotly redraw and, on a 2-core machine,
+# takes CPU from the training process (benchmarks/live_overhead.py, live/headless steps/s): 0.60-0.65
+# with st.plotly_chart at 0.5 s / 1.5 s; 0.64 with in-place charts (live_chart.py) at 1 s but the
+# runner's default cadence (4 snapshots and 1 evaluation a second); 0.82 at 0.75 s / 2 s with the
+# cadence below.
+SAMPLES_SECONDS = 0.75  # the samples / landscape panel
+CURVES_SECONDS = 2.0    # the metric curves (they change slowly)
+# Runner cadence to match: snapshots twice per frame (none wasted), evaluations (W1 by exact assignment,
+# histograms, mode coverage: ~11 % of the worker's time at one per second) every 2 s.
+LIVE_RUNNER_OPTIONS = {"snapshot_interval": SAMPLES_SECONDS / 2, "eval_interval": 2.0}
 
 
 def config_from_url(prefix: str, default: RunConfig) -> None:
