@@ -27,14 +27,23 @@ ARROW_HEAD = (3.0, 11.0)  # arrowhead size (px) for a vanishing ... the longest 
 N_ARROWS_1D = 24   # bins over the x range for the 1D push arrows
 
 
+NOTE_LINE = 60  # characters per subtitle line (the charts are ~500 px wide)
+
+
 def _title(snap, what: str, notes: list[str] | None = None) -> tuple[str, str]:
     """(title, subtitle): what and the step in the title (short: Plotly does not wrap titles); the
     dataset, the loss, a divergence and estimator notes in the subtitle."""
     t = f"{what} — step {snap.step}"
     sub = f"{snap.dataset_label} · {snap.loss_label}"
     notes = list(notes or []) + ema_notes(snap)
-    if notes:
-        sub += "<br>" + "; ".join(notes)
+    lines: list[str] = []
+    for note in notes:  # Plotly does not wrap: fill lines of at most NOTE_LINE characters
+        if lines and len(lines[-1]) + 2 + len(note) <= NOTE_LINE:
+            lines[-1] += "; " + note
+        else:
+            lines.append(note)
+    if lines:
+        sub += "<br>" + "<br>".join(lines)
     if snap.diverged:
         d = snap.diverged
         div = f"<span style='color:#B00020'>diverged at step {d.get('step', '?')}: " \
@@ -46,7 +55,7 @@ def _title(snap, what: str, notes: list[str] | None = None) -> tuple[str, str]:
 def ema_notes(snap) -> list[str]:
     """A note when the samples come from the weight-averaged generator (config g_ema > 0)."""
     beta = (snap.config or {}).get("g_ema") or 0.0
-    return [f"samples from the generator's weight average (EMA β = {beta:g})"] if beta > 0 else []
+    return [f"samples from the averaged generator (EMA β = {beta:g})"] if beta > 0 else []
 
 
 def _points(a: Any, dim: int, limit: int = S.MAX_POINTS) -> tuple[np.ndarray, int]:
