@@ -122,3 +122,17 @@ def test_structural_change_asks_for_reset(stop_runners):
     at.button(key="toy_reset").click().run()
     assert runner_of(at).status().config.dataset == "moons"
     assert not at.info
+
+
+def test_generator_average_applies_live_without_a_reset(stop_runners):
+    at = load(stop_runners)
+    at.button(key="toy_step10").click().run()
+    ema = at.number_input(key="toy_g_ema")
+    assert ema.value == runner_of(at).status().config.g_ema == 0.99   # the recipes turn it on
+    ema.set_value(0.0).run()
+    assert not at.exception, at.exception
+    assert not any("Reset" in i.value for i in at.info), "g_ema applies live"
+    at.button(key="toy_step").click().run()
+    snap = runner_of(at).snapshot()
+    assert snap.step == 11 and snap.config["g_ema"] == 0.0, "the worker's trainer took the change"
+    assert "g_ema" not in at.query_params   # back at RunConfig's default (off): not in the link
