@@ -5,12 +5,16 @@ import json
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
 
+from playground.config import RunConfig
 from playground.presets import PRESETS
 from playground.trainer import Trainer
 
@@ -26,20 +30,42 @@ def train(config, steps: int) -> Trainer:
     return tr
 
 
-def preset_run(name: str) -> Trainer:
-    """Each preset trained once per session (clip-vs-gp reuses the WGAN-GP run)."""
-    if name not in _RUNS:
-        p = PRESETS[name]
-        t0 = time.perf_counter()
-        _RUNS[name] = train(p.config, p.steps)
-        m = _RUNS[name].history[-1]
-        print(f"\n{name}: {p.steps} steps in {time.perf_counter() - t0:.1f} s; "
-              f"modes {m.get('modes_covered')}, HQ {m.get('high_quality_fraction', float('nan')):.3f}, "
-              f"W1 {m.get('w1', float('nan')):.3f}")
-    return _RUNS[name]
+def _train_job(job: tuple[str, dict, int]) -> tuple[str, list, float]:
+    """One headless preset run in a worker process: (name, history, seconds)."""
+    name, config, steps = job
+    t0 = time.perf_counter()
+    tr = train(RunConfig.from_dict(config), steps)
+    return name, tr.history, time.perf_counter() - t0
 
 
-def g_grad(tr: Trainer) -> np.ndarray:
+VANISHING_NS = "vanishing-gradients (ns twin)"
+
+
+def _all_runs() -> dict:
+    """Every preset (and the non-saturating twin of the vanishing-gradients preset) trained once per
+    session, two at a time in spawned processes (one torch thread each), longest first: the suite runs
+    on 2 cores, and the WGAN presets alone take ~4 minutes one after the other."""
+    if not _RUNS:
+        jobs = [(name, p.config.to_dict(), p.steps) for name, p in PRESETS.items()]
+        vg = PRESETS["vanishing-gradients"]
+        jobs.append((VANISHING_NS, vg.config.replace(loss="ns").to_dict(), vg.steps))
+        jobs.sort(key=lambda j: -j[2] * RunConfig.from_dict(j[1]).n_critic)
+        with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
+            for name, history, seconds in pool.map(_train_job, jobs):
+                _RUNS[name] = SimpleNamespace(history=history)
+                m = history[-1]
+                print(f"\n{name}: {m['step']} steps in {seconds:.1f} s; "
+                      f"modes {m.get('modes_covered')}, HQ {m.get('high_quality_fraction', float('nan')):.3f}, "
+                      f"W1 {m.get('w1', float('nan')):.3f}")
+    return _RUNS
+
+
+def preset_run(name: str) -> SimpleNamespace:
+    """The finished run of a preset (its `history`)."""
+    return _all_runs()[name]
+
+
+def g_grad(tr) -> np.ndarray:
     return np.array([h["g_grad_norm"] for h in tr.history if "g_grad_norm" in h])
 
 
@@ -59,7 +85,7 @@ def test_mode_collapse():
 def test_wgan_gp():
     m = preset_run("wgan-gp").history[-1]
     assert m["modes_covered"] == 8
-    assert m["high_quality_fraction"] >= 0.5
+    assert m["high_quality_fraction"] >= 0.8
 
 
 def test_clip_vs_gp():
@@ -71,8 +97,7 @@ def test_clip_vs_gp():
 
 def test_vanishing_gradients():
     p = PRESETS["vanishing-gradients"]
-    minimax = preset_run("vanishing-gradients")
-    ns = train(p.config.replace(loss="ns"), p.steps)
+    minimax, ns = preset_run("vanishing-gradients"), preset_run(VANISHING_NS)
     a, b = np.median(g_grad(minimax)), np.median(g_grad(ns))
     print(f"\nmedian g_grad_norm: minimax {a:.2e}, ns {b:.2e}")
     assert a < 0.01 * b
