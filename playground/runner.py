@@ -1,9 +1,9 @@
 """A background worker around one Trainer: play / pause / step / reset, and snapshots for the page.
 
 Only the worker touches the models. Controls put commands on a queue (they are idempotent and never
-race the optimiser); the worker trains in short chunks, evaluates about once a second (less often when an evaluation is
-slow: see `Options.view_share`), and publishes
-a Snapshot (plain numpy) every `snapshot_interval` seconds.
+race the optimiser); the worker trains in short chunks, evaluates about once a second (less often when
+an evaluation is slow: see `Options.view_share`), and publishes a Snapshot (plain numpy) every
+`snapshot_interval` seconds.
 
 The worker runs in its own process by default (`spawn`, never `fork` with torch): in a thread of the
 Streamlit server it fought the server for the GIL (each fragment rerun builds Plotly figures in

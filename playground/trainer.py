@@ -141,15 +141,16 @@ class Trainer:
         """Create the averaged generator (a copy of G now) when g_ema turns on; drop it when off."""
         if self.config.g_ema > 0 and self.G_ema is None:
             self.G_ema = copy.deepcopy(self.G).requires_grad_(False)
+            # (averaged, raw) parameter and buffer lists, built once: _update_ema runs every step
+            self._ema_params = (list(self.G_ema.parameters()), [p.detach() for p in self.G.parameters()])
+            self._ema_buffers = list(zip(self.G_ema.buffers(), self.G.buffers()))
         elif self.config.g_ema == 0:
             self.G_ema = None
 
     @torch.no_grad()
     def _update_ema(self) -> None:
-        beta = self.config.g_ema
-        ema = list(self.G_ema.parameters())
-        torch._foreach_lerp_(ema, [p.detach() for p in self.G.parameters()], 1.0 - beta)
-        for be, b in zip(self.G_ema.buffers(), self.G.buffers()):  # batch-norm statistics: copied
+        torch._foreach_lerp_(*self._ema_params, 1.0 - self.config.g_ema)
+        for be, b in self._ema_buffers:  # batch-norm statistics: copied
             be.copy_(b)
 
     @property

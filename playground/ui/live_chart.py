@@ -10,10 +10,11 @@ renderer busy a full core and training at ~0.5 of the headless speed.
 only changes what changed. plotly.js is the copy shipped inside the `plotly` Python package (the
 version that matches the figures we build), served by Streamlit's static file serving
 (`server.enableStaticServing`, `.streamlit/config.toml`) from `static/`, where `ensure_plotly_js`
-copies it when the app starts.
+copies it on first use (once per process).
 """
 from __future__ import annotations
 
+import functools
 import shutil
 from pathlib import Path
 from typing import Any
@@ -62,8 +63,10 @@ export default function (component) {
 _component = st.components.v2.component("gan_playground_live_plotly", js=_JS, isolate_styles=False)
 
 
+@functools.cache
 def ensure_plotly_js() -> Path:
-    """Copy the plotly.js bundle of the installed `plotly` package into static/ (once per version)."""
+    """Copy the plotly.js bundle of the installed `plotly` package into static/ (once per version;
+    checked once per process, not on every frame)."""
     target = STATIC / PLOTLY_JS_NAME
     if not target.exists() or target.stat().st_size != PLOTLY_JS_SOURCE.stat().st_size:
         STATIC.mkdir(exist_ok=True)
