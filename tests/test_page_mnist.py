@@ -1,13 +1,12 @@
 """AppTest tests of the MNIST page (no browser): render, Step updates the grid and the histogram, the
 digit subset from the URL, the critic-norm note, the digit toggles."""
-import json
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from playground.recipes import recommended
-from tests.helpers_pages import chart_figures
+from tests.helpers_pages import chart_figures, load_page, status_text, stop_runners
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "mnist.py")
 
@@ -20,25 +19,11 @@ def runner_of(at):
 def apps():
     started = []
     yield started
-    for at in started:  # AppTest sessions share the session-scoped cache: stop the worker
-        try:
-            runner_of(at).stop()
-        except KeyError:
-            pass
+    stop_runners(started, "_gp_runner_mnist")
 
 
-def load(apps, query=None):
-    at = AppTest.from_file(PAGE, default_timeout=90)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    apps.append(at)
-    assert not at.exception, at.exception
-    return at
-
-
-def status_text(at) -> str:
-    return " ".join(m.value for m in at.markdown if "step" in m.value and "badge" in m.value)
+def load(started, query=None):
+    return load_page(PAGE, started, query, timeout=90)
 
 
 def specs(at) -> list[dict]:

@@ -1,12 +1,10 @@
 """AppTest tests of the toy page (no browser): render, Step, Reset, invalid config, URL state."""
-import json
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from playground.config import RunConfig
-from tests.helpers_pages import chart_figures
+from tests.helpers_pages import chart_figures, load_page, status_text, stop_runners
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "toy.py")
 
@@ -16,39 +14,25 @@ def runner_of(at):
 
 
 @pytest.fixture
-def stop_runners():
-    apps = []
-    yield apps
-    for at in apps:
-        try:
-            runner_of(at).stop()
-        except KeyError:
-            pass
+def apps():
+    started = []
+    yield started
+    stop_runners(started, "_gp_runner_toy")
 
 
-def load(stop_runners, query=None):
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    stop_runners.append(at)
-    assert not at.exception, at.exception
-    return at
+def load(started, query=None):
+    return load_page(PAGE, started, query, timeout=60)
 
 
-def status_text(at) -> str:
-    return " ".join(m.value for m in at.markdown if "step" in m.value and "badge" in m.value)
-
-
-def test_renders_idle_with_charts(stop_runners):
-    at = load(stop_runners)
+def test_renders_idle_with_charts(apps):
+    at = load(apps)
     assert "step **0**" in status_text(at)
     assert len(chart_figures(at)) == 6
     assert runner_of(at).status().state == "idle"
 
 
-def test_step_advances_the_counter_and_fills_the_charts(stop_runners):
-    at = load(stop_runners)
+def test_step_advances_the_counter_and_fills_the_charts(apps):
+    at = load(apps)
     at.button(key="toy_step10").click().run()
     assert not at.exception
     assert "step **10**" in status_text(at)
@@ -62,8 +46,8 @@ def test_step_advances_the_counter_and_fills_the_charts(stop_runners):
     assert "step **11**" in status_text(at)
 
 
-def test_reset_clears(stop_runners):
-    at = load(stop_runners)
+def test_reset_clears(apps):
+    at = load(apps)
     at.button(key="toy_step10").click().run()
     assert runner_of(at).status().step == 10
     at.button(key="toy_reset").click().run()
@@ -72,8 +56,8 @@ def test_reset_clears(stop_runners):
     assert all(h["step"] == 0 for h in runner_of(at).snapshot().history)
 
 
-def test_invalid_config_shows_the_message_and_does_not_start(stop_runners):
-    at = load(stop_runners)
+def test_invalid_config_shows_the_message_and_does_not_start(apps):
+    at = load(apps)
     at.text_input(key="toy_g_lr").set_value("-0.01").run()
     errors = " ".join(e.value for e in at.error)
     assert "learning rate must be a positive number" in errors
@@ -82,15 +66,15 @@ def test_invalid_config_shows_the_message_and_does_not_start(stop_runners):
     assert "not a number" in " ".join(e.value for e in at.error)
 
 
-def test_bad_custom_mixture_is_reported_next_to_the_table(stop_runners):
-    at = load(stop_runners, {"dataset": "custom1d", "mixture": "1, 0, -1"})
+def test_bad_custom_mixture_is_reported_next_to_the_table(apps):
+    at = load(apps, {"dataset": "custom1d", "mixture": "1, 0, -1"})
     # a bad mixture in the URL falls back with a warning
     assert any("mixture" in w.value for w in at.warning)
 
 
-def test_url_restores_a_config_and_bad_values_warn(stop_runners):
+def test_url_restores_a_config_and_bad_values_warn(apps):
     q = {"dataset": "grid25", "loss": "wgan", "lipschitz": "gp", "n_critic": "5", "d_lr": "0.0003", "seed": "7"}
-    at = load(stop_runners, q)
+    at = load(apps, q)
     assert at.selectbox(key="toy_dataset").value == "grid25"
     assert at.selectbox(key="toy_loss").value == "wgan"
     assert at.text_input(key="toy_d_lr").value == "0.0003"
@@ -98,15 +82,15 @@ def test_url_restores_a_config_and_bad_values_warn(stop_runners):
     assert (cfg.dataset, cfg.loss, cfg.seed, cfg.d_lr) == ("grid25", "wgan", 7, 3e-4)
     assert not at.warning
     runner_of(at).stop()  # AppTest sessions share the session-scoped cache: start the next one fresh
-    at2 = load(stop_runners, {"loss": "nope", "g_lr": "fast", "seed": "3"})
+    at2 = load(apps, {"loss": "nope", "g_lr": "fast", "seed": "3"})
     warn = " ".join(w.value for w in at2.warning)
     assert "loss" in warn and "g_lr" in warn
     assert runner_of(at2).status().config.seed == 3, "the good values are kept"
     assert runner_of(at2).status().config.loss == RunConfig().loss
 
 
-def test_preset_button_loads_and_explains(stop_runners):
-    at = load(stop_runners)
+def test_preset_button_loads_and_explains(apps):
+    at = load(apps)
     at.button(key="toy_preset_wgan-gp").click().run()
     assert not at.exception
     assert at.selectbox(key="toy_loss").value == "wgan"
@@ -114,8 +98,8 @@ def test_preset_button_loads_and_explains(stop_runners):
     assert any("Expected by step" in m.value for m in at.markdown)
 
 
-def test_structural_change_asks_for_reset(stop_runners):
-    at = load(stop_runners)
+def test_structural_change_asks_for_reset(apps):
+    at = load(apps)
     at.selectbox(key="toy_dataset").set_value("moons").run()
     assert any("Reset" in i.value for i in at.info)
     assert at.button(key="toy_play").disabled
@@ -124,8 +108,8 @@ def test_structural_change_asks_for_reset(stop_runners):
     assert not at.info
 
 
-def test_generator_average_applies_live_without_a_reset(stop_runners):
-    at = load(stop_runners)
+def test_generator_average_applies_live_without_a_reset(apps):
+    at = load(apps)
     at.button(key="toy_step10").click().run()
     ema = at.number_input(key="toy_g_ema")
     assert ema.value == runner_of(at).status().config.g_ema == 0.99   # the recipes turn it on
