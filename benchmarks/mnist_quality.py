@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from playground.evaluation import fid_floor  # noqa: E402
+from playground.datasets.mnist import mnist_reference  # noqa: E402
 from playground.recipes import recommended_config  # noqa: E402
 from playground.trainer import Trainer  # noqa: E402
 
@@ -91,7 +91,7 @@ def main(argv=None) -> int:
         print(s, flush=True)
 
     log(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), seed {args.seed}")
-    floor = fid_floor(args.digits or None)
+    floor = mnist_reference().floor(args.digits or None)
     log(f"Fréchet floor (2000 real training digits vs the test set): {floor:.2f}")
     log("speed (generator steps/s; a step = n_critic critic updates + 1 generator update):")
     speeds = {}

@@ -1,26 +1,23 @@
 """MNIST playground: train a GAN on MNIST digits live. Widgets -> RunConfig -> Runner -> plots.
 
-The same controls and live loop as the toy page (playground/ui/live.py). The page keeps a timeline
-of sample grids in st.session_state (taken from the snapshots as they arrive, capped), since the
+The same scaffold as the toy page (playground/ui/training_page.py). The page keeps a timeline of
+sample grids in st.session_state (taken from the snapshots as they arrive, capped), since the
 engine keeps only the latest snapshot.
 """
 import json
 
 import streamlit as st
 
-from playground.config import ConfigError
+from playground.config import LIVE_FIELDS, ConfigError
 from playground.datasets.mnist import parse_digits
 from playground.models.mnist import critic_norm, critic_norm_note
 from playground.plots import curves, mnist as mplots
 from playground.recipes import recommended_config
-from playground.trainer import LIVE_FIELDS
-from playground.ui.common import get_runner, page_setup, sidebar_device_line
+from playground.runner import Options
+from playground.ui.live import CURVES_SECONDS, SAMPLES_SECONDS, Panel
 from playground.ui.live_chart import live_plotly_chart
-from playground.ui.config_form import config_sidebar
-from playground.ui.live import (CURVES_SECONDS, SAMPLES_SECONDS, config_from_url, controls, downloads,
-                                live_fragments, show_url_warnings, status_line, sync_url)
+from playground.ui.training_page import TrainingPage, training_page
 
-page_setup()
 P = "mnist"
 S = st.session_state
 CHART_CONFIG = {"displaylogo": False}
@@ -30,7 +27,7 @@ DEFAULT = recommended_config("mnist", "ns", "none")
 # cadence (a frame every 0.25 s, an evaluation every 1 s) the worker evaluated after every chunk and
 # trained ~1 step/s. Here frames are smaller and rarer, and the runner spaces evaluations by their cost
 # (Options.view_share: together with the frames they take at most ~20 % of the worker's time).
-RUNNER_OPTIONS = {"snapshot_points": 256, "snapshot_interval": 0.5, "eval_interval": 3.0}
+RUNNER_OPTIONS = Options(snapshot_points=256, snapshot_interval=0.5, eval_interval=3.0)
 GALLERY = f"{P}_gallery"
 GALLERY_EVERY = {"at 10, 25, 50, 100, 250, …": None, "every 100 steps": 100, "every 500 steps": 500,
                  "every 1,000 steps": 1000}
@@ -40,12 +37,14 @@ ARCH_TEXT = {
              "convolution (tanh); D two 4×4 stride-2 convolutions → linear.",
 }
 
-config_from_url(P, DEFAULT)
-if S.get(f"{P}_dataset") != "mnist":
-    if S.get(f"{P}_dataset") is not None:  # e.g. a toy page's link opened here
-        S.setdefault(f"{P}_url_warnings", []).append(
-            f"dataset: '{S[f'{P}_dataset']}' is not an image data set; MNIST is used.")
-    S[f"{P}_dataset"] = "mnist"
+
+def only_mnist() -> None:
+    """This page trains on MNIST only, whatever the link says."""
+    if S.get(f"{P}_dataset") != "mnist":
+        if S.get(f"{P}_dataset") is not None:  # e.g. a toy page's link opened here
+            S.setdefault(f"{P}_url_warnings", []).append(
+                f"dataset: '{S[f'{P}_dataset']}' is not an image data set; MNIST is used.")
+        S[f"{P}_dataset"] = "mnist"
 
 
 def _set_digits(picked: list[int]) -> None:
@@ -73,27 +72,20 @@ def digits_field() -> dict:
     return {"digits": digits}
 
 
-st.sidebar.header("Settings")
-config, error = config_sidebar(P, ["mnist"], show_arch=True, extra_data=digits_field)
-runner = get_runner(P, config or DEFAULT, **RUNNER_OPTIONS)
-shown = config or runner.status().config
-st.sidebar.caption(ARCH_TEXT.get(shown.arch, shown.arch) + " " + critic_norm_note(shown))
+def arch_note(page: TrainingPage) -> None:
+    shown = page.shown
+    st.sidebar.caption(ARCH_TEXT.get(shown.arch, shown.arch) + " " + critic_norm_note(shown))
 
-st.title("MNIST playground")
-st.caption("Train a GAN on handwritten digits and watch the same 64 noise vectors turn into digits. A small "
-           "classifier (trained by the project, 99 % test accuracy) says which digits come out, how sure it is, "
-           "and how far their features are from real digits.")
-show_url_warnings(P)
-controls(P, runner, config, error)
-if config is not None:
-    sync_url(config)
-if critic_norm(shown) == "layer":
-    st.info(critic_norm_note(shown) + f" ({shown.lipschitz} is chosen.)", icon=":material/info:")
 
-o1, o2, _ = st.columns([1.3, 1.3, 1])
-o1.toggle("Write the classifier's label on each tile", key=f"{P}_tile_labels",
-          help="Green: confident (≥ 90 %), yellow: 50–90 %, red: unsure.")
-o2.selectbox("Timeline: keep a grid", list(GALLERY_EVERY), key=f"{P}_gallery_every")
+def view_options(page: TrainingPage) -> None:
+    """The critic-norm note, and how the grid and the timeline are drawn."""
+    shown = page.shown
+    if critic_norm(shown) == "layer":
+        st.info(critic_norm_note(shown) + f" ({shown.lipschitz} is chosen.)", icon=":material/info:")
+    o1, o2, _ = st.columns([1.3, 1.3, 1])
+    o1.toggle("Write the classifier's label on each tile", key=f"{P}_tile_labels",
+              help="Green: confident (≥ 90 %), yellow: 50–90 %, red: unsure.")
+    o2.selectbox("Timeline: keep a grid", list(GALLERY_EVERY), key=f"{P}_gallery_every")
 
 
 def _run_id(snap) -> str:
@@ -106,7 +98,6 @@ def _last_eval(history: list[dict]) -> dict:
 
 
 def draw_samples(snap) -> None:
-    status_line(snap, runner)
     v = snap.views
     S[GALLERY] = mplots.update_gallery(S.get(GALLERY), snap.step, v.get("grid"), _run_id(snap),
                                        every=GALLERY_EVERY.get(S.get(f"{P}_gallery_every")))
@@ -143,24 +134,27 @@ def draw_curves(snap) -> None:
             live_plotly_chart(fig, f"{P}_chart_{name}", CHART_CONFIG)
 
 
-live_fragments(runner, [(draw_samples, SAMPLES_SECONDS)])
-live_fragments(runner, [(draw_curves, CURVES_SECONDS)])
+def png_export(page: TrainingPage, snap) -> None:
+    if snap is None or snap.views.get("grid") is None:
+        return
+
+    def grid_png() -> bytes:  # called when the button is clicked: the grid of that moment
+        now = page.runner.snapshot()
+        return mplots.grid_png(now.views["grid"]) if now is not None and now.views.get("grid") is not None else b""
+
+    c = snap.config
+    name = f"gan-mnist-{c['arch']}-{c['loss']}-{c['lipschitz']}-seed{c['seed']}-samples.png"
+    st.download_button("Sample grid (PNG)", grid_png, name, "image/png", key=f"{P}_dl_png",
+                       icon=":material/image:", on_click="ignore",
+                       help="The current 8×8 grid (at the moment you click), 2 pixels per pixel.")
 
 
-def _grid_png() -> bytes:  # called when the button is clicked: the grid of that moment
-    snap = runner.snapshot()
-    return mplots.grid_png(snap.views["grid"]) if snap is not None and snap.views.get("grid") is not None else b""
-
-
-with st.expander("Share and export"):
-    st.markdown("The address bar holds these settings: copy the link to reopen this exact setup.")
-    snap = runner.snapshot()
-    downloads(P, snap, config)
-    if snap is not None and snap.views.get("grid") is not None:
-        c = snap.config
-        name = f"gan-mnist-{c['arch']}-{c['loss']}-{c['lipschitz']}-seed{c['seed']}-samples.png"
-        st.download_button("Sample grid (PNG)", _grid_png, name, "image/png", key=f"{P}_dl_png",
-                           icon=":material/image:", on_click="ignore",
-                           help="The current 8×8 grid (at the moment you click), 2 pixels per pixel.")
-
-sidebar_device_line(runner.status().steps_per_second)
+training_page(
+    P, title="MNIST playground",
+    caption="Train a GAN on handwritten digits and watch the same 64 noise vectors turn into digits. A small "
+            "classifier (trained by the project, 99 % test accuracy) says which digits come out, how sure it is, "
+            "and how far their features are from real digits.",
+    default=DEFAULT, datasets=["mnist"], options=RUNNER_OPTIONS,
+    form={"show_arch": True, "extra_data": digits_field},
+    panels=[Panel(draw_samples, SAMPLES_SECONDS, status=True), Panel(draw_curves, CURVES_SECONDS)],
+    before_sidebar=only_mnist, after_sidebar=arch_note, after_controls=view_options, exports=png_export)

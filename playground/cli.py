@@ -14,15 +14,21 @@ import argparse
 import json
 import sys
 import time
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
+import torch
+
+from . import perfect
+from .cli_parser import Parser
 from .config import ConfigError, RunConfig
+from .datasets import DATASETS, make_dataset
+from .evaluation import train_classifier
 from .export import clean
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # exit 2 with one line, no usage dump
-        self.exit(2, f"error: {message}\n(see: {self.prog} --help)\n")
+from .lipschitz import LIPSCHITZ
+from .losses import LOSSES
+from .presets import PRESETS
+from .recipes import recommended
+from .trainer import Diverged, Trainer, device_label
 
 
 def _parse_set(items: Sequence[str]) -> dict[str, str]:
@@ -37,9 +43,6 @@ def _parse_set(items: Sequence[str]) -> dict[str, str]:
 
 def build_config(args: argparse.Namespace) -> tuple[RunConfig, int]:
     """Preset or recommended settings, then explicit flags, then --set; validated."""
-    from .presets import PRESETS
-    from .recipes import recommended
-
     fields: dict[str, Any]
     steps = args.steps
     if args.preset:
@@ -96,9 +99,6 @@ class Progress:
 
 
 def train(args: argparse.Namespace) -> int:
-    import torch
-    from .trainer import Diverged, Trainer, device_label
-
     try:
         config, steps = build_config(args)
         if args.threads:
@@ -148,11 +148,6 @@ def train(args: argparse.Namespace) -> int:
 
 
 def list_registries(args: argparse.Namespace) -> int:
-    from .datasets import DATASETS, make_dataset
-    from .lipschitz import LIPSCHITZ
-    from .losses import LOSSES
-    from .presets import PRESETS
-
     print("datasets:")
     for name in DATASETS:
         try:
@@ -172,20 +167,14 @@ def list_registries(args: argparse.Namespace) -> int:
     return 0
 
 
-DELEGATED = {"perfect-discriminator": "playground.perfect",
-             "train-classifier": "playground.evaluation.train_classifier"}
-
-
-def _delegate(module: str):
-    def run(args: argparse.Namespace) -> int:
-        import importlib
-        return importlib.import_module(module).main(args.rest)
-    return run
+# Subcommands with their own parsers: main(argv) of the module, given every argument after the name.
+DELEGATED: dict[str, Callable[[Sequence[str]], int]] = {"perfect-discriminator": perfect.main,
+                                                        "train-classifier": train_classifier.main}
 
 
 def make_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m playground", description="GAN Playground, headless.")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = Parser(prog="python -m playground", description="GAN Playground, headless.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
     t = sub.add_parser("train", help="train one run and write its JSON")
     t.add_argument("--preset", help="a named preset (see `list`)")
     t.add_argument("--dataset")
@@ -205,18 +194,16 @@ def make_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list datasets, losses, Lipschitz methods and presets").set_defaults(func=list_registries)
     for name, text in (("perfect-discriminator", "the perfect-discriminator experiment (see its --help)"),
                        ("train-classifier", "train the MNIST evaluation classifier (see its --help)")):
-        module = DELEGATED[name]
         d = sub.add_parser(name, help=text, add_help=False)
         d.add_argument("rest", nargs=argparse.REMAINDER)
-        d.set_defaults(func=_delegate(module))
+        d.set_defaults(func=lambda args, run=DELEGATED[name]: run(args.rest))
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in DELEGATED:  # their own parsers take every argument after the name
-        import importlib
-        return importlib.import_module(DELEGATED[argv[0]]).main(argv[1:])
+        return DELEGATED[argv[0]](argv[1:])
     args = make_parser().parse_args(argv)
     if getattr(args, "steps", None) is not None and args.steps < 1:
         print("error: --steps must be at least 1.", file=sys.stderr)

@@ -9,111 +9,170 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
 
-
-class ConfigError(ValueError):
-    """A configuration a run cannot start from; the message is meant for the user.
-    `field` names the setting at fault when one does (the UI shows the message next to it)."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+from .datasets import DATASETS, make_dataset
+from .errors import ConfigError
+from .lipschitz import LIPSCHITZ
+from .losses import LOSSES
 
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 NOISES = ("gaussian", "uniform")
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+GROUPS = {"data": "Data", "objective": "Objective", "optim": "Optimisers", "network": "Networks and batch",
+          "run": "Run"}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """Everything about one RunConfig field, declared once next to it.
+
+    label: a noun phrase ("generator learning rate"): the widget's label (capitalised) and the subject
+    of validation messages; short: the widget label where its group already names the network;
+    group: the sidebar group (a key of GROUPS); live: applies to a running run without a reset;
+    min / max: bounds (inclusive unless open_min / open_max); choices: the allowed values (a tuple,
+    or a registry dict, whose keys may grow at run time); step / format: the number widget's."""
+
+    label: str
+    group: str
+    live: bool = False
+    min: float | None = None
+    max: float | None = None
+    open_min: bool = False
+    open_max: bool = False
+    choices: Any = None
+    help: str = ""
+    short: str = ""
+    step: float | None = None
+    format: str | None = None
+    name: str = ""
+
+    @property
+    def title(self) -> str:
+        text = self.short or self.label
+        return text[:1].upper() + text[1:]
+
+    def problem(self, value: Any) -> str | None:
+        """The sentence saying why `value` is not allowed, or None."""
+        if self.choices is not None:
+            if value in self.choices:
+                return None
+            return f"Unknown {self.label} '{value}'. Choose one of: {', '.join(self.choices)}."
+        if self.min is None and self.max is None:
+            return None
+        whole = isinstance(self.min if self.min is not None else self.max, int)
+        ok = _finite(value) and not (whole and (isinstance(value, bool) or not isinstance(value, int)))
+        if ok and self.min is not None:
+            ok = value > self.min if self.open_min else value >= self.min
+        if ok and self.max is not None:
+            ok = value < self.max if self.open_max else value <= self.max
+        return None if ok else f"The {self.label} must be {self.range_text()} (got {value})."
+
+    def range_text(self) -> str:
+        """"a positive number", "a whole number ≥ 1 and ≤ 100", "a number ≥ 0 and < 1", ..."""
+        kind = "whole number" if isinstance(self.min if self.min is not None else self.max, int) else "number"
+        if self.min == 0 and self.open_min and self.max is None:
+            return f"a positive {kind}"
+        parts = []
+        if self.min is not None:
+            parts.append(f"{'>' if self.open_min else '≥'} {_num(self.min)}")
+        if self.max is not None:
+            parts.append(f"{'<' if self.open_max else '≤'} {_num(self.max)}")
+        return f"a {kind} {' and '.join(parts)}"
+
+    def widget_bounds(self) -> dict[str, Any]:
+        """min_value / max_value for st.number_input (an open bound moves in by one widget step)."""
+        out: dict[str, Any] = {}
+        nudge = 10.0 ** -int(self.format.rstrip("f").split(".")[-1]) if self.format else self.step
+        for key, bound, is_open, sign in (("min_value", self.min, self.open_min, 1),
+                                           ("max_value", self.max, self.open_max, -1)):
+            if bound is not None and not (is_open and nudge is None):
+                out[key] = bound + sign * nudge if is_open else bound
+        if self.step is not None:
+            out["step"] = self.step
+        if self.format is not None:
+            out["format"] = self.format
+        return out
+
+
+def setting(default: Any, label: str, group: str, **kw: Any) -> Any:
+    """A RunConfig field with its Setting (see Setting for the keywords)."""
+    return field(default=default, metadata={"setting": Setting(label, group, **kw)})
+
+
+_ADAM_BETA = dict(live=True, min=0.0, max=1.0, open_max=True, format="%.4f")
+_LR = dict(live=True, min=0.0, open_min=True, help="e.g. 2e-4")
+_WIDTH = dict(min=1, max=4096, step=16)
+_DEPTH = dict(min=1, max=16)
 
 
 @dataclass(frozen=True)
 class RunConfig:
     # data
-    dataset: str = "ring8"
-    mixture: str = ""          # custom mixtures: "w,mean,sigma; ..." (1D) or "w,mx,my,sigma; ..." (2D)
-    digits: str = ""           # MNIST digit subset, e.g. "3" or "0123456789" ("" = all)
+    dataset: str = setting("ring8", "dataset", "data", choices=DATASETS)
+    mixture: str = setting("", "custom mixture", "data",
+                           help='"w, mean, σ; ..." in 1D, "w, mx, my, σ; ..." in 2D (isotropic components)')
+    digits: str = setting("", "digit subset", "data", help='MNIST classes to train on, e.g. "3" ("" = all)')
     # objective
-    loss: str = "ns"
-    lipschitz: str = "none"
-    clip: float = 0.01         # weight clipping bound c
-    penalty: float = 10.0      # lambda for gp / lp, gamma for r1
-    n_critic: int = 1
+    loss: str = setting("ns", "loss", "objective", choices=LOSSES,
+                        help="The formulas and papers are in the Losses section of the README.")
+    lipschitz: str = setting("none", "Lipschitz method", "objective", choices=LIPSCHITZ)
+    clip: float = setting(0.01, "clipping value c", "objective", live=True, min=0.0, open_min=True,
+                          step=0.005, format="%.4f", help="Every critic weight is clamped to [−c, c].")
+    penalty: float = setting(10.0, "penalty weight (λ or γ)", "objective", live=True, min=0.0, step=1.0,
+                             format="%.2f")
+    n_critic: int = setting(1, "critic steps per generator step (n_critic)", "objective", live=True,
+                            min=1, max=100, step=1)
     # optimisers, one per network
-    g_optim: str = "adam"
-    g_lr: float = 2e-4
-    g_beta1: float = 0.5
-    g_beta2: float = 0.999
-    d_optim: str = "adam"
-    d_lr: float = 2e-4
-    d_beta1: float = 0.5
-    d_beta2: float = 0.999
-    batch_size: int = 256
-    g_ema: float = 0.0         # decay of an exponential moving average of G's weights, used to evaluate (0 = off)
+    g_optim: str = setting("adam", "generator optimiser", "optim", short="optimiser", choices=OPTIMIZERS)
+    g_lr: float = setting(2e-4, "generator learning rate", "optim", short="learning rate", **_LR)
+    g_beta1: float = setting(0.5, "generator Adam β₁", "optim", short="β₁", step=0.05, **_ADAM_BETA)
+    g_beta2: float = setting(0.999, "generator Adam β₂", "optim", short="β₂", step=0.001, **_ADAM_BETA)
+    d_optim: str = setting("adam", "critic optimiser", "optim", short="optimiser", choices=OPTIMIZERS)
+    d_lr: float = setting(2e-4, "critic learning rate", "optim", short="learning rate", **_LR)
+    d_beta1: float = setting(0.5, "critic Adam β₁", "optim", short="β₁", step=0.05, **_ADAM_BETA)
+    d_beta2: float = setting(0.999, "critic Adam β₂", "optim", short="β₂", step=0.001, **_ADAM_BETA)
+    batch_size: int = setting(256, "batch size", "network", live=True, min=2, max=8192, step=32)
+    g_ema: float = setting(
+        0.0, "generator EMA decay β", "optim", short="generator EMA β (0 = off)", live=True, min=0.0, max=1.0,
+        open_max=True, step=0.005, format="%.4f",
+        help="Show and measure a moving average of the generator's weights, θ̄ ← β·θ̄ + (1 − β)·θ, instead "
+             "of the raw generator (Yazıcı et al. 2019). Training itself is unchanged; the average smooths "
+             "out the generator's oscillation, so samples sit tighter on the modes. 0.99 works well.")
     # networks
-    arch: str = "mlp"
-    noise: str = "gaussian"
-    noise_dim: int = 2
-    g_width: int = 128
-    g_depth: int = 3
-    d_width: int = 128
-    d_depth: int = 3
-    activation: str = "relu"
+    arch: str = setting("mlp", "architecture", "network")  # checked against the dataset's archs
+    noise: str = setting("gaussian", "noise", "network", choices=NOISES)
+    noise_dim: int = setting(2, "noise dimension", "network", short="noise dim", min=1, max=512)
+    g_width: int = setting(128, "generator width", "network", short="G width", **_WIDTH)
+    g_depth: int = setting(3, "generator depth", "network", short="G depth", **_DEPTH)
+    d_width: int = setting(128, "critic width", "network", short="D width", **_WIDTH)
+    d_depth: int = setting(3, "critic depth", "network", short="D depth", **_DEPTH)
+    activation: str = setting("relu", "activation", "network", choices=ACTIVATIONS)
     # run
-    seed: int = 0
-    device: str = "auto"
+    # at most 2⁵³ − 1: the largest whole number the browser's number widget holds exactly
+    seed: int = setting(0, "seed", "run", min=0, max=2**53 - 1, step=1,
+                        help="Same settings + same seed = the same run, step for step.")
+    device: str = setting("auto", "device", "run", choices=DEVICES)
 
     # ----- validation -------------------------------------------------------------------------
     def validate(self) -> "RunConfig":
         """Raise ConfigError naming the first problem; return self when the config is usable."""
-        from .datasets import DATASETS, make_dataset
-        from .losses import LOSSES
-        from .lipschitz import LIPSCHITZ
-
-        def need(cond: bool, msg: str, field: str | None = None) -> None:
-            if not cond:
-                raise ConfigError(msg, field)
-
-        need(self.dataset in DATASETS, f"Unknown dataset '{self.dataset}'. Choose one of: {', '.join(DATASETS)}.", "dataset")
-        need(self.loss in LOSSES, f"Unknown loss '{self.loss}'. Choose one of: {', '.join(LOSSES)}.", "loss")
-        need(self.lipschitz in LIPSCHITZ,
-             f"Unknown Lipschitz method '{self.lipschitz}'. Choose one of: {', '.join(LIPSCHITZ)}.", "lipschitz")
-        for net in ("g", "d"):
-            name = "generator" if net == "g" else "critic"
-            opt, lr = getattr(self, f"{net}_optim"), getattr(self, f"{net}_lr")
-            b1, b2 = getattr(self, f"{net}_beta1"), getattr(self, f"{net}_beta2")
-            need(opt in OPTIMIZERS, f"Unknown {name} optimiser '{opt}'. Choose one of: {', '.join(OPTIMIZERS)}.", f"{net}_optim")
-            need(_finite(lr) and lr > 0, f"The {name} learning rate must be a positive number (got {lr}).", f"{net}_lr")
-            need(_finite(b1) and 0 <= b1 < 1 and _finite(b2) and 0 <= b2 < 1,
-                 f"The {name} Adam betas must lie in [0, 1) (got {b1}, {b2}).", f"{net}_beta1")
-        need(isinstance(self.n_critic, int) and self.n_critic >= 1,
-             f"n_critic (critic steps per generator step) must be a whole number ≥ 1 (got {self.n_critic}).", "n_critic")
-        need(self.n_critic <= 100, f"n_critic above 100 makes a run crawl (got {self.n_critic}); use at most 100.", "n_critic")
-        need(_finite(self.clip) and self.clip > 0, f"The clipping value c must be positive (got {self.clip}).", "clip")
-        need(_finite(self.penalty) and self.penalty >= 0,
-             f"The penalty weight (λ or γ) must be zero or positive (got {self.penalty}).", "penalty")
-        need(_finite(self.g_ema) and 0 <= self.g_ema < 1,
-             f"The generator EMA decay must lie in [0, 1), 0 meaning off (got {self.g_ema}).", "g_ema")
-        need(isinstance(self.batch_size, int) and 2 <= self.batch_size <= 8192,
-             f"The batch size must be a whole number between 2 and 8192 (got {self.batch_size}).", "batch_size")
-        need(self.noise in NOISES, f"Unknown noise '{self.noise}'. Choose one of: {', '.join(NOISES)}.", "noise")
-        need(isinstance(self.noise_dim, int) and 1 <= self.noise_dim <= 512,
-             f"The noise dimension must be a whole number between 1 and 512 (got {self.noise_dim}).", "noise_dim")
-        for key, label, lo, hi in (("g_width", "generator width", 1, 4096), ("d_width", "critic width", 1, 4096),
-                                   ("g_depth", "generator depth", 1, 16), ("d_depth", "critic depth", 1, 16)):
-            v = getattr(self, key)
-            need(isinstance(v, int) and lo <= v <= hi,
-                 f"The {label} must be a whole number between {lo} and {hi} (got {v}).", key)
-        need(self.activation in ACTIVATIONS,
-             f"Unknown activation '{self.activation}'. Choose one of: {', '.join(ACTIVATIONS)}.", "activation")
-        need(isinstance(self.seed, int) and 0 <= self.seed < 2**63, f"The seed must be a whole number ≥ 0 (got {self.seed}).", "seed")
-        need(self.device in DEVICES, f"Unknown device '{self.device}'. Choose one of: {', '.join(DEVICES)}.", "device")
+        for name, s in SETTINGS.items():
+            msg = s.problem(getattr(self, name))
+            if msg:
+                raise ConfigError(msg, name)
         dataset = make_dataset(self)  # raises ConfigError for a bad mixture table or digit subset
-        need(self.arch in dataset.archs,
-             f"Architecture '{self.arch}' does not fit the dataset '{self.dataset}'. "
-             f"Choose one of: {', '.join(dataset.archs)}.", "arch")
+        if self.arch not in dataset.archs:
+            raise ConfigError(f"Architecture '{self.arch}' does not fit the dataset '{self.dataset}'. "
+                              f"Choose one of: {', '.join(dataset.archs)}.", "arch")
         return self
+
+    def diff(self, other: "RunConfig") -> set[str]:
+        """Names of the fields whose values differ between the two configs."""
+        return {name for name in SETTINGS if getattr(self, name) != getattr(other, name)}
 
     # ----- JSON -------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -180,6 +239,15 @@ class RunConfig:
 
     def replace(self, **changes: Any) -> "RunConfig":
         return replace(self, **changes)
+
+
+SETTINGS: dict[str, Setting] = {f.name: replace(f.metadata["setting"], name=f.name) for f in fields(RunConfig)}
+LIVE_FIELDS = frozenset(name for name, s in SETTINGS.items() if s.live)
+
+
+def _num(x: float) -> str:
+    """8192 -> "8 192", 1.0 -> "1", 0.9999 -> "0.9999"."""
+    return f"{x:,}".replace(",", " ") if isinstance(x, int) else f"{x:g}"
 
 
 def _finite(x: Any) -> bool:

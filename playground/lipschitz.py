@@ -5,7 +5,7 @@ after each critic optimiser step (`after_step`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import torch
@@ -64,37 +64,28 @@ def apply_spectral_norm(critic: nn.Module) -> nn.Module:
 class Lipschitz:
     name: str
     label: str
-    param: str | None = None  # which config field tunes it: "clip" or "penalty"
+    param: str | None = None  # the RunConfig field passed to penalty / after_step as their weight
     param_label: str = ""
     penalty: Callable | None = None
     after_step: Callable | None = None
     prepare: Callable | None = None
-    per_sample: bool = False  # penalises per-sample input gradients: batch norm in the critic breaks it
+    # the penalty is on each sample's ∇ₓD: batch norm in the critic (scores depending on the whole
+    # batch) makes it meaningless, so such critics use layer norm instead
+    penalises_input_gradients: bool = False
     paper: str = ""
-    defaults: dict = field(default_factory=dict)  # settings that work with this method (see recipes.py)
 
 
 LIPSCHITZ: dict[str, Lipschitz] = {
     m.name: m for m in [
         Lipschitz("none", "None"),
         Lipschitz("clip", "Weight clipping", "clip", "clip value c", after_step=clip_weights,
-                  paper="Arjovsky et al. 2017",
-                  defaults=dict(g_optim="rmsprop", d_optim="rmsprop", g_lr=5e-5, d_lr=5e-5, clip=0.01, n_critic=5)),
+                  paper="Arjovsky et al. 2017"),
         Lipschitz("gp", "Gradient penalty (two-sided)", "penalty", "penalty weight λ", penalty=gp_penalty,
-                  per_sample=True, paper="Gulrajani et al. 2017",
-                  # λ = 1, not the paper's 10: on grid25 λ = 10 stalled at 12-15 of 25 modes (4000 steps),
-                  # λ = 1 reached 25/25 by step 3000 and did no worse on ring8.
-                  defaults=dict(penalty=1.0)),
+                  penalises_input_gradients=True, paper="Gulrajani et al. 2017"),
         Lipschitz("lp", "Gradient penalty (one-sided)", "penalty", "penalty weight λ", penalty=lp_penalty,
-                  per_sample=True, paper="Petzka et al. 2018", defaults=dict(penalty=10.0)),
+                  penalises_input_gradients=True, paper="Petzka et al. 2018"),
         Lipschitz("r1", "R1 penalty on real data", "penalty", "penalty weight γ", penalty=r1_penalty,
-                  per_sample=True, paper="Mescheder et al. 2018",
-                  # γ = 0.1 suits data at this scale (σ = 0.02-0.05); R1 keeps the critic tame enough for
-                  # Adam 1e-3, which covers grid25 (25/25) in ~3000 steps.
-                  defaults=dict(penalty=0.1, g_lr=1e-3, d_lr=1e-3)),
-        Lipschitz("sn", "Spectral normalisation", prepare=apply_spectral_norm, paper="Miyato et al. 2018",
-                  # an SN critic is weak: give it a 5× faster optimiser (TTUR, Heusel et al. 2017) and
-                  # β = (0, 0.9) as in SN-GAN; with the plain 2e-4 / 2e-4 hinge+SN collapsed to 0 modes.
-                  defaults=dict(g_lr=2e-4, d_lr=1e-3, g_beta1=0.0, d_beta1=0.0, g_beta2=0.9, d_beta2=0.9)),
+                  penalises_input_gradients=True, paper="Mescheder et al. 2018"),
+        Lipschitz("sn", "Spectral normalisation", prepare=apply_spectral_norm, paper="Miyato et al. 2018"),
     ]
 }

@@ -6,7 +6,7 @@ of a sigmoid output.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import torch
@@ -25,7 +25,6 @@ class Loss:
     wasserstein: bool = False         # E[D(real)] − E[D(fake)] estimates W1 (given a 1-Lipschitz critic)
     needs_lipschitz: bool = False
     relativistic: bool = False       # L_G depends on D(real) too
-    defaults: dict = field(default_factory=dict)  # settings that work on ring8 / grid25 (see README)
 
 
 def _bce_d(r: Tensor, f: Tensor) -> Tensor:
@@ -111,34 +110,22 @@ def rahinge_g(r: Tensor, f: Tensor) -> Tensor:
     return F.relu(1 - (f - r.mean())).mean() + F.relu(1 + (r - f.mean())).mean()
 
 
-# DCGAN's Adam (2e-4, β = (0.5, 0.999)), one critic step per generator step. Deliberately left at the
-# textbook rate: unconstrained ns / minimax then mode-hop on ring8 (at 1e-3 they happen to cover it).
-_ADAM_NS = dict(g_optim="adam", d_optim="adam", g_lr=2e-4, d_lr=2e-4, g_beta1=0.5, d_beta1=0.5,
-                g_beta2=0.999, d_beta2=0.999, n_critic=1)
-# Losses with bounded or self-correcting critic targets (least squares, relativistic average) train
-# stably and much faster at 1e-3 on the toy mixtures; at 2e-4 RaGAN still covered 0 of 8 modes at 2000.
-_ADAM_FAST = dict(_ADAM_NS, g_lr=1e-3, d_lr=1e-3)
-# WGAN (Gulrajani et al.: Adam β = (0.5, 0.9), n_critic = 5) at 5e-4 instead of 1e-4: 8/8 ring modes in
-# ~1000 generator steps instead of tens of thousands; 1e-3 (n_critic 5) and n_critic 2 broke down.
-_ADAM_WGAN = dict(g_optim="adam", d_optim="adam", g_lr=5e-4, d_lr=5e-4, g_beta1=0.5, d_beta1=0.5,
-                  g_beta2=0.9, d_beta2=0.9, n_critic=5)
-
 LOSSES: dict[str, Loss] = {
     loss.name: loss for loss in [
         Loss("minimax", "Saturating minimax", _bce_d, minimax_g, "Goodfellow et al. 2014",
-             log_loss=True, defaults=_ADAM_NS),
-        Loss("ns", "Non-saturating", _bce_d, ns_g, "Goodfellow et al. 2014", log_loss=True, defaults=_ADAM_NS),
+             log_loss=True),
+        Loss("ns", "Non-saturating", _bce_d, ns_g, "Goodfellow et al. 2014", log_loss=True),
         Loss("wgan", "Wasserstein", wgan_d, wgan_g, "Arjovsky et al. 2017", wasserstein=True,
-             needs_lipschitz=True, defaults=_ADAM_WGAN),
-        Loss("hinge", "Hinge", hinge_d, wgan_g, "Lim & Ye 2017; Miyato et al. 2018", defaults=_ADAM_NS),
-        Loss("lsgan", "Least squares", lsgan_d, lsgan_g, "Mao et al. 2017", defaults=_ADAM_FAST),
-        Loss("rsgan", "Relativistic (RSGAN)", rsgan_d, rsgan_g, "Jolicoeur-Martineau 2018", relativistic=True, defaults=_ADAM_NS),
+             needs_lipschitz=True),
+        Loss("hinge", "Hinge", hinge_d, wgan_g, "Lim & Ye 2017; Miyato et al. 2018"),
+        Loss("lsgan", "Least squares", lsgan_d, lsgan_g, "Mao et al. 2017"),
+        Loss("rsgan", "Relativistic (RSGAN)", rsgan_d, rsgan_g, "Jolicoeur-Martineau 2018", relativistic=True),
         Loss("ragan", "Relativistic average (RaGAN)", ragan_d, ragan_g, "Jolicoeur-Martineau 2018",
-             relativistic=True, defaults=_ADAM_FAST),
+             relativistic=True),
         Loss("ralsgan", "Relativistic average LS (RaLSGAN)", ralsgan_d, ralsgan_g, "Jolicoeur-Martineau 2018",
-             relativistic=True, defaults=_ADAM_NS),
+             relativistic=True),
         Loss("rahinge", "Relativistic average hinge", rahinge_d, rahinge_g, "Jolicoeur-Martineau 2018",
-             relativistic=True, defaults=_ADAM_NS),
+             relativistic=True),
     ]
 }
 

@@ -6,13 +6,16 @@ Real data is a point mass at 0 in 1D. Each objective runs the same two phases, f
              fixed spread of generated points x~ ~ N(0, 1), fresh each step; Adam, lr 0.05
     phase 2  freeze D; train a one-layer generator G(z) = tanh(a z + b), z ~ N(0, 1), against it
 
-Objectives (r = D(0), f = D(x~) are raw network outputs; the log-loss one reads them as logits):
+Objectives (r = D(0), f = D(x~) are raw network outputs; the log-loss one reads them as logits). The
+critic losses, and L_G = -E f, are those of the loss registry (playground/losses.py):
 
-    bce        L_D = E softplus(-r) + E softplus(f)      (= -E log s(r) - E log(1 - s(f)), s = sigmoid)
+    bce        L_D = E softplus(-r) + E softplus(f)      (= -E log s(r) - E log(1 - s(f)), s = sigmoid;
+                                                          Goodfellow et al. 2014)
                L_G = E[1 - s(f)] = E s(-f)               (the seed's generator loss; sits at 1.0)
                dL_G/dx = -s(f) s(-f) D'(x) -> 0 once D is sure: the generator starves
-    wgan       L_D = E f - E r,   L_G = -E f             (no sigmoid; no Lipschitz constraint, as in the seed)
-    hinge      L_D = E max(0, 1 - r) + E max(0, 1 + f),  L_G = -E f
+    wgan       L_D = E f - E r,   L_G = -E f             (no sigmoid; no Lipschitz constraint, as in the seed;
+                                                          Arjovsky et al. 2017)
+    hinge      L_D = E max(0, 1 - r) + E max(0, 1 + f),  L_G = -E f   (Lim & Ye 2017)
     euclidean  no critic: L_G = E |G(z) - 0|             (the naive distance to the real point)
 
 Reproducible on CPU: the networks are initialised and the data drawn from generators seeded with `seed`.
@@ -20,7 +23,6 @@ Headless: ``python -m playground perfect-discriminator --objective bce --seed 0`
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
@@ -30,8 +32,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
+
+from .cli_parser import Parser
+from .export import clean
+from .losses import LOSSES
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,7 @@ class Objective:
     label: str
     has_critic: bool
     sigmoid: bool                                   # D(x) = s(logit) is a probability
-    d_loss: Callable[[Tensor, Tensor], Tensor] | None
+    d_loss: Callable[[Tensor, Tensor], Tensor] | None   # the registry's L_D(r, f); None: no critic
     g_loss: Callable[[Tensor, Tensor], Tensor]      # (scores on G(z), G(z)) -> loss
     d_formula: str                                  # LaTeX
     g_formula: str                                  # LaTeX
@@ -48,33 +53,26 @@ class Objective:
     story: str                                      # one or two sentences for the page
 
 
-def _bce_d(r: Tensor, f: Tensor) -> Tensor:
-    return F.softplus(-r).mean() + F.softplus(f).mean()
-
-
 def _bce_g(f: Tensor, x: Tensor) -> Tensor:
-    return torch.sigmoid(-f).mean()          # 1 - s(f) = s(-f): no cancellation near s(f) = 1
+    """L_G = E[1 - s(f)] = E s(-f), the seed's generator loss: 1 - D itself, not the registry's
+    log(1 - D) (minimax) or -log D (ns). s(-f) rather than 1 - s(f): no cancellation near s(f) = 1."""
+    return torch.sigmoid(-f).mean()
 
 
-def _wgan_d(r: Tensor, f: Tensor) -> Tensor:
-    return f.mean() - r.mean()
-
-
-def _neg_mean_g(f: Tensor, x: Tensor) -> Tensor:
-    return -f.mean()
-
-
-def _hinge_d(r: Tensor, f: Tensor) -> Tensor:
-    return F.relu(1.0 - r).mean() + F.relu(1.0 + f).mean()
+def _critic_g(f: Tensor, x: Tensor) -> Tensor:
+    """L_G = -E f: the registry's generator loss of wgan and hinge (Arjovsky et al. 2017). It is not
+    relativistic, so it needs no real scores r."""
+    return LOSSES["wgan"].g_loss(None, f)
 
 
 def _euclid_g(f: Tensor, x: Tensor) -> Tensor:
+    """L_G = E |x - 0|, x = G(z): the distance to the real point, no critic."""
     return x.abs().mean()
 
 
 OBJECTIVES: dict[str, Objective] = {
     "bce": Objective(
-        "bce", "Log-loss (sigmoid)", True, True, _bce_d, _bce_g,
+        "bce", "Log-loss (sigmoid)", True, True, LOSSES["ns"].d_loss, _bce_g,
         r"L_D = \mathbb{E}\,\mathrm{softplus}(-\ell(0)) + \mathbb{E}\,\mathrm{softplus}(\ell(\tilde x)),"
         r"\quad D = \sigma(\ell)",
         r"L_G = \mathbb{E}\,[1 - D(G(z))] = \mathbb{E}\,\sigma(-\ell(G(z)))",
@@ -83,7 +81,7 @@ OBJECTIVES: dict[str, Objective] = {
         "so the generator's gradient is ≈ 0. Its loss sits at 1.0 and its output does not move toward 0.",
     ),
     "wgan": Objective(
-        "wgan", "Wasserstein critic", True, False, _wgan_d, _neg_mean_g,
+        "wgan", "Wasserstein critic", True, False, LOSSES["wgan"].d_loss, _critic_g,
         r"L_D = \mathbb{E}\,D(\tilde x) - \mathbb{E}\,D(0) \quad (\text{no sigmoid})",
         r"L_G = -\mathbb{E}\,D(G(z))",
         r"\partial L_G/\partial x = -D'(x)",
@@ -91,7 +89,7 @@ OBJECTIVES: dict[str, Objective] = {
         "follows it. Without a Lipschitz constraint (as here) the scores grow without bound.",
     ),
     "hinge": Objective(
-        "hinge", "Hinge", True, False, _hinge_d, _neg_mean_g,
+        "hinge", "Hinge", True, False, LOSSES["hinge"].d_loss, _critic_g,
         r"L_D = \mathbb{E}\max(0, 1 - D(0)) + \mathbb{E}\max(0, 1 + D(\tilde x))",
         r"L_G = -\mathbb{E}\,D(G(z))",
         r"\partial L_G/\partial x = -D'(x)",
@@ -408,24 +406,9 @@ class PerfectDiscriminatorExperiment:
 # CLI
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):   # one clear line, exit 2, no traceback
-        self.exit(2, f"error: {message}\n(see: python -m playground perfect-discriminator --help)\n")
-
-
-def _clean(x):
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [_clean(v) for v in x]
-    return x
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m playground perfect-discriminator --objective bce --seed 0`: print the run as JSON."""
-    parser = _Parser(
+    parser = Parser(
         prog="python -m playground perfect-discriminator",
         description="Train a discriminator to perfection against a point mass at 0 (phase 1), freeze it, "
                     "then train a tanh generator against it (phase 2). Prints JSON.")
@@ -446,7 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as e:
         parser.error(str(e))
     exp = PerfectDiscriminatorExperiment(config).run()
-    print(json.dumps(_clean(exp.report(args.log_every)), indent=args.indent))
+    print(json.dumps(clean(exp.report(args.log_every)), indent=args.indent))
     return 0
 
 

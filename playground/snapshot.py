@@ -11,6 +11,8 @@ from typing import Any, Callable
 
 import numpy as np
 import torch
+
+from .datasets.mnist import image_view
 from .lipschitz import input_grad
 from .metrics import kde_1d
 
@@ -82,7 +84,7 @@ def _view_2d(trainer, n: int, res: int = 60) -> dict[str, Any]:
             "push_at": sub.cpu().numpy(), "push": _generator_push(trainer, sub)}
 
 
-VIEWS: dict[str, Callable[[Any, int], dict[str, Any]]] = {"1d": _view_1d, "2d": _view_2d}
+VIEWS: dict[str, Callable[[Any, int], dict[str, Any]]] = {"1d": _view_1d, "2d": _view_2d, "image": image_view}
 
 
 def _views(trainer, n: int) -> dict[str, Any]:

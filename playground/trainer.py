@@ -22,27 +22,24 @@ from __future__ import annotations
 import copy
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 
-from .config import ConfigError, RunConfig
+from .config import LIVE_FIELDS, ConfigError, RunConfig
 from .datasets import make_dataset
 from .lipschitz import LIPSCHITZ, input_grad
 from .losses import LOSSES, implied_js, wasserstein_estimate
 from .models.mlp import sample_noise
+from .snapshot import take_snapshot
 
 OPTIMIZERS = {
     "adam": lambda params, lr, b1, b2: torch.optim.Adam(params, lr=lr, betas=(b1, b2)),
     "rmsprop": lambda params, lr, b1, b2: torch.optim.RMSprop(params, lr=lr),
     "sgd": lambda params, lr, b1, b2: torch.optim.SGD(params, lr=lr),
 }
-
-# Settings that may change while a run is live; anything else needs a new Trainer (a reset).
-LIVE_FIELDS = frozenset({"g_lr", "d_lr", "g_beta1", "g_beta2", "d_beta1", "d_beta2",
-                         "n_critic", "penalty", "clip", "batch_size", "g_ema"})
 
 STAT_KEYS = ("d_loss", "g_loss", "d_real", "d_fake", "g_grad_norm", "critic_grad_norm")
 
@@ -124,8 +121,7 @@ class Trainer:
     def update_config(self, new: RunConfig) -> None:
         """Apply learning rates, betas, n_critic, penalty, clip or batch size at the next step.
         Raises ConfigError if anything else changed (that needs a reset) or the config is invalid."""
-        changed = {k for k, v in asdict(new).items() if getattr(self.config, k) != v}
-        structural = changed - LIVE_FIELDS
+        structural = new.diff(self.config) - LIVE_FIELDS
         if structural:
             raise ConfigError(f"Changing {', '.join(sorted(structural))} needs a reset.")
         new.validate()
@@ -168,6 +164,7 @@ class Trainer:
         when `measure` (the last step of each logging window); NaN otherwise."""
         cfg, loss, lip = self.config, self.loss, self.lip
         B = cfg.batch_size
+        weight = getattr(cfg, lip.param) if lip.param else 0.0  # the method's own setting (λ, γ, c)
         self.D.requires_grad_(True)
         for _ in range(cfg.n_critic):
             real = self.dataset.sample(B, self.gen, self.device)
@@ -175,13 +172,13 @@ class Trainer:
                 fake = self.G(self._noise(B))
             r, f = self.D(real).view(-1), self.D(fake).view(-1)
             d_loss = loss.d_loss(r, f)
-            if lip.penalty is not None and cfg.penalty > 0:
-                d_loss = d_loss + lip.penalty(self.D, real, fake, cfg.penalty, self.gen)
+            if lip.penalty is not None and weight > 0:
+                d_loss = d_loss + lip.penalty(self.D, real, fake, weight, self.gen)
             self.opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             self.opt_d.step()
             if lip.after_step is not None:
-                lip.after_step(self.D, cfg.clip)
+                lip.after_step(self.D, weight)
         d_real, d_fake = r.detach().mean(), f.detach().mean()
 
         self.D.requires_grad_(False)
@@ -319,7 +316,6 @@ class Trainer:
 
     def snapshot(self, n: int = 1000):
         """Plain numpy views for the plots (see playground/snapshot.py)."""
-        from .snapshot import take_snapshot
         return take_snapshot(self, n)
 
 
@@ -327,4 +323,4 @@ def _nonfinite(x: float) -> str:
     return "NaN" if x != x else ("+Inf" if x > 0 else "−Inf")
 
 
-__all__ = ["Trainer", "StepStats", "Diverged", "LIVE_FIELDS", "resolve_device", "device_label", "replace"]
+__all__ = ["Trainer", "StepStats", "Diverged", "resolve_device", "device_label"]

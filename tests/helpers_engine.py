@@ -1,4 +1,4 @@
-"""Shared helpers for the engine tests (not a conftest: import explicitly)."""
+"""Shared helpers for the engine tests, imported explicitly (the shared fixtures are in conftest.py)."""
 from __future__ import annotations
 
 import numpy as np

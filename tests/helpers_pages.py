@@ -5,6 +5,8 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
+CHART_TYPES = ("plotly_chart", "bidi_component")  # st.plotly_chart; live_chart.py's component
+
 
 def load_page(page: str, started: list, query: dict | None = None, timeout: float = 60) -> AppTest:
     """Run a page script in AppTest with URL parameters; record it in `started` for `stop_runners`."""
@@ -17,11 +19,16 @@ def load_page(page: str, started: list, query: dict | None = None, timeout: floa
     return at
 
 
-def stop_runners(started: list, session_key: str) -> None:
+def runner_of(at: AppTest, prefix: str):
+    """The live page's runner (playground/ui/common.py get_runner keeps it in the session state)."""
+    return at.session_state[f"_gp_runner_{prefix}"]
+
+
+def stop_runners(started: list, prefix: str) -> None:
     """Stop the live worker of every started app (AppTest sessions share the session-scoped cache)."""
     for at in started:
         try:
-            at.session_state[session_key].stop()
+            runner_of(at, prefix).stop()
         except KeyError:
             pass
 
@@ -31,12 +38,17 @@ def status_text(at) -> str:
     return " ".join(m.value for m in at.markdown if "step" in m.value and "badge" in m.value)
 
 
-def chart_figures(at) -> list[dict]:
-    """Every Plotly figure on an AppTest page, as plotly JSON: st.plotly_chart specs first, then the
-    live charts (playground/ui/live_chart.py), whose figure travels in the component's data."""
-    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    for c in at.get("bidi_component"):
-        data = json.loads(c.proto.json or "{}")
-        if "figure" in data:
-            figs.append(json.loads(data["figure"]))
-    return figs
+def chart_keys(at) -> set[str | None]:
+    """The keys of every Plotly chart on the page (st.plotly_chart and live charts); None stands for
+    a chart without a key, so comparing with the expected keys also catches an unexpected chart."""
+    return {c.key for t in CHART_TYPES for c in at.get(t)}
+
+
+def chart(at, key: str) -> dict:
+    """The Plotly figure (plotly JSON) of the chart with this key: an st.plotly_chart spec, or a live
+    chart's (playground/ui/live_chart.py), whose figure travels in the component's data."""
+    c = at.get_by_key(key)
+    assert c.type in CHART_TYPES, f"{key} is a {c.type}, not a chart"
+    if c.type == "plotly_chart":
+        return json.loads(c.proto.spec)
+    return json.loads(json.loads(c.proto.json)["figure"])

@@ -1,38 +1,25 @@
 """Headless CLI (python -m playground): list, train, exit codes 2 (bad input) and 3 (diverged)."""
+import contextlib
+import io
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-import torch
 
-torch.set_num_threads(1)
+from playground.cli import main as cli_main
+from playground.datasets import DATASETS
+from playground.lipschitz import LIPSCHITZ
+from playground.losses import LOSSES
+from playground.presets import PRESETS
+from playground.recipes import METHOD
 
-from playground.datasets import DATASETS  # noqa: E402
-from playground.lipschitz import LIPSCHITZ  # noqa: E402
-from playground.losses import LOSSES  # noqa: E402
-from playground.presets import PRESETS  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 SMALL = ["--set", "g_width=16", "--set", "d_width=16", "--set", "g_depth=1", "--set", "d_depth=1",
          "--set", "batch_size=32"]
 
 
-def _start(*args):
-    return subprocess.Popen([sys.executable, "-m", "playground", *args], cwd=ROOT, env=ENV, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def _wait(p, timeout=120):
-    out, err = p.communicate(timeout=timeout)
-    return p.returncode, out, err
-
-
-def _run(*args):
-    return _wait(_start(*args))
+@pytest.fixture
+def cli(run_python):
+    """cli(*args) -> (returncode, stdout, stderr) of `python -m playground *args`."""
+    return lambda *args: run_python("-m", "playground", *args)
 
 
 def _strict_json(text):
@@ -42,8 +29,8 @@ def _strict_json(text):
     return json.loads(text, parse_constant=reject)
 
 
-def test_list_shows_every_registry_entry():
-    rc, out, err = _run("list")
+def test_list_shows_every_registry_entry(cli):
+    rc, out, err = cli("list")
     assert rc == 0, err
     lines = out.splitlines()
     for header in ("datasets:", "losses:", "lipschitz methods:", "presets:"):
@@ -62,11 +49,11 @@ def test_list_shows_every_registry_entry():
     assert sections["presets"] == list(PRESETS)
 
 
-def test_short_train_writes_json(tmp_path):
+def test_short_train_writes_json(tmp_path, cli):
     out_file = tmp_path / "run.json"
-    rc, out, err = _run("train", "--dataset", "ring8", "--loss", "wgan", "--lipschitz", "gp", "--n-critic", "2",
-                        "--steps", "20", "--eval-every", "10", "--seed", "3", *SMALL,
-                        "--out", str(out_file), "--quiet")
+    rc, out, err = cli("train", "--dataset", "ring8", "--loss", "wgan", "--lipschitz", "gp", "--n-critic", "2",
+                       "--steps", "20", "--eval-every", "10", "--seed", "3", *SMALL,
+                       "--out", str(out_file), "--quiet")
     assert rc == 0, err
     assert "Traceback" not in err
     data = _strict_json(out_file.read_text())
@@ -74,7 +61,7 @@ def test_short_train_writes_json(tmp_path):
     cfg = data["config"]
     assert (cfg["dataset"], cfg["loss"], cfg["lipschitz"], cfg["n_critic"], cfg["seed"]) == ("ring8", "wgan", "gp", 2, 3)
     assert (cfg["g_width"], cfg["batch_size"]) == (16, 32)
-    assert cfg["penalty"] == LIPSCHITZ["gp"].defaults["penalty"]  # the recipe for gp filled in λ
+    assert cfg["penalty"] == METHOD["gp"]["penalty"]  # the recipe for gp filled in λ
     assert data["steps"] == 20
     assert data["steps_per_second"] > 0
     assert "diverged" not in data
@@ -100,13 +87,13 @@ def _assert_one_line_error(rc, out, err):
 
 @pytest.mark.parametrize("args", [["train", "--bogus"], ["train", "--n-critic", "many"], ["frobnicate"],
                                   ["train", "--steps", "0"]])
-def test_bad_flag_exits_2_with_one_line(args):
-    _assert_one_line_error(*_run(*args))
+def test_bad_flag_exits_2_with_one_line(args, cli):
+    _assert_one_line_error(*cli(*args))
 
 
-def test_invalid_config_exits_2_with_one_line(tmp_path):
+def test_invalid_config_exits_2_with_one_line(tmp_path, cli):
     out_file = tmp_path / "run.json"
-    rc, out, err = _run("train", "--set", "g_lr=-1", "--steps", "2", "--out", str(out_file))
+    rc, out, err = cli("train", "--set", "g_lr=-1", "--steps", "2", "--out", str(out_file))
     _assert_one_line_error(rc, out, err)
     assert "learning rate" in err
     assert not out_file.exists()
@@ -123,19 +110,18 @@ def test_invalid_config_exits_2_with_one_line(tmp_path):
 ])
 def test_invalid_configs_in_process(args, words, tmp_path, capsys):
     # the same code path as the subprocess above, without paying for a fresh interpreter each time
-    from playground.cli import main
     out_file = tmp_path / "run.json"
-    rc = main(["train", *args, "--steps", "2", "--out", str(out_file)])
+    rc = cli_main(["train", *args, "--steps", "2", "--out", str(out_file)])
     cap = capsys.readouterr()
     _assert_one_line_error(rc, cap.out, cap.err)
     assert words in cap.err
     assert not out_file.exists()
 
 
-def test_diverging_run_exits_3_and_still_writes_json(tmp_path):
+def test_diverging_run_exits_3_and_still_writes_json(tmp_path, cli):
     out_file = tmp_path / "run.json"
-    rc, out, err = _run("train", "--dataset", "ring8", "--steps", "20", "--eval-every", "10",
-                        "--set", "g_lr=1e12", "--set", "d_lr=1e12", "--out", str(out_file))
+    rc, out, err = cli("train", "--dataset", "ring8", "--steps", "20", "--eval-every", "10",
+                       "--set", "g_lr=1e12", "--set", "d_lr=1e12", "--out", str(out_file))
     assert rc == 3, err
     assert "Traceback" not in err
     assert "diverged" in err
@@ -151,9 +137,6 @@ def test_diverging_run_exits_3_and_still_writes_json(tmp_path):
 
 def test_perfect_discriminator_subcommand_takes_its_own_flags():
     """`python -m playground perfect-discriminator --objective ...` reaches playground.perfect.main."""
-    from playground.cli import main as cli_main
-    import contextlib
-    import io
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         rc = cli_main(["perfect-discriminator", "--objective", "hinge", "--seed", "0"])

@@ -3,12 +3,9 @@ import json
 from dataclasses import fields
 
 import pytest
-import torch
 
-torch.set_num_threads(1)
-
-from playground.config import ConfigError, RunConfig  # noqa: E402
-from playground.datasets import DATASETS  # noqa: E402
+from playground.config import ConfigError, RunConfig
+from playground.datasets import DATASETS
 
 
 def _error(**kw) -> ConfigError:

@@ -3,23 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from scipy import linalg
 
-from playground.datasets.mnist import load_mnist
-from playground.evaluation import (accuracy, classify, evaluate_digits, feature_stats, fid_floor,
-                                   frechet_distance, mnist_test_accuracy, mnist_test_features,
-                                   reference_stats, training_prior,
-                                   weights_info)
+from playground.datasets.mnist import load_mnist, mnist_reference
+from playground.evaluation import (DigitReference, accuracy, classify, evaluate_digits, feature_stats,
+                                   frechet_distance, weights_info)
 from playground.evaluation.classifier import WEIGHTS
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def scaled(images: np.ndarray) -> np.ndarray:
@@ -29,7 +18,7 @@ def scaled(images: np.ndarray) -> np.ndarray:
 # ----- the classifier ------------------------------------------------------------------------------
 def test_committed_weights_are_small_and_accurate():
     assert WEIGHTS.stat().st_size < 2_000_000
-    acc = mnist_test_accuracy()  # one pass over the 10000 test digits, batches of 1000, cached
+    acc = mnist_reference().test_accuracy()  # one pass over the 10000 test digits, batches of 1000, cached
     assert acc >= 0.99, acc
     assert weights_info()["test_accuracy"] == pytest.approx(acc, abs=1e-4)
     d = load_mnist()  # the same through the public helper, on the first 1000
@@ -73,11 +62,12 @@ def test_frechet_matches_sqrtm_and_handles_singular_covariances():
 
 # ----- Fréchet distance on real digits --------------------------------------------------------------
 def test_test_set_to_itself_is_zero_and_noise_is_far():
-    f, y = mnist_test_features()
+    ref = mnist_reference()
+    f, y = ref.test_features()
     assert f.shape == (10000, 128) and len(y) == 10000
-    mu, cov = reference_stats()
+    mu, cov = ref.stats()
     assert frechet_distance(*feature_stats(f, is_features=True), mu, cov) == pytest.approx(0.0, abs=1e-6)
-    floor = fid_floor()
+    floor = ref.floor()
     noise = np.random.default_rng(0).uniform(-1, 1, size=(2000, 1, 28, 28)).astype(np.float32)
     far = frechet_distance(*feature_stats(noise), mu, cov)
     assert 0 < floor < 5.0
@@ -88,22 +78,34 @@ def test_test_set_to_itself_is_zero_and_noise_is_far():
 
 
 def test_evaluate_digits_on_real_and_collapsed_sets():
-    d = load_mnist()
+    d, ref = load_mnist(), mnist_reference()
     real = scaled(d["train_images"][:2000])
-    r = evaluate_digits(real)
+    r = evaluate_digits(real, ref)
     assert r["modes_covered"] == 10 and r["n_modes"] == 10
     assert r["class_kl"] < 0.01 and r["off_subset_fraction"] == 0.0
     assert r["mean_confidence"] > 0.97
-    assert r["fid"] < 3 * fid_floor(n=2000)  # another draw of 2000 real digits: near the floor
+    assert r["fid"] < 3 * ref.floor(n=2000)  # another draw of 2000 real digits: near the floor
     assert r["class_hist"].shape == (10,) and r["predictions"].shape == (2000,)
     # a generator that draws only sevens: 1 of 10 modes, class KL = log(1 / π(7))
     sevens = scaled(d["test_images"][d["test_labels"] == 7][:500])
     _, p = classify(sevens)
     sure = sevens[p.argmax(1) == 7]
-    c = evaluate_digits(sure)
+    c = evaluate_digits(sure, ref)
     assert c["modes_covered"] == 1
-    assert c["class_kl"] == pytest.approx(np.log(1 / training_prior()[7]), rel=1e-9)
+    assert c["class_kl"] == pytest.approx(np.log(1 / ref.prior()[7]), rel=1e-9)
     # the same sevens judged against a subset "7": all modes, nothing outside, KL 0
-    s = evaluate_digits(sure, train_classes=[7])
+    s = evaluate_digits(sure, ref, train_classes=[7])
     assert (s["modes_covered"], s["n_modes"], s["class_kl"], s["off_subset_fraction"]) == (1, 1, 0.0, 0.0)
     assert s["fid"] < c["fid"]  # compared with test sevens, not with all digits
+
+
+def test_a_reference_is_built_from_arrays_alone():
+    """Evaluation takes the real digits it compares with as arrays: a reference of only the test
+    sevens puts test sevens at distance 0 and gives a prior with all its mass on 7."""
+    d = load_mnist()
+    keep = d["test_labels"] == 7
+    ref = DigitReference(d["test_images"][keep], d["test_labels"][keep], d["test_images"][keep],
+                         d["test_labels"][keep])
+    f, _ = ref.test_features()
+    assert frechet_distance(*feature_stats(f, is_features=True), *ref.stats([7])) == pytest.approx(0.0, abs=1e-6)
+    assert ref.prior()[7] == 1.0 and ref.prior().sum() == pytest.approx(1.0)

@@ -5,16 +5,15 @@ import pytest
 import torch
 from torch import nn
 
-torch.set_num_threads(1)
-
-from playground.config import RunConfig  # noqa: E402
-from playground.datasets import make_dataset  # noqa: E402
-from playground.lipschitz import (LIPSCHITZ, _interpolates, apply_spectral_norm, clip_weights,  # noqa: E402
+from playground.config import RunConfig
+from playground.datasets import make_dataset
+from playground.lipschitz import (LIPSCHITZ, _interpolates, apply_spectral_norm, clip_weights,
                                   gp_penalty, input_grad, lp_penalty, r1_penalty)
-from playground.losses import wgan_d  # noqa: E402
-from playground.models.mlp import MLP  # noqa: E402
-from playground.trainer import Trainer  # noqa: E402
-from tests.helpers_engine import MIXTURE_1D, small_config  # noqa: E402
+from playground.losses import wgan_d
+from playground.recipes import METHOD
+from playground.models.mlp import MLP
+from playground.trainer import Trainer
+from tests.helpers_engine import MIXTURE_1D, small_config
 
 
 def _linear_critic(w, b=0.3):
@@ -227,4 +226,4 @@ def test_registry_hooks():
     assert LIPSCHITZ["gp"].penalty is gp_penalty and LIPSCHITZ["lp"].penalty is lp_penalty
     assert LIPSCHITZ["r1"].penalty is r1_penalty and LIPSCHITZ["sn"].prepare is apply_spectral_norm
     assert all(LIPSCHITZ[m].param == "penalty" for m in ("gp", "lp", "r1"))
-    assert all(LIPSCHITZ[m].defaults["penalty"] > 0 for m in ("gp", "lp", "r1"))
+    assert all(METHOD[m]["penalty"] > 0 for m in ("gp", "lp", "r1"))  # the recipes tune each weight

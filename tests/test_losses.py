@@ -5,9 +5,7 @@ import math
 import pytest
 import torch
 
-torch.set_num_threads(1)
-
-from playground.losses import LOSSES, implied_js, wasserstein_estimate  # noqa: E402
+from playground.losses import LOSSES, implied_js, wasserstein_estimate
 
 R = [2.0, -1.0]
 F_ = [0.5, -3.0]

@@ -7,11 +7,9 @@ import torch
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import norm
 
-torch.set_num_threads(1)
-
-from playground import metrics as M  # noqa: E402
-from playground.config import RunConfig  # noqa: E402
-from playground.datasets import make_dataset  # noqa: E402
+from playground import metrics as M
+from playground.config import RunConfig
+from playground.datasets import make_dataset
 
 LN2 = math.log(2)
 
@@ -203,3 +201,65 @@ def test_gaussian_mixture_metrics_keys():
     m = ds.metrics(s, _samples("ring8", 600, seed=1))
     assert {"js", "kl", "reverse_kl", "w1", "modes_covered", "high_quality_fraction", "mode_reverse_kl"} <= set(m)
     assert m["modes_covered"] == 8 and m["w1"] < 0.3
+
+
+# ----- the registry of logged metrics (playground/metric_specs.py) ------------------------------
+def _history_keys(dataset, **kw):
+    from playground.trainer import Trainer
+    from tests.helpers_engine import small_config
+    t = Trainer(small_config(dataset, **kw), log_every=2)
+    t.run(4)
+    t.evaluate()
+    return {k for rec in t.history for k in rec}
+
+
+@pytest.mark.parametrize("dataset,loss", [("ring8", "ns"), ("gauss1d", "wgan"), ("spiral", "ns")])
+def test_every_history_key_has_a_registry_entry(dataset, loss):
+    from playground.metric_specs import GROUPS, METRICS
+    from playground.trainer import STAT_KEYS
+    keys = _history_keys(dataset, loss=loss)
+    assert set(STAT_KEYS) <= keys and "w1" in keys
+    assert keys <= set(METRICS), keys - set(METRICS)
+    for m in METRICS.values():
+        assert m.group in GROUPS and m.better in ("", "lower", "higher") and m.doc
+
+
+def test_every_mnist_metric_has_a_registry_entry():
+    from playground.metric_specs import METRICS
+    ds = _dataset("mnist")
+    fake = np.random.default_rng(0).uniform(-1, 1, (64, 1, 28, 28)).astype(np.float32)
+    keys = set(ds.metrics(fake, fake))
+    assert {"fid", "modes_covered", "n_modes", "class_kl", "off_subset_fraction", "mean_confidence"} <= keys
+    assert keys <= set(METRICS), keys - set(METRICS)
+
+
+def test_registry_labels_estimators_and_floors():
+    from playground.metric_specs import METRICS, spec
+    assert spec("w1", "2d").name == "W1 (optimal matching, n=512; floor ≈ 0.2)"
+    assert spec("w1", "2d").floor == 0.2 and spec("w1", "1d").floor is None
+    assert spec("w1", "1d").name == "W1 (exact, 1D CDFs)" and spec("w1").name == "W1"
+    assert spec("kl", "1d").name == "KL(p‖q), KDE on grid" and spec("reverse_kl", "2D").name.startswith("KL(q‖p), 2D")
+    assert spec("js", "unknown kind").name == "JS"
+    assert spec("modes_covered", "image").label == "classes covered" and METRICS["modes_covered"].label == "modes covered"
+    assert {k for k, m in METRICS.items() if m.log} == {"kl", "reverse_kl", "g_grad_norm", "critic_grad_norm", "fid"}
+
+
+def test_w1_2d_noise_floor_on_ring8_matches_the_registry():
+    """The floor drawn on the 2D divergence chart: W1 by matching 512 vs 512 points of two real
+    samples of ring8 (what the trainer's 2000-point evaluation set compares)."""
+    from playground.metric_specs import spec
+    ds = _dataset("ring8")
+    floors = [M.w1_2d(_samples("ring8", 2000, seed=2 * s), _samples("ring8", 2000, seed=2 * s + 1)) for s in range(3)]
+    assert np.mean(floors) == pytest.approx(spec("w1", "2d").floor, abs=0.08)
+    assert ds.kind == "2d"
+
+
+def test_registry_is_a_leaf_module():
+    import ast
+    from pathlib import Path
+
+    import playground.metric_specs as ms
+    tree = ast.parse(Path(ms.__file__).read_text())
+    mods = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    mods += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert all(m in ("__future__", "dataclasses", "types", "typing") for m in mods), mods

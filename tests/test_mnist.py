@@ -13,26 +13,18 @@ import torch
 from torch import nn
 
 from playground.config import ConfigError, RunConfig
-from playground.datasets import DATASETS, make_dataset
+from playground.datasets import DATASETS, make_dataset, register_idx_dataset
 from playground.datasets.mnist import (IdxError, image_view, load_idx_folder, load_mnist, mnist_source,
-                                       parse_digits, read_idx, register_idx_dataset, tile)
+                                       parse_digits, read_idx, tile)
 from playground.lipschitz import LIPSCHITZ
 from playground.losses import LOSSES
 from playground.models.mnist import critic_norm, critic_norm_note
-from playground.recipes import recommended, recommended_config
+from playground.recipes import DATASET, recommended, recommended_config
 from playground.snapshot import VIEWS
 from playground.trainer import Trainer
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def mnist_config(**kw) -> RunConfig:
@@ -94,7 +86,7 @@ def test_parse_digits():
 
 def test_defaults_apply_before_user_flags():
     ds = make_dataset(mnist_config())
-    assert ds.defaults["noise_dim"] == 100 and ds.defaults["batch_size"] == 64
+    assert DATASET[ds.kind]["noise_dim"] == 100 and DATASET[ds.kind]["batch_size"] == 64  # the image recipe
     rec = recommended("mnist", "ns", "none")
     assert rec["noise_dim"] == 100 and rec["batch_size"] == 64 and rec["arch"] == "mlp"
     cfg = recommended_config("mnist", "wgan", "gp", arch="dcgan")
@@ -237,7 +229,7 @@ def test_every_loss_and_lipschitz_method(arch, lip):
     norms = _norm_layers(t.D)
     if arch == "mlp":
         assert norms == set() and critic_norm(cfg) == "none"
-    elif LIPSCHITZ[lip].per_sample:
+    elif LIPSCHITZ[lip].penalises_input_gradients:
         assert norms == {nn.GroupNorm} and critic_norm(cfg) == "layer"
         assert "layer norm" in critic_norm_note(cfg)
     else:

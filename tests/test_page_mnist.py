@@ -6,32 +6,34 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from playground.recipes import recommended
-from tests.helpers_pages import chart_figures, load_page, status_text, stop_runners
+from tests import helpers_pages
+from tests.helpers_pages import chart, chart_keys, load_page, status_text, stop_runners
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "mnist.py")
+# grid, histogram, timeline, losses, Fréchet distance, modes
+CHARTS = {f"mnist_chart_{name}" for name in ("grid", "hist", "gallery", "loss", "fid", "modes")}
 
 
 def runner_of(at):
-    return at.session_state["_gp_runner_mnist"]
+    return helpers_pages.runner_of(at, "mnist")
 
 
 @pytest.fixture
 def apps():
     started = []
     yield started
-    stop_runners(started, "_gp_runner_mnist")
+    stop_runners(started, "mnist")
 
 
 def load(started, query=None):
     return load_page(PAGE, started, query, timeout=90)
 
 
-def specs(at) -> list[dict]:
-    return chart_figures(at)
-
-
-def titled(figs: list[dict], start: str) -> dict:
-    return next(f for f in figs if str(f["layout"]["title"]["text"]).startswith(start))
+def titled(at, key: str, start: str) -> dict:
+    """The chart with this key, checked to be the one titled `start`."""
+    fig = chart(at, key)
+    assert str(fig["layout"]["title"]["text"]).startswith(start), (key, fig["layout"]["title"]["text"])
+    return fig
 
 
 def test_renders_idle_then_one_step_updates_grid_and_histogram(apps):
@@ -39,21 +41,19 @@ def test_renders_idle_then_one_step_updates_grid_and_histogram(apps):
     at = load(apps, {"g_ema": "0"})
     assert "step **0**" in status_text(at)
     assert runner_of(at).status().state == "idle"
-    figs = specs(at)
-    assert len(figs) == 6  # grid, histogram, timeline, losses, Fréchet distance, modes
-    grid0, hist0 = titled(figs, "Samples from"), titled(figs, "Which digits")
+    assert chart_keys(at) == CHARTS
+    grid0, hist0 = titled(at, "mnist_chart_grid", "Samples from"), titled(at, "mnist_chart_hist", "Which digits")
     assert grid0["data"][0]["type"] == "image" and grid0["data"][0]["source"].startswith("data:image/png")
     assert not grid0["layout"]["xaxis"]["visible"] and grid0["layout"]["yaxis"]["scaleanchor"] == "x"
-    assert "step 0" in titled(figs, "Timeline")["layout"]["annotations"][0]["text"]
+    assert "step 0" in titled(at, "mnist_chart_gallery", "Timeline")["layout"]["annotations"][0]["text"]
 
     at.button(key="mnist_step").click().run()
     assert not at.exception, at.exception
     assert "step **1**" in status_text(at)
-    figs = specs(at)
-    grid1, hist1 = titled(figs, "Samples from"), titled(figs, "Which digits")
+    grid1, hist1 = titled(at, "mnist_chart_grid", "Samples from"), titled(at, "mnist_chart_hist", "Which digits")
     assert grid1["data"][0]["source"] != grid0["data"][0]["source"], "the grid shows the new samples"
     assert hist1["data"][1] != hist0["data"][1], "the generated-class bars changed"
-    fid = titled(figs, "Fréchet")
+    fid = titled(at, "mnist_chart_fid", "Fréchet")
     assert any("floor" in (t.get("name") or "") for t in fid["data"]), "the real-vs-real floor is drawn"
     assert any(m.label == "Fréchet distance" for m in at.metric)
 
@@ -61,16 +61,15 @@ def test_renders_idle_then_one_step_updates_grid_and_histogram(apps):
 def test_digit_subset_from_the_url_restores(apps):
     at = load(apps, {"dataset": "mnist", "digits": "3"})
     assert not at.warning
-    assert at.session_state["mnist_digits_pick"] == [3]
+    assert at.pills(key="mnist_digits_pick").value == [3]
     cfg = runner_of(at).status().config
     assert (cfg.dataset, cfg.digits) == ("mnist", "3")
     assert list(runner_of(at).snapshot().views["classes"]) == [3]
-    hist = titled(specs(at), "Which digits")
+    hist = titled(at, "mnist_chart_hist", "Which digits")
     assert "of 1 classes" in hist["layout"]["title"]["subtitle"]["text"]
     assert at.query_params["digits"] in ("3", ["3"])
     # the toggles: add 8 -> "38" asks for a reset; "All ten" -> "" (all)
-    at.session_state["mnist_digits_pick"] = [3, 8]
-    at.run()
+    at.pills(key="mnist_digits_pick").select(8).run()
     assert at.session_state["mnist_digits"] == "38"
     assert any("digits" in i.value and "Reset" in i.value for i in at.info)
     at.button(key="mnist_digits_all").click().run()
@@ -98,13 +97,12 @@ def test_layer_norm_note_recommended_settings_and_a_visit_to_another_page(apps):
     assert at.selectbox(key="mnist_arch").value == "dcgan"
     assert runner_of(at).status().config.arch == "mlp", "structural changes wait for Reset"
     # the settings survive a visit to another page
-    at.session_state["mnist_digits_pick"] = [3]
-    at.run()
+    at.pills(key="mnist_digits_pick").set_value([3]).run()
     at.switch_page("pages/divergences.py").run()
     at.switch_page("pages/mnist.py").run()
     assert not at.exception, at.exception
     assert (at.selectbox(key="mnist_loss").value, at.selectbox(key="mnist_arch").value) == ("wgan", "dcgan")
-    assert at.session_state["mnist_digits_pick"] == [3] and at.session_state["mnist_digits"] == "3"
+    assert at.pills(key="mnist_digits_pick").value == [3] and at.session_state["mnist_digits"] == "3"
     assert at.text_input(key="mnist_g_lr").value and not at.error and not at.warning
     assert any(note in i.value for i in at.info)
 

@@ -4,20 +4,22 @@ from pathlib import Path
 import pytest
 
 from playground.config import RunConfig
-from tests.helpers_pages import chart_figures, load_page, status_text, stop_runners
+from tests import helpers_pages
+from tests.helpers_pages import chart, chart_keys, load_page, status_text, stop_runners
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "toy.py")
+CHARTS = {f"toy_chart_{name}" for name in ("main", "div", "est", "loss", "modes", "grad")}
 
 
 def runner_of(at):
-    return at.session_state["_gp_runner_toy"]
+    return helpers_pages.runner_of(at, "toy")
 
 
 @pytest.fixture
 def apps():
     started = []
     yield started
-    stop_runners(started, "_gp_runner_toy")
+    stop_runners(started, "toy")
 
 
 def load(started, query=None):
@@ -27,7 +29,8 @@ def load(started, query=None):
 def test_renders_idle_with_charts(apps):
     at = load(apps)
     assert "step **0**" in status_text(at)
-    assert len(chart_figures(at)) == 6
+    assert chart_keys(at) == CHARTS
+    assert all("layout" in chart(at, key) for key in CHARTS), "every chart holds a figure"
     assert runner_of(at).status().state == "idle"
 
 
@@ -38,8 +41,8 @@ def test_step_advances_the_counter_and_fills_the_charts(apps):
     assert "step **10**" in status_text(at)
     snap = runner_of(at).snapshot()
     assert snap.step == 10
-    figs = chart_figures(at)
-    losses = next(f for f in figs if any("loss" in (t.get("name") or "").lower() for t in f["data"]))
+    losses = chart(at, "toy_chart_loss")
+    assert any("loss" in (t.get("name") or "").lower() for t in losses["data"])
     n_points = max(len(t.get("x") or []) for t in losses["data"] if t.get("x") is not None)
     assert n_points >= 1, "the loss curve has points after 10 steps"
     at.button(key="toy_step").click().run()
@@ -120,3 +123,21 @@ def test_generator_average_applies_live_without_a_reset(apps):
     snap = runner_of(at).snapshot()
     assert snap.step == 11 and snap.config["g_ema"] == 0.0, "the worker's trainer took the change"
     assert "g_ema" not in at.query_params   # back at RunConfig's default (off): not in the link
+
+
+def test_legacy_pages_mode_switch_still_works():
+    """page_setup relies on a private Streamlit attribute (a deep link opened before app.py ran is
+    served in legacy pages/ mode): if an upgrade renames it, fail here rather than in the browser."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    from playground.ui.common import leave_legacy_pages_mode
+
+    assert hasattr(PagesManager, "uses_pages_directory"), "Streamlit renamed PagesManager.uses_pages_directory"
+    before = PagesManager.uses_pages_directory
+    try:
+        PagesManager.uses_pages_directory = True
+        assert leave_legacy_pages_mode() is True
+        assert PagesManager.uses_pages_directory is False
+        assert leave_legacy_pages_mode() is False
+    finally:
+        PagesManager.uses_pages_directory = before

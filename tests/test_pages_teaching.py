@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.helpers_pages import chart, chart_keys
+
 ROOT = Path(__file__).resolve().parents[1]
 DIVERGENCES = str(ROOT / "pages" / "divergences.py")
 PERFECT = str(ROOT / "pages" / "perfect_discriminator.py")
@@ -13,10 +15,6 @@ PERFECT = str(ROOT / "pages" / "perfect_discriminator.py")
 
 def metrics(at) -> dict:
     return {m.label: m.value for m in at.metric}
-
-
-def chart_specs(at) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 
 # -- divergence lab ----------------------------------------------------------------------------
@@ -33,9 +31,8 @@ def test_divergence_lab_renders_and_identity_holds(lab):
     assert float(m["W1(P, Q)"]) == pytest.approx(1.5, abs=1e-3)      # default: two N(., 0.5²), θ = 1.5
     assert float(m["KL(P‖Q)"]) == pytest.approx(1.5 ** 2 / (2 * 0.25), rel=1e-4)
     assert float(m["V(G, D*) by integration"]) == pytest.approx(float(m["−log 4 + 2·JS(P, Q)"]), abs=1e-6)
-    specs = chart_specs(lab)
-    assert len(specs) == 3
-    assert "ln 2" in json.dumps(specs[1]["layout"])
+    assert chart_keys(lab) == {"dv_densities", "dv_curves", "dv_dstar"}
+    assert "ln 2" in json.dumps(chart(lab, "dv_curves")["layout"])
 
 
 def test_divergence_lab_slider_moves_q(lab):
@@ -96,7 +93,8 @@ def test_perfect_page_renders_without_training():
     assert set(exps) == {"bce", "wgan", "hinge", "euclidean"}
     assert all(e.d_done == 0 and e.g_done == 0 for e in exps.values())     # nothing trained on first render
     assert at.button(key="pd_phase2").disabled                               # phase 1 first
-    assert len(at.get("plotly_chart")) == 2 + 3 * 4
+    assert chart_keys(at) == {"pd_mean_abs", "pd_grad"} | {f"pd_{kind}_{name}" for name in exps
+                                                           for kind in ("scores", "critic", "gloss")}
 
 
 def test_perfect_page_phases_teach_the_lesson():

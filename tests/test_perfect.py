@@ -1,17 +1,15 @@
 """The perfect-discriminator experiment: its lesson, reproducibility, the CLI and its plot builders."""
 import json
-import subprocess
-import sys
-from pathlib import Path
+import math
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+import torch
 
+from playground.losses import LOSSES
 from playground.perfect import OBJECTIVES, PerfectConfig, PerfectDiscriminatorExperiment, main
 from playground.plots import perfect as pplots
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +32,22 @@ def test_lesson_log_loss_starves_wasserstein_and_hinge_converge(runs):
     assert final["euclidean"]["mean_abs_output"] < 0.05
     # the phase-1 discriminator really is "perfect"
     assert final["bce"]["score_real"] > 0.95 and final["bce"]["score_generated"] < 1e-3
+
+
+def test_objectives_are_the_registry_losses_and_closed_forms():
+    """Critic losses come from playground/losses.py; generator losses against hand computations."""
+    assert OBJECTIVES["bce"].d_loss is LOSSES["ns"].d_loss
+    assert OBJECTIVES["wgan"].d_loss is LOSSES["wgan"].d_loss
+    assert OBJECTIVES["hinge"].d_loss is LOSSES["hinge"].d_loss
+    assert OBJECTIVES["euclidean"].d_loss is None
+    f = torch.tensor([0.5, -3.0], dtype=torch.float64)
+    x = torch.tensor([0.25, -0.75], dtype=torch.float64)
+    sig = lambda t: 1.0 / (1.0 + math.exp(-t))
+    expected = {"bce": ((1 - sig(0.5)) + (1 - sig(-3.0))) / 2,    # E[1 - D(G(z))], the seed's
+                "wgan": -(0.5 - 3.0) / 2, "hinge": -(0.5 - 3.0) / 2,  # -E f
+                "euclidean": (0.25 + 0.75) / 2}                     # E |G(z) - 0|
+    for name, value in expected.items():
+        assert float(OBJECTIVES[name].g_loss(f, x)) == pytest.approx(value, rel=1e-12), name
 
 
 def test_same_start_for_every_objective(runs):
@@ -117,11 +131,10 @@ def test_main_bad_flags_exit_2_without_traceback(argv, capsys):
     assert err.startswith("error:") and "Traceback" not in err
 
 
-def test_cli_subprocess_bad_flag():
+def test_cli_subprocess_bad_flag(run_python):
     code = "import sys; from playground.perfect import main; sys.exit(main(sys.argv[1:]))"
-    r = subprocess.run([sys.executable, "-c", code, "--objective", "nope"], cwd=ROOT,
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 2 and "invalid choice" in r.stderr and "Traceback" not in r.stderr
+    rc, _, err = run_python("-c", code, "--objective", "nope")
+    assert rc == 2 and "invalid choice" in err and "Traceback" not in err
 
 
 # -- plot builders --------------------------------------------------------------------------------

@@ -15,14 +15,6 @@ from playground.recipes import recommended_config
 from playground.trainer import Diverged, Trainer
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _run(dataset, loss, lip, steps, evals=2, **kw):
     t = Trainer(recommended_config(dataset, loss, lip, **kw))
     t.evaluate()
@@ -336,3 +328,47 @@ def test_samples_from_the_weight_average_are_labelled(ring_ns, two_modes_ns):
         assert "EMA β = 0.99" in build(snap).layout.to_plotly_json().__repr__()
         raw = dataclasses.replace(snap, config={**snap.config, "g_ema": 0.0})
         assert "EMA" not in build(raw).layout.to_plotly_json().__repr__()
+
+
+def test_chart_labels_come_from_the_metric_registry(ring_ns, ring_wgp, two_modes_ns):
+    from playground.metric_specs import spec
+    h = ring_ns.history
+    fig = curves.losses_chart(h)
+    assert names(fig) == [spec(k).name for k in ("d_loss", "g_loss", "d_real", "d_fake")]
+    assert fig.layout.xaxis.title.text == spec("step").label and fig.layout.yaxis.title.text == spec("d_loss").axis
+
+    for snap, kind in ((ring_ns, "2d"), (two_modes_ns, "1d")):
+        fig = curves.divergences_chart(snap.history, kind)
+        for key in ("w1", "js", "kl", "reverse_kl"):
+            assert spec(key, kind).name in names(fig)
+        assert [fig.layout.yaxis.title.text, fig.layout.yaxis2.title.text, fig.layout.yaxis3.title.text] == \
+            [spec(k, kind).axis_title for k in ("w1", "js", "kl")]
+        assert (fig.layout.yaxis3.type == "log") == spec("kl", kind).log
+    floor = by_name(curves.divergences_chart(h, "2d"), "W1 noise floor")
+    assert np.asarray(floor.y) == pytest.approx([spec("w1", "2d").floor] * 2)
+
+    fig = curves.critic_estimate_chart(h, True, kind="2d")
+    assert names(fig)[:2] == [spec("implied_js").name, "measured " + spec("js", "2d").name]
+    fig = curves.critic_estimate_chart(ring_wgp.history, False, kind="2d")
+    assert names(fig) == [spec("wasserstein_estimate").name, "measured " + spec("w1", "2d").name]
+    assert fig.layout.yaxis.title.text == spec("wasserstein_estimate").axis
+
+    fig = curves.modes_chart(h)
+    assert names(fig)[0] == f"{spec('modes_covered').name} (of 8)" and names(fig)[2] == spec("high_quality_fraction").name
+    assert fig.layout.yaxis2.title.text == spec("high_quality_fraction").axis
+    fig = curves.gradient_chart(h)
+    assert names(fig)[:2] == [spec("g_grad_norm").name, spec("critic_grad_norm").name]
+
+
+def test_mnist_chart_labels_come_from_the_metric_registry():
+    from playground.metric_specs import spec
+    from playground.plots import mnist
+    h = [{"step": s, "fid": 30.0 / s, "modes_covered": 3, "n_modes": 10, "mean_confidence": 0.5} for s in (10, 20)]
+    fid = spec("fid", "image")
+    fig = mnist.frechet_chart(h, 2.5)
+    assert fig.layout.yaxis.title.text == fid.axis and (fig.layout.yaxis.type == "log") == fid.log
+    assert fig.layout.title.subtitle.text == f"{fid.estimator}; {fid.better} is better"
+    assert fid.floor_note in names(fig)[1]
+    fig = mnist.modes_confidence_chart(h)
+    assert names(fig)[0] == f"{spec('modes_covered', 'image').name} (of 10)" == "classes covered (of 10)"
+    assert names(fig)[2] == spec("mean_confidence").name

@@ -1,22 +1,27 @@
 """Runner semantics without Streamlit: play / pause / step / reset, heartbeat, bounded history,
 divergence handling, and no thread left alive after stop."""
+import dataclasses
+import pickle
 import threading
 import time
 
 import pytest
-import torch
 
 from playground.config import RunConfig
-from playground.runner import Runner
-
-torch.set_num_threads(1)
+from playground.runner import Options, Runner, RunState
+from playground.worker import Published, Reset, StateChanged
 
 CFG = RunConfig(dataset="two_modes1d", batch_size=64, g_width=32, d_width=32, g_depth=2, d_depth=2)
+THREAD = Options(mode="thread", threads=1)  # in-process worker, one torch thread
+
+
+def opts(**changes) -> Options:
+    return dataclasses.replace(THREAD, **changes)
 
 
 @pytest.fixture
 def runner():
-    r = Runner(CFG, mode="thread", threads=1, snapshot_interval=0.05, eval_interval=0.2)
+    r = Runner(CFG, opts(snapshot_interval=0.05, eval_interval=0.2))
     assert r.wait_idle(20)
     yield r
     r.stop()
@@ -99,7 +104,7 @@ def test_live_config_change_applies_and_structural_change_is_refused(runner):
 
 
 def test_heartbeat_pauses_an_unwatched_run():
-    r = Runner(CFG, mode="thread", threads=1, heartbeat_timeout=0.5, snapshot_interval=0.05)
+    r = Runner(CFG, opts(heartbeat_timeout=0.5, snapshot_interval=0.05))
     try:
         r.wait_idle(20)
         r.heartbeat()
@@ -111,8 +116,7 @@ def test_heartbeat_pauses_an_unwatched_run():
 
 
 def test_history_is_bounded():
-    r = Runner(CFG, mode="thread", threads=1, max_history=60, snapshot_interval=0.05, eval_interval=0.1,
-               log_every=1)
+    r = Runner(CFG, opts(max_history=60, snapshot_interval=0.05, eval_interval=0.1, log_every=1))
     try:
         r.wait_idle(20)
         r.play()
@@ -130,7 +134,7 @@ def test_history_is_bounded():
 
 def test_divergence_stops_with_a_message_and_keeps_history():
     bad = CFG.replace(g_lr=1e12, d_lr=1e12)
-    r = Runner(bad, mode="thread", threads=1)
+    r = Runner(bad, THREAD)
     try:
         r.wait_idle(20)
         r.play()
@@ -153,7 +157,7 @@ def test_divergence_stops_with_a_message_and_keeps_history():
 def test_nothing_left_alive_after_stop(mode):
     import multiprocessing
     before = {t.ident for t in threading.enumerate()}
-    r = Runner(CFG, mode=mode, threads=1)
+    r = Runner(CFG, opts(mode=mode))
     assert r.wait_idle(60)
     r.play()
     assert wait_for(lambda: r.status().step > 5, timeout=30)
@@ -169,7 +173,7 @@ def test_process_mode_trains_like_thread_mode():
     """The spawned worker runs the same seeded run: same losses at the same step."""
     results = []
     for mode in ("thread", "process"):
-        r = Runner(CFG, mode=mode, threads=1)
+        r = Runner(CFG, opts(mode=mode))
         try:
             assert r.wait_idle(60)
             r.step(5)
@@ -191,7 +195,7 @@ def _evaluations_while_running(monkeypatch, share: float, seconds: float = 4.0, 
         return real(self)
 
     monkeypatch.setattr(Trainer, "evaluate", slow_evaluate)
-    r = Runner(CFG, mode="thread", threads=1, snapshot_interval=0.05, eval_interval=0.05, view_share=share)
+    r = Runner(CFG, opts(snapshot_interval=0.05, eval_interval=0.05, view_share=share))
     try:
         assert r.wait_idle(20)
         r.heartbeat()
@@ -213,3 +217,27 @@ def test_slow_evaluations_are_spaced_out(monkeypatch):
     n_full, busy_full = _evaluations_while_running(monkeypatch, 2.0)
     assert 1 <= n_spaced < n_full, (n_spaced, n_full)
     assert busy_spaced < 0.35 and 1.5 * busy_spaced <= busy_full, (busy_spaced, busy_full)
+
+
+def test_states_read_as_strings_and_messages_pickle(runner):
+    """RunState is a StrEnum (pages compare and print it as text); every message crosses a process
+    boundary, so it must survive pickling."""
+    s = runner.status()
+    assert s.state is RunState.IDLE and s.state == "idle" and f"{s.state}" == "idle"
+    snap = runner.snapshot()
+    for msg in (Reset(CFG), StateChanged(RunState.PAUSED, "why"), Published(snap, 1.0, RunState.IDLE, "", "CPU")):
+        back = pickle.loads(pickle.dumps(msg))
+        assert type(back) is type(msg)
+    assert pickle.loads(pickle.dumps(StateChanged(RunState.PAUSED, "why"))) == StateChanged(RunState.PAUSED, "why")
+
+
+def test_changes_and_needs_reset_use_the_config_diff(runner):
+    assert runner.changes(CFG) == set()
+    assert runner.changes(CFG.replace(g_lr=1e-3, seed=4)) == {"g_lr", "seed"}
+    assert not runner.needs_reset(CFG.replace(g_lr=1e-3, g_ema=0.5))
+    assert runner.needs_reset(CFG.replace(g_lr=1e-3, seed=4))
+
+
+def test_unknown_mode_is_refused():
+    with pytest.raises(ValueError, match="mode"):
+        Runner(CFG, opts(mode="fiber"))

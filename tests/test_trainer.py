@@ -6,13 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-torch.set_num_threads(1)
-
-from playground.config import ConfigError  # noqa: E402
-from playground.lipschitz import input_grad  # noqa: E402
-from playground.snapshot import Snapshot  # noqa: E402
-from playground.trainer import Diverged, StepStats, Trainer  # noqa: E402
-from tests.helpers_engine import (MIXTURE_1D, history_without_time, param_vector,  # noqa: E402
+from playground.config import ConfigError
+from playground.lipschitz import input_grad
+from playground.snapshot import Snapshot
+from playground.trainer import Diverged, StepStats, Trainer
+from tests.helpers_engine import (MIXTURE_1D, history_without_time, param_vector,
                                   small_config)
 
 

@@ -5,10 +5,9 @@ generator's tanh). Each source is read from disk once per process and copied to 
 training step only draws indices (`torch.randint` on the generator's device) and gathers.
 
 Registry entries: "mnist" (see `DATASETS` in `datasets/__init__.py`); a folder of IDX files is added
-under a name of your choice with `register_idx_dataset(name, path)`. `config.digits` picks a subset of
-classes ("3", "38", "0123456789"; "" = all).
-
-Importing this module registers the "image" snapshot view (`image_view`).
+under a name of your choice with `datasets.register_idx_dataset(name, path)`. `digits` picks a subset
+of classes ("3", "38", "0123456789"; "" = all). `image_view` is the snapshot view of image datasets
+(registered in playground/snapshot.py).
 """
 from __future__ import annotations
 
@@ -22,8 +21,9 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from ..config import ConfigError
-from ..snapshot import VIEWS
+from ..errors import ConfigError
+from ..evaluation import DigitReference, classify, evaluate_digits, feature_stats, frechet_distance
+from ..models.mnist import build_dcgan_pair, build_mnist_mlp_pair
 from .base import Dataset
 
 ASSET = Path(__file__).resolve().parent.parent / "assets" / "mnist.npz"
@@ -31,33 +31,7 @@ MNIST_CLASSES = tuple(str(d) for d in range(10))
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
                    "Bag", "Ankle boot")
 
-# Settings the CLI and the pages apply before the user's (see recipes.recommended): the seed
-# articles' noise dimension and mini-batch size.
-# Generator EMA β = 0.999 (the toy recipes' 0.99 is too short a memory here): MLP + NS, Adam 5e-4, one
-# thread, 3 minutes of training: mean confidence 0.92 and Fréchet 71 with β = 0.999, 0.91 / 80 with 0.995,
-# 0.87 / 152 for the raw generator.
-MNIST_DEFAULTS: dict[str, Any] = {"arch": "mlp", "noise_dim": 100, "batch_size": 64, "g_ema": 0.999}
-# The toy recipes are tuned for 2D points (fast learning rates, λ = 1); on digits use the papers' values,
-# except where measured otherwise.
-_ADAM_2E4 = dict(g_lr=2e-4, d_lr=2e-4)
-MNIST_METHOD_DEFAULTS: dict[str, dict[str, Any]] = {
-    # NS at Adam 5e-4 (β₁ = 0.5): after 3 minutes (1 thread) mean confidence 0.92 / Fréchet 71 against
-    # 0.82 / 242 at the textbook 2e-4 (both with the EMA generator); batch 128 at 2e-4 did worse (0.80 / 364).
-    "ns": dict(g_lr=5e-4, d_lr=5e-4),
-    # WGAN-GP on MNIST (Gulrajani et al. 2017): Adam 1e-4, β = (0.5, 0.9), λ = 10, 5 critic steps
-    "wgan": dict(g_lr=1e-4, d_lr=1e-4, g_beta1=0.5, d_beta1=0.5, g_beta2=0.9, d_beta2=0.9, n_critic=5),
-    "gp": dict(penalty=10.0),
-    "lp": dict(penalty=10.0),
-    # R1 on images (Mescheder et al. 2018): γ = 10 at the usual 2e-4 (the toy recipe's 1e-3 is for 2D points)
-    "r1": dict(penalty=10.0, **_ADAM_2E4),
-    "lsgan": _ADAM_2E4,
-    "ragan": _ADAM_2E4,
-}
-
-
-def _mnist_archs() -> dict[str, Callable]:
-    from ..models.mnist import build_dcgan_pair, build_mnist_mlp_pair
-    return {"mlp": build_mnist_mlp_pair, "dcgan": build_dcgan_pair}
+MNIST_ARCHS: dict[str, Callable] = {"mlp": build_mnist_mlp_pair, "dcgan": build_dcgan_pair}
 
 
 # ----- digit subsets ---------------------------------------------------------------------------------
@@ -112,6 +86,21 @@ def load_mnist() -> dict[str, np.ndarray]:
     s = mnist_source()
     return {"train_images": s.train_images, "train_labels": s.train_labels,
             "test_images": s.test_images, "test_labels": s.test_labels}
+
+
+_reference: list[DigitReference] = []
+_reference_lock = threading.Lock()
+
+
+def mnist_reference() -> DigitReference:
+    """The shipped MNIST digits as the evaluation reference (one per process, so the classifier's pass
+    over the test split runs once)."""
+    with _reference_lock:
+        if not _reference:
+            d = load_mnist()
+            _reference.append(DigitReference(d["test_images"], d["test_labels"], d["train_images"],
+                                             d["train_labels"]))
+        return _reference[0]
 
 
 def mnist_source() -> ImageSource:
@@ -228,9 +217,7 @@ class ImageDataset(Dataset):
 
     def __init__(self, name: str, source: ImageSource, digits: tuple[int, ...], description: str = ""):
         self.name, self.source, self.digits = name, source, digits
-        self.archs = _mnist_archs()
-        self.defaults = dict(MNIST_DEFAULTS)
-        self.method_defaults = MNIST_METHOD_DEFAULTS
+        self.archs = MNIST_ARCHS
         self._data: dict[str, torch.Tensor] = {}
         counts = np.bincount(source.train_labels, minlength=10).astype(np.float64)
         missing = [d for d in digits if counts[d] == 0]
@@ -286,10 +273,8 @@ class ImageDataset(Dataset):
         modes_covered / n_modes, class_kl, off_subset_fraction, mean_confidence. Other image sets
         (the classifier was not trained on them): only `fid`, in the MNIST classifier's feature space,
         against this set's held-out images; compare runs with it, not with MNIST figures."""
-        from ..evaluation import evaluate_digits, frechet_distance
-        from ..evaluation.metrics import feature_stats
         if self.classifier_fits:
-            out = evaluate_digits(fake, self.digits, self.class_prior)
+            out = evaluate_digits(fake, mnist_reference(), self.digits, self.class_prior)
             return {k: v for k, v in out.items() if np.isscalar(v)}
         mu, cov = _idx_reference_stats(self)
         fmu, fcov = feature_stats(fake)
@@ -300,7 +285,6 @@ _idx_stats: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
 
 def _idx_reference_stats(ds: ImageDataset) -> tuple[np.ndarray, np.ndarray]:
-    from ..evaluation.metrics import feature_stats
     key = (ds.source.key, ds.digits)
     if key not in _idx_stats:
         imgs, _ = ds.reference_images()
@@ -308,22 +292,16 @@ def _idx_reference_stats(ds: ImageDataset) -> tuple[np.ndarray, np.ndarray]:
     return _idx_stats[key]
 
 
-def make_mnist(config) -> ImageDataset:
-    """Registry factory: MNIST restricted to `config.digits`."""
-    return ImageDataset("mnist", mnist_source(), parse_digits(config.digits))
+def make_mnist(digits: str = "") -> ImageDataset:
+    """Registry factory: MNIST restricted to `digits`."""
+    return ImageDataset("mnist", mnist_source(), parse_digits(digits))
 
 
-def register_idx_dataset(name: str, path: str | Path, label: str | None = None,
-                         class_names=None) -> Callable:
-    """Read a folder of IDX files now (errors surface here) and add it to DATASETS under `name`.
+def idx_factory(name: str, path: str | Path, label: str | None = None, class_names=None) -> Callable:
+    """Read a folder of IDX files now (errors surface here) and return a registry factory for it.
 
     Fashion-MNIST is recognised by its folder name (class names T-shirt/top ... Ankle boot); pass
-    `class_names` for other sets. Returns the factory. Re-registering a name replaces the data."""
-    from . import DATASETS, _make
-    if not name or not name.replace("_", "").replace("-", "").isalnum():
-        raise ConfigError(f"A dataset name must be letters, digits, '-' or '_' (got '{name}').")
-    if name in DATASETS and not getattr(DATASETS[name], "idx_folder", None):
-        raise ConfigError(f"'{name}' is a built-in dataset; choose another name for the folder.")
+    `class_names` for other sets."""
     arrays = load_idx_folder(path)
     folder = Path(os.path.expanduser(str(path))).resolve()
     if class_names is None:
@@ -331,13 +309,11 @@ def register_idx_dataset(name: str, path: str | Path, label: str | None = None,
     source = ImageSource(f"idx:{name}:{folder}", label or folder.name, arrays, class_names,
                          classifier_fits=False)
 
-    def factory(config) -> ImageDataset:
-        return ImageDataset(name, source, parse_digits(config.digits),
+    def factory(digits: str = "") -> ImageDataset:
+        return ImageDataset(name, source, parse_digits(digits),
                             description=f"Images from {folder} (IDX files), 28×28, scaled to [−1, 1].")
 
     factory.idx_folder = str(folder)
-    DATASETS[name] = factory
-    _make.cache_clear()  # a dataset of the same name built earlier must not be reused
     return factory
 
 
@@ -372,14 +348,11 @@ def image_view(trainer, n: int = 256) -> dict[str, Any]:
         "classifier_fits": np.asarray(int(ds.classifier_fits)),
     }
     if ds.classifier_fits:
-        from ..evaluation import classify, fid_floor
         _, probs = classify(fakes)
         pred = probs.argmax(1)
         out["class_hist"] = (np.bincount(pred, minlength=10) / len(pred)).astype(np.float32)
         out["tile_labels"] = pred[:64].astype(np.int64)
         out["tile_confidence"] = probs[:64].max(1).astype(np.float32)
-        out["fid_floor"] = np.asarray(fid_floor(ds.digits), np.float32)
+        out["fid_floor"] = np.asarray(mnist_reference().floor(ds.digits), np.float32)
     return out
 
-
-VIEWS["image"] = image_view

@@ -1,8 +1,7 @@
 """1D and 2D toy distributions: Gaussian mixtures (analytic density and modes) and sampled shapes.
 
-Registry `TOY` maps a name to a factory `(config) -> Dataset`. Mixture presets are (weight, mean, σ)
-lists; the user-defined mixtures read `config.mixture`: "w, mean, σ; ..." in 1D and
-"w, mx, my, σ; ..." in 2D (isotropic components).
+Registry `TOY` maps a name to a factory `() -> Dataset`; the user-defined mixtures take
+`mixture="w, mean, σ; ..."` (1D) or `"w, mx, my, σ; ..."` (2D, isotropic components).
 """
 from __future__ import annotations
 
@@ -14,7 +13,9 @@ import torch
 from scipy.special import logsumexp
 from scipy.stats import norm
 
-from ..config import ConfigError
+from .. import metrics as M
+from ..errors import ConfigError
+from ..models.mlp import build_mlp_pair
 from .base import Dataset, Modes
 
 
@@ -23,9 +24,7 @@ def _mixture_error(msg: str) -> ConfigError:
     return ConfigError(msg, "mixture")
 
 
-def _toy_archs() -> dict[str, Callable]:
-    from ..models.mlp import build_mlp_pair
-    return {"mlp": build_mlp_pair}
+TOY_ARCHS: dict[str, Callable] = {"mlp": build_mlp_pair}
 
 
 class GaussianMixture(Dataset):
@@ -44,7 +43,7 @@ class GaussianMixture(Dataset):
         pad = 4.0 * self.sigmas.max() + 0.5
         self.bounds = np.stack([self.means.min(0) - pad, self.means.max(0) + pad], axis=1)
         self.modes = Modes(self.means.copy(), self.sigmas.copy())
-        self.archs = _toy_archs()
+        self.archs = TOY_ARCHS
         self._w = torch.tensor(self.weights, dtype=torch.float32)
 
     def sample(self, n, generator, device="cpu"):
@@ -68,7 +67,6 @@ class GaussianMixture(Dataset):
         return (self.weights * norm.cdf((x[..., None] - self.means[:, 0]) / self.sigmas)).sum(-1)
 
     def metrics(self, fake, real):
-        from .. import metrics as M
         if self.kind == "1d":
             out = M.divergences_1d(self, fake)
         else:
@@ -86,13 +84,12 @@ class SampledShape(Dataset):
         self.label, self.description = label or name, description
         self._sampler = sampler
         self.bounds = np.asarray(bounds, dtype=np.float64)
-        self.archs = _toy_archs()
+        self.archs = TOY_ARCHS
 
     def sample(self, n, generator, device="cpu"):
         return self._sampler(n, generator).to(device)
 
     def metrics(self, fake, real):
-        from .. import metrics as M
         return M.divergences_2d(real, fake, bounds=self.bounds)
 
 
@@ -157,21 +154,21 @@ DEFAULT_MIXTURE = {1: "0.5, -2, 0.5; 0.5, 2, 0.5", 2: "0.5, -2, 0, 0.3; 0.3, 2, 
 
 
 def _custom(dim: int) -> Callable:
-    def make(config):
-        w, m, s = parse_mixture(config.mixture or DEFAULT_MIXTURE[dim], dim)
+    def make(mixture: str = ""):
+        w, m, s = parse_mixture(mixture or DEFAULT_MIXTURE[dim], dim)
         return GaussianMixture(f"custom{dim}d", w, m, s, label=f"Custom {dim}D mixture",
                                description="Your own Gaussian mixture.")
     return make
 
 
-def _ring8(config):
+def _ring8():
     angles = np.linspace(0, 2 * np.pi, 9)[:8]
     means = 2.0 * np.stack([np.cos(angles), np.sin(angles)], 1)
     return GaussianMixture("ring8", np.ones(8), means, np.full(8, 0.02), "Ring of 8 Gaussians",
                            "8 modes on a circle of radius 2, σ = 0.02: the classic mode-collapse test.")
 
 
-def _grid25(config):
+def _grid25():
     g = np.array([-4.0, -2.0, 0.0, 2.0, 4.0])
     means = np.stack(np.meshgrid(g, g, indexing="ij"), -1).reshape(-1, 2)
     return GaussianMixture("grid25", np.ones(25), means, np.full(25, 0.05), "Grid of 25 Gaussians",
@@ -179,7 +176,7 @@ def _grid25(config):
 
 
 def _mix1d(name, w, m, s, label, description):
-    return lambda config: GaussianMixture(name, w, np.asarray(m, float)[:, None], s, label, description)
+    return lambda: GaussianMixture(name, w, np.asarray(m, float)[:, None], s, label, description)
 
 
 TOY: dict[str, Callable] = {
@@ -193,11 +190,11 @@ TOY: dict[str, Callable] = {
     "custom1d": _custom(1),
     "ring8": _ring8,
     "grid25": _grid25,
-    "spiral": lambda c: SampledShape("spiral", _spiral, [[-4, 4], [-4, 4]], "Two-arm spiral",
+    "spiral": lambda: SampledShape("spiral", _spiral, [[-4, 4], [-4, 4]], "Two-arm spiral",
                                      "Two interleaved spiral arms (no discrete modes)."),
-    "moons": lambda c: SampledShape("moons", _moons, [[-3.5, 3.5], [-2.5, 2.5]], "Two moons",
+    "moons": lambda: SampledShape("moons", _moons, [[-3.5, 3.5], [-2.5, 2.5]], "Two moons",
                                     "Two interleaved half circles."),
-    "swissroll": lambda c: SampledShape("swissroll", _swissroll, [[-4, 4], [-4, 4]], "Swiss roll",
+    "swissroll": lambda: SampledShape("swissroll", _swissroll, [[-4, 4], [-4, 4]], "Swiss roll",
                                         "A 2D Swiss roll: a thin curved manifold."),
     "custom2d": _custom(2),
 }

@@ -31,6 +31,7 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 
+from ..datasets.mnist import load_mnist
 from .classifier import WEIGHTS, DigitCNN, accuracy
 
 
@@ -66,8 +67,6 @@ def outliers(n: int, digits: torch.Tensor, gen: torch.Generator) -> torch.Tensor
 def train(epochs: int = 6, batch_size: int = 128, lr: float = 3e-3, seed: int = 0, augment: bool = True,
           outlier_weight: float = 0.5, log=print) -> tuple[DigitCNN, dict]:
     """Train from scratch; return the model (eval mode) and metadata including the test accuracy."""
-    from ..datasets.mnist import load_mnist
-
     data = load_mnist()
     x = torch.from_numpy(data["train_images"]).float().div_(127.5).sub_(1.0).unsqueeze(1)
     y = torch.from_numpy(data["train_labels"]).long()

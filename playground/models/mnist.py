@@ -25,6 +25,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..lipschitz import LIPSCHITZ
+
 LEAK = 0.2
 
 
@@ -53,11 +55,10 @@ class ChunkedSequential(nn.Sequential):
 def critic_norm(config) -> str:
     """"none" for the MLP critic; for the DCGAN critic "layer" when the Lipschitz method penalises
     per-sample input gradients (gp / lp / r1), else "batch"."""
-    from ..lipschitz import LIPSCHITZ
     if config.arch != "dcgan":
         return "none"
     lip = LIPSCHITZ.get(config.lipschitz)
-    return "layer" if lip is not None and lip.per_sample else "batch"
+    return "layer" if lip is not None and lip.penalises_input_gradients else "batch"
 
 
 NORM_NOTES = {

@@ -1,8 +1,8 @@
 """Pure chart builders for a run's history (Snapshot.history: a list of dicts, one per logged step).
 
-Loss records (every few steps) have step, d_loss, g_loss, d_real, d_fake, g_grad_norm,
-critic_grad_norm. Evaluation records add w1, js, kl, reverse_kl, wasserstein_estimate, for mixtures
-modes_covered, n_modes, high_quality_fraction, mode_reverse_kl, and for log-loss losses implied_js.
+Loss records (every few steps) carry the step statistics, evaluation records the distances to the
+data, the critic's estimates and, for mixtures, mode coverage: the keys, their labels, estimators,
+noise floors and log axes are in playground.metric_specs, and every label here comes from there.
 
 `history_arrays` turns the list into float32 columns once (missing / None -> NaN, ±inf kept); each
 chart thins its series evenly to at most `MAX_CURVE_POINTS`, draws non-finite values as gaps, and
@@ -17,19 +17,12 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import style as S
-from .style import empty_figure, f32
+from ..metric_specs import spec
+from . import style
+from .style import empty_figure, f32, line, ref_line, step_range
 
 LN2 = float(np.log(2.0))
-W1_FLOOR_2D = 0.2   # the n = 512 matching estimator's floor on ring8 (see playground/metrics.py)
-
-ESTIMATORS = {
-    "1d": {"w1": "W1 (exact, 1D CDFs)", "js": "JS (KDE on grid)", "kl": "KDE on grid"},
-    "2d": {"w1": "W1 (optimal matching, n=512; floor ≈ 0.2)", "js": "JS (2D histogram)",
-           "kl": "2D histogram, smoothed"},
-}
-_GENERIC = {"w1": "W1", "js": "JS", "kl": ""}
-HQ_COLOR = "#CC79A7"
+STEP_AXIS = spec("step").label
 
 
 def history_arrays(history: Sequence[dict[str, Any]] | None, keys: Iterable[str] | None = None) -> dict[str, np.ndarray]:
@@ -57,8 +50,8 @@ def history_arrays(history: Sequence[dict[str, Any]] | None, keys: Iterable[str]
     return out
 
 
-def _series(h: dict[str, np.ndarray], key: str, *, positive: bool = False,
-            limit: int = S.MAX_CURVE_POINTS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def series(h: dict[str, np.ndarray], key: str, *, positive: bool = False,
+           limit: int = style.MAX_CURVE_POINTS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(steps, values, inf_steps) of the records that carry `key`, thinned to `limit` points.
     Non-finite values (and values ≤ 0 when `positive`, for log axes) become NaN gaps; the steps of
     +inf values are returned separately."""
@@ -66,9 +59,9 @@ def _series(h: dict[str, np.ndarray], key: str, *, positive: bool = False,
         e = np.zeros(0, np.float32)
         return e, e, e
     step, val = h["step"], h[key]
-    has = ~np.isnan(val) & ~np.isnan(step)
-    step, val = step[has], val[has]
-    idx = S.even_subsample(len(val), limit)
+    ok = ~np.isnan(val) & ~np.isnan(step)
+    step, val = step[ok], val[ok]
+    idx = style.even_subsample(len(val), limit)
     step, val = step[idx], val[idx]
     inf_steps = step[np.isposinf(val)]
     bad = ~np.isfinite(val) | ((val <= 0) if positive else False)
@@ -76,30 +69,9 @@ def _series(h: dict[str, np.ndarray], key: str, *, positive: bool = False,
     return f32(step), val, f32(inf_steps)
 
 
-def _has(h: dict[str, np.ndarray], *keys: str) -> bool:
+def has(h: dict[str, np.ndarray], *keys: str) -> bool:
+    """Whether any of `keys` has at least one logged value."""
     return any(k in h and bool((~np.isnan(h[k])).any()) for k in keys)
-
-
-def _line(x, y, name: str, color: str, *, dash: str | None = None, width: float = 2.5,
-          markers: bool = False, fmt: str = ".3g", **kw: Any) -> go.Scatter:
-    return go.Scatter(x=x, y=y, name=name, mode="lines+markers" if markers else "lines", connectgaps=False,
-                      line=dict(color=color, width=width, dash=dash), marker=dict(size=6, color=color),
-                      hovertemplate=f"step %{{x:.0f}}: %{{y:{fmt}}}<extra>{name}</extra>", **kw)
-
-
-def _ref_line(x0: float, x1: float, y: float, name: str, **kw: Any) -> go.Scatter:
-    """A dashed horizontal reference line drawn as a trace (data units on any axis type; in the legend)."""
-    return go.Scatter(x=f32([x0, x1]), y=f32([y, y]), mode="lines", name=name, hoverinfo="skip",
-                      line=dict(color=S.REFERENCE, width=1.8, dash="dash"), **kw)
-
-
-def _step_range(*steps: np.ndarray) -> tuple[float, float]:
-    s = np.concatenate([np.asarray(a, np.float64).ravel() for a in steps] + [np.zeros(0)])
-    s = s[np.isfinite(s)]
-    if s.size == 0:
-        return 0.0, 1.0
-    lo, hi = float(s.min()), float(s.max())
-    return (lo, hi) if hi > lo else (lo, lo + 1.0)
 
 
 def log_ticks(*values: np.ndarray) -> dict[str, Any]:
@@ -120,172 +92,165 @@ def log_ticks(*values: np.ndarray) -> dict[str, Any]:
     return dict(tickmode="array", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks], minor=dict(showgrid=False))
 
 
-def _many_points(*ys: np.ndarray) -> bool:
+def many_points(*ys: np.ndarray) -> bool:
+    """More than 60 points in a series: draw lines without markers."""
     return max((len(y) for y in ys), default=0) > 60
+
+
+def _axis(key: str, kind: str | None = None, **kw: Any) -> dict[str, Any]:
+    """A y-axis title (and log type) for history key `key` from the registry."""
+    m = spec(key, kind)
+    return dict(title=dict(text=m.axis_title, **kw), **({"type": "log"} if m.log else {}))
 
 
 # --------------------------------------------------------------------------------------------------
 def losses_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420,
-                 legend_px: float = S.LEGEND_FIT_PX) -> go.Figure:
+                 legend_px: float = style.LEGEND_FIT_PX) -> go.Figure:
     """Critic and generator losses per logged step; mean raw critic outputs on real / fake (hidden
     until clicked in the legend)."""
     h = history_arrays(history, ["d_loss", "g_loss", "d_real", "d_fake"])
-    if not _has(h, "d_loss", "g_loss"):
+    if not has(h, "d_loss", "g_loss"):
         return empty_figure("No losses logged yet: press Play or Step.", "Losses", uirevision="curves:losses")
     fig = go.Figure()
-    for key, name, color, dash, vis in (("d_loss", "critic loss L_D", S.CRITIC, None, True),
-                                        ("g_loss", "generator loss L_G", S.FAKE, None, True),
-                                        ("d_real", "mean D(real)", S.REAL, "dot", "legendonly"),
-                                        ("d_fake", "mean D(fake)", S.FAKE, "dot", "legendonly")):
-        x, y, _ = _series(h, key)
-        fig.add_trace(_line(x, y, name, color, dash=dash, visible=vis))
-    S.apply_style(fig, "Losses", uirevision="curves:losses", height=height, per_row=4, fit_px=legend_px)
-    fig.update_xaxes(title=dict(text="generator step"))
-    fig.update_yaxes(title=dict(text="loss"))
+    for key, color, dash, vis in (("d_loss", style.CRITIC, None, True), ("g_loss", style.FAKE, None, True),
+                                  ("d_real", style.REAL, "dot", "legendonly"),
+                                  ("d_fake", style.FAKE, "dot", "legendonly")):
+        x, y, _ = series(h, key)
+        fig.add_trace(line(x, y, spec(key).name, color, dash=dash, visible=vis))
+    style.apply_style(fig, "Losses", uirevision="curves:losses", height=height, per_row=4, fit_px=legend_px)
+    fig.update_xaxes(title=dict(text=STEP_AXIS))
+    fig.update_yaxes(**_axis("d_loss"))
     return fig
 
 
 def divergences_chart(history: Sequence[dict[str, Any]] | None, kind: str = "2d", *,
-                      height: int = 640, legend_px: float = S.LEGEND_FIT_PX) -> go.Figure:
+                      height: int = 640, legend_px: float = style.LEGEND_FIT_PX) -> go.Figure:
     """Distances from the generated samples to the data over training, one row each, shared steps:
-    W1 (linear; 2D: the matching estimator's noise floor), JS (linear, ln 2 marked), KL both ways
-    (log axis; infinite values are gaps, marked ▲ at the top of the row)."""
-    est = ESTIMATORS.get(str(kind).lower(), _GENERIC)
+    W1 (linear; with the estimator's noise floor where it has one), JS (linear, ln 2 marked), KL both
+    ways (log axis; infinite values are gaps, marked ▲ at the top of the row)."""
+    w1, js, kl, rkl = (spec(k, kind) for k in ("w1", "js", "kl", "reverse_kl"))
     h = history_arrays(history, ["w1", "js", "kl", "reverse_kl"])
-    if not _has(h, "w1", "js", "kl", "reverse_kl"):
+    if not has(h, "w1", "js", "kl", "reverse_kl"):
         return empty_figure("No evaluations yet: the divergences appear after the first evaluation.",
                             "Divergences from the data", uirevision=f"curves:div:{kind}")
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06)
-    x_w, y_w, _ = _series(h, "w1")
-    x_j, y_j, _ = _series(h, "js")
-    x_k, y_k, inf_k = _series(h, "kl", positive=True)
-    x_r, y_r, inf_r = _series(h, "reverse_kl", positive=True)
-    lo, hi = _step_range(x_w, x_j, x_k, x_r)
-    mk = not _many_points(y_w, y_j, y_k)
+    x_w, y_w, _ = series(h, "w1")
+    x_j, y_j, _ = series(h, "js")
+    x_k, y_k, inf_k = series(h, "kl", positive=kl.log)
+    x_r, y_r, inf_r = series(h, "reverse_kl", positive=rkl.log)
+    lo, hi = step_range(x_w, x_j, x_k, x_r)
+    mk = not many_points(y_w, y_j, y_k)
 
-    fig.add_trace(_line(x_w, y_w, est["w1"], S.CRITIC, markers=mk), row=1, col=1)
-    if str(kind).lower() == "2d":
-        fig.add_trace(_ref_line(lo, hi, W1_FLOOR_2D, "W1 noise floor ≈ 0.2 (real vs real)",
-), row=1, col=1)
-    fig.add_trace(_line(x_j, y_j, est["js"], S.REAL, markers=mk), row=2, col=1)
-    fig.add_trace(_ref_line(lo, hi, LN2, "ln 2 = JS of disjoint supports"), row=2, col=1)
-    sfx = f", {est['kl']}" if est["kl"] else ""
-    fig.add_trace(_line(x_k, y_k, f"KL(p‖q){sfx}", S.FAKE, markers=mk), row=3, col=1)
-    fig.add_trace(_line(x_r, y_r, f"KL(q‖p){sfx}", "#56B4E9", markers=mk, dash="dash"),
-                  row=3, col=1)
+    fig.add_trace(line(x_w, y_w, w1.name, style.CRITIC, markers=mk), row=1, col=1)
+    if w1.floor is not None:
+        fig.add_trace(ref_line(lo, hi, w1.floor, f"{w1.label} noise floor ≈ {w1.floor:g} ({w1.floor_note})"),
+                      row=1, col=1)
+    fig.add_trace(line(x_j, y_j, js.name, style.REAL, markers=mk), row=2, col=1)
+    fig.add_trace(ref_line(lo, hi, LN2, "ln 2 = JS of disjoint supports"), row=2, col=1)
+    fig.add_trace(line(x_k, y_k, kl.name, style.FAKE, markers=mk), row=3, col=1)
+    fig.add_trace(line(x_r, y_r, rkl.name, style.SKY, markers=mk, dash="dash"), row=3, col=1)
     finite_k = np.concatenate([y_k[np.isfinite(y_k)], y_r[np.isfinite(y_r)]])
     top = float(finite_k.max()) * 2.0 if finite_k.size else 10.0
     inf_x = np.concatenate([inf_k, inf_r])
     fig.add_trace(go.Scatter(x=f32(inf_x), y=np.full(len(inf_x), top, np.float32), mode="markers",
                              name="KL = ∞ (no overlap)", showlegend=bool(len(inf_x)),
-                             marker=dict(symbol="triangle-up", size=11, color=S.OPTIMAL),
+                             marker=dict(symbol="triangle-up", size=11, color=style.OPTIMAL),
                              hovertemplate="step %{x:.0f}: KL = ∞<extra></extra>"), row=3, col=1)
 
-    S.apply_style(fig, "Divergences from the data", subtitle="p = data, q = generated",
-                  uirevision=f"curves:div:{kind}",
-                  height=height, per_row=2, fit_px=legend_px)
-    fig.update_yaxes(title=dict(text="W1"), rangemode="tozero", row=1, col=1)
+    style.apply_style(fig, "Divergences from the data", subtitle="p = data, q = generated",
+                      uirevision=f"curves:div:{kind}", height=height, per_row=2, fit_px=legend_px)
+    fig.update_yaxes(**_axis("w1", kind), rangemode="tozero", row=1, col=1)
     js_lo = min(0.0, float(np.nanmin(y_j))) if np.isfinite(y_j).any() else 0.0
-    fig.update_yaxes(title=dict(text="JS (nats)"), range=[js_lo, LN2 * 1.08], row=2, col=1)
-    fig.update_yaxes(title=dict(text="KL (nats)"), type="log", row=3, col=1,
-                     **log_ticks(y_k, y_r, [top] if len(inf_x) else []))
-    fig.update_xaxes(title=dict(text="generator step"), row=3, col=1)
+    fig.update_yaxes(**_axis("js", kind), range=[js_lo, LN2 * 1.08], row=2, col=1)
+    fig.update_yaxes(**_axis("kl", kind), row=3, col=1,
+                     **(log_ticks(y_k, y_r, [top] if len(inf_x) else []) if kl.log else {}))
+    fig.update_xaxes(title=dict(text=STEP_AXIS), row=3, col=1)
     return fig
 
 
 def critic_estimate_chart(history: Sequence[dict[str, Any]] | None, log_loss: bool, *, kind: str | None = None,
-                          height: int = 420, legend_px: float = S.LEGEND_FIT_PX) -> go.Figure:
+                          height: int = 420, legend_px: float = style.LEGEND_FIT_PX) -> go.Figure:
     """What the critic believes next to the truth. Wasserstein-type critics: E[D(real)] − E[D(fake)]
     beside the measured W1 (equal only for an optimal 1-Lipschitz critic). Log-loss discriminators:
     the JS their value implies, (V + ln 4)/2, beside the measured JS (a lower bound unless D = D*)."""
-    est = ESTIMATORS.get(str(kind).lower(), _GENERIC) if kind else _GENERIC
     h = history_arrays(history, ["w1", "js", "wasserstein_estimate", "implied_js"])
     ukey = f"curves:critic:{'log' if log_loss else 'w'}"
     title = "Critic's estimate vs truth"
+    est, truth = ("implied_js", "js") if log_loss else ("wasserstein_estimate", "w1")
+    if not has(h, est):
+        what = "implied JS" if log_loss else "critic estimate"
+        return empty_figure(f"No {what} yet: it appears after the first evaluation.", title, uirevision=ukey)
+    xe, ye, _ = series(h, est)
+    xt, yt, _ = series(h, truth)
+    mk = not many_points(ye, yt)
+    fig = go.Figure([line(xe, ye, spec(est).name, style.CRITIC, markers=mk),
+                     line(xt, yt, f"measured {spec(truth, kind).name}", style.OPTIMAL, markers=mk, dash="dash")])
     if log_loss:
-        if not _has(h, "implied_js"):
-            return empty_figure("No implied JS yet: it appears after the first evaluation.", title, uirevision=ukey)
-        xe, ye, _ = _series(h, "implied_js")
-        xt, yt, _ = _series(h, "js")
-        lo, hi = _step_range(xe, xt)
-        mk = not _many_points(ye, yt)
-        fig = go.Figure([
-            _line(xe, ye, "implied JS = (V + ln 4)/2 (discriminator)", S.CRITIC, markers=mk),
-            _line(xt, yt, f"measured {est['js']}", S.OPTIMAL, markers=mk, dash="dash"),
-            _ref_line(lo, hi, LN2, "ln 2 (disjoint supports)"),
-        ])
-        S.apply_style(fig, title, uirevision=ukey, height=height, per_row=2, fit_px=legend_px)
+        lo, hi = step_range(xe, xt)
+        fig.add_trace(ref_line(lo, hi, LN2, "ln 2 (disjoint supports)"))
+        style.apply_style(fig, title, uirevision=ukey, height=height, per_row=2, fit_px=legend_px)
         fin = np.concatenate([ye[np.isfinite(ye)], yt[np.isfinite(yt)], [0.0]])
-        fig.update_yaxes(title=dict(text="JS (nats)"), range=[min(0.0, float(fin.min()) * 1.1), LN2 * 1.08])
+        fig.update_yaxes(**_axis(est), range=[min(0.0, float(fin.min()) * 1.1), LN2 * 1.08])
     else:
-        if not _has(h, "wasserstein_estimate"):
-            return empty_figure("No critic estimate yet: it appears after the first evaluation.", title,
-                                uirevision=ukey)
-        xe, ye, _ = _series(h, "wasserstein_estimate")
-        xt, yt, _ = _series(h, "w1")
-        mk = not _many_points(ye, yt)
-        fig = go.Figure([
-            _line(xe, ye, "critic: E[D(real)] − E[D(fake)]", S.CRITIC, markers=mk),
-            _line(xt, yt, f"measured {est['w1']}", S.OPTIMAL, markers=mk, dash="dash"),
-        ])
-        S.apply_style(fig, title, uirevision=ukey, height=height, fit_px=legend_px)
-        fig.update_yaxes(title=dict(text="distance"))
-    fig.update_xaxes(title=dict(text="generator step"))
+        style.apply_style(fig, title, uirevision=ukey, height=height, fit_px=legend_px)
+        fig.update_yaxes(**_axis(est))
+    fig.update_xaxes(title=dict(text=STEP_AXIS))
     return fig
 
 
 def modes_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420,
-                legend_px: float = S.LEGEND_FIT_PX) -> go.Figure:
+                legend_px: float = style.LEGEND_FIT_PX) -> go.Figure:
     """Modes covered (of n_modes, left axis) and the share of high-quality samples (within 3σ of a
     mode, right axis) over training (VEEGAN / PacGAN protocol)."""
     title = "Mode coverage"
     h = history_arrays(history, ["modes_covered", "n_modes", "high_quality_fraction"])
-    if not _has(h, "modes_covered"):
+    if not has(h, "modes_covered"):
         return empty_figure("No discrete modes to count for this dataset.", title, uirevision="curves:modes")
+    cov, hq = spec("modes_covered"), spec("high_quality_fraction")
     n_modes = h["n_modes"][np.isfinite(h["n_modes"])]
     k = int(n_modes[-1]) if n_modes.size else int(np.nanmax(h["modes_covered"]))
-    xc, yc, _ = _series(h, "modes_covered")
-    xq, yq, _ = _series(h, "high_quality_fraction")
-    lo, hi = _step_range(xc, xq)
-    mk = not _many_points(yc, yq)
+    xc, yc, _ = series(h, "modes_covered")
+    xq, yq, _ = series(h, "high_quality_fraction")
+    lo, hi = step_range(xc, xq)
+    mk = not many_points(yc, yq)
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(_line(xc, yc, f"modes covered (of {k})", S.COVERED, markers=mk, width=3, fmt=".0f",
-                        line_shape="hv"), secondary_y=False)
-    fig.add_trace(_ref_line(lo, hi, float(k), f"all {k} modes"), secondary_y=False)
-    fig.add_trace(_line(xq, yq, "high quality (within 3σ)", HQ_COLOR, markers=mk, fmt=".1%"),
-                  secondary_y=True)
-    S.apply_style(fig, title, uirevision="curves:modes", height=height, per_row=3, fit_px=legend_px)
-    fig.update_yaxes(title=dict(text="modes covered", font=dict(color=S.COVERED)), range=[0, k * 1.08 + 0.1],
+    fig.add_trace(line(xc, yc, f"{cov.name} (of {k})", style.COVERED, markers=mk, width=3, fmt=cov.fmt,
+                       line_shape="hv"), secondary_y=False)
+    fig.add_trace(ref_line(lo, hi, float(k), f"all {k} {spec('n_modes').label}"), secondary_y=False)
+    fig.add_trace(line(xq, yq, hq.name, style.PINK, markers=mk, fmt=hq.fmt), secondary_y=True)
+    style.apply_style(fig, title, uirevision="curves:modes", height=height, per_row=3, fit_px=legend_px)
+    fig.update_yaxes(**_axis("modes_covered", font=dict(color=style.COVERED)), range=[0, k * 1.08 + 0.1],
                      autorange=False, secondary_y=False, tickmode="auto", nticks=min(k + 1, 8),
                      tickformat="d")
-    fig.update_yaxes(title=dict(text="high-quality fraction", font=dict(color=HQ_COLOR)), range=[0, 1.08],
+    fig.update_yaxes(**_axis("high_quality_fraction", font=dict(color=style.PINK)), range=[0, 1.08],
                      autorange=False, tickformat=".0%", tickmode="array", tickvals=[0, 0.25, 0.5, 0.75, 1],
                      showgrid=False, secondary_y=True)
-    fig.update_xaxes(title=dict(text="generator step"))
+    fig.update_xaxes(title=dict(text=STEP_AXIS))
     return fig
 
 
 def gradient_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420,
-                   legend_px: float = S.LEGEND_FIT_PX) -> go.Figure:
+                   legend_px: float = style.LEGEND_FIT_PX) -> go.Figure:
     """Input-gradient norms at the fakes on a log axis: ‖∇ₓ ℓ_G‖ (what moves the generator: it
     vanishes when a saturating discriminator wins) and ‖∇ₓ D‖ (≈ 1 for a 1-Lipschitz critic)."""
     title = "Gradients at the generated samples"
     h = history_arrays(history, ["g_grad_norm", "critic_grad_norm"])
-    if not _has(h, "g_grad_norm", "critic_grad_norm"):
+    if not has(h, "g_grad_norm", "critic_grad_norm"):
         return empty_figure("No gradients logged yet: press Play or Step.", title, uirevision="curves:grad")
-    xg, yg, _ = _series(h, "g_grad_norm", positive=True)
-    xc, yc, _ = _series(h, "critic_grad_norm", positive=True)
-    lo, hi = _step_range(xg, xc)
+    g, c = spec("g_grad_norm"), spec("critic_grad_norm")
+    xg, yg, _ = series(h, "g_grad_norm", positive=g.log)
+    xc, yc, _ = series(h, "critic_grad_norm", positive=c.log)
+    lo, hi = step_range(xg, xc)
     fig = go.Figure([
-        _line(xg, yg, "generator ‖∇ₓ ℓ_G‖", S.FAKE, width=3),
-        _line(xc, yc, "critic ‖∇ₓ D‖", S.CRITIC, dash="dash"),
-        _ref_line(lo, hi, 1.0, "‖∇ₓ D‖ = 1 (1-Lipschitz)"),
+        line(xg, yg, g.name, style.FAKE, width=3),
+        line(xc, yc, c.name, style.CRITIC, dash="dash"),
+        ref_line(lo, hi, 1.0, "‖∇ₓ D‖ = 1 (1-Lipschitz)"),
     ])
-    S.apply_style(fig, title, uirevision="curves:grad", height=height, per_row=3, fit_px=legend_px)
-    fig.update_yaxes(title=dict(text="norm (log scale)"), type="log", **log_ticks(yg, yc, [1.0]))
-    fig.update_xaxes(title=dict(text="generator step"))
+    style.apply_style(fig, title, uirevision="curves:grad", height=height, per_row=3, fit_px=legend_px)
+    fig.update_yaxes(**_axis("g_grad_norm"), **(log_ticks(yg, yc, [1.0]) if g.log else {}))
+    fig.update_xaxes(title=dict(text=STEP_AXIS))
     return fig
 
 
-__all__ = ["history_arrays", "losses_chart", "divergences_chart", "critic_estimate_chart", "modes_chart",
-           "gradient_chart", "empty_figure", "ESTIMATORS", "LN2"]
+__all__ = ["history_arrays", "series", "has", "many_points", "log_ticks", "losses_chart", "divergences_chart",
+           "critic_estimate_chart", "modes_chart", "gradient_chart", "empty_figure", "LN2", "STEP_AXIS"]

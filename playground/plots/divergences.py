@@ -14,20 +14,19 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from . import style
+from .style import f32
+
 LN2 = math.log(2.0)
 FONT = dict(size=16)
-P_COLOR, Q_COLOR, D_COLOR = "#1f77b4", "#ff7f0e", "#2ca02c"
-CURVE_STYLE = {   # name -> (label, colour, dash)
-    "js": ("JS(P, Q)", "#d62728", "solid"),
-    "tv": ("TV(P, Q)", "#17becf", "dash"),
-    "w1": ("W1(P, Q)", "#2ca02c", "solid"),
-    "kl_pq": ("KL(P‖Q)", "#9467bd", "solid"),
-    "kl_qp": ("KL(Q‖P)", "#8c564b", "dash"),
+P_COLOR, Q_COLOR, D_COLOR = style.REAL, style.FAKE, style.GREEN
+CURVE_STYLE = {   # name -> (label, colour, dash); the colours of the toy page's divergence chart
+    "js": ("JS(P, Q)", style.REAL, "solid"),
+    "tv": ("TV(P, Q)", style.PINK, "dash"),
+    "w1": ("W1(P, Q)", style.CRITIC, "solid"),
+    "kl_pq": ("KL(P‖Q)", style.FAKE, "solid"),
+    "kl_qp": ("KL(Q‖P)", style.SKY, "dash"),
 }
-
-
-def _f32(a) -> np.ndarray:
-    return np.asarray(a, dtype=np.float32)
 
 
 def _base_layout(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
@@ -45,12 +44,12 @@ def densities_figure(x, p, q, *, p_label: str = "P (data)", q_label: str = "Q_θ
                      theta: float = 0.0, y_cap: float | None = None, uirevision: str = "densities") -> go.Figure:
     """Both densities on x. With y_cap the y axis stops there and clipped peaks (a near point mass
     is a box of height 1/width) are annotated with their true height."""
-    x, p, q = _f32(x), _f32(p), _f32(q)
+    x, p, q = f32(x), f32(p), f32(q)
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=x, y=p, name=f"p(x): {p_label}", mode="lines", fill="tozeroy",
-                             line=dict(color=P_COLOR, width=3), fillcolor="rgba(31,119,180,0.25)"))
+                             line=dict(color=P_COLOR, width=3), fillcolor=style.rgba(P_COLOR, 0.25)))
     fig.add_trace(go.Scatter(x=x, y=q, name=f"q_θ(x): {q_label}", mode="lines", fill="tozeroy",
-                             line=dict(color=Q_COLOR, width=3), fillcolor="rgba(255,127,14,0.25)"))
+                             line=dict(color=Q_COLOR, width=3), fillcolor=style.rgba(Q_COLOR, 0.25)))
     top = float(np.nanmax(np.concatenate([p, q]))) if len(x) else 1.0
     if y_cap is not None and top > y_cap:
         fig.update_yaxes(range=[0, y_cap * 1.12])
@@ -78,7 +77,7 @@ def divergence_curves_figure(thetas, curves: Mapping[str, np.ndarray], derivs: M
                              theta_now: float, *, uirevision: str = "curves") -> go.Figure:
     """2 x 3 grid. Columns: JS and TV (bounded; ln 2 marked), W1, KL in both directions (+inf drawn
     as markers on a "+∞" line). Top row: value against theta; bottom row: d/dtheta."""
-    th = _f32(thetas)
+    th = f32(thetas)
     fig = make_subplots(
         rows=2, cols=3, shared_xaxes=True, vertical_spacing=0.1, horizontal_spacing=0.07,
         subplot_titles=("JS and TV (bounded)", "W1 (earth mover's)", "KL, both directions",
@@ -89,9 +88,9 @@ def divergence_curves_figure(thetas, curves: Mapping[str, np.ndarray], derivs: M
         for name in names:
             label, colour, dash = CURVE_STYLE[name]
             vals, inf = _kl_for_plot(curves[name])
-            fig.add_trace(go.Scatter(x=th, y=_f32(vals), name=label, legendgroup=name, mode="lines",
+            fig.add_trace(go.Scatter(x=th, y=f32(vals), name=label, legendgroup=name, mode="lines",
                                      line=dict(color=colour, dash=dash, width=3)), row=1, col=col)
-            d = _f32(derivs[name])
+            d = f32(derivs[name])
             fig.add_trace(go.Scatter(x=th, y=d, name=f"d/dθ {label}", legendgroup=name, showlegend=False,
                                      mode="lines", line=dict(color=colour, dash=dash, width=3)), row=2, col=col)
     # KL = +inf: markers on a line just above the finite part
@@ -146,15 +145,15 @@ def optimal_discriminator_figure(x, p, q, d_star, *, theta: float = 0.0, y_cap: 
                                  uirevision: str = "dstar") -> go.Figure:
     """Densities (left axis) with D*(x) = p(x)/(p(x) + q(x)) on a right axis in [0, 1];
     D* is undefined (a gap) where p = q = 0."""
-    x = _f32(x)
+    x = f32(x)
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(go.Scatter(x=x, y=_f32(p), name="p(x)", mode="lines", fill="tozeroy",
-                             line=dict(color=P_COLOR, width=2), fillcolor="rgba(31,119,180,0.18)"),
+    fig.add_trace(go.Scatter(x=x, y=f32(p), name="p(x)", mode="lines", fill="tozeroy",
+                             line=dict(color=P_COLOR, width=2), fillcolor=style.rgba(P_COLOR, 0.18)),
                   secondary_y=False)
-    fig.add_trace(go.Scatter(x=x, y=_f32(q), name="q_θ(x)", mode="lines", fill="tozeroy",
-                             line=dict(color=Q_COLOR, width=2), fillcolor="rgba(255,127,14,0.18)"),
+    fig.add_trace(go.Scatter(x=x, y=f32(q), name="q_θ(x)", mode="lines", fill="tozeroy",
+                             line=dict(color=Q_COLOR, width=2), fillcolor=style.rgba(Q_COLOR, 0.18)),
                   secondary_y=False)
-    fig.add_trace(go.Scatter(x=x, y=_f32(d_star), name="D*(x) = p / (p + q)", mode="lines",
+    fig.add_trace(go.Scatter(x=x, y=f32(d_star), name="D*(x) = p / (p + q)", mode="lines",
                              line=dict(color=D_COLOR, width=4)), secondary_y=True)
     fig.add_hline(y=0.5, line=dict(color=D_COLOR, dash="dot", width=1), secondary_y=True)
     fig.add_annotation(x=0.01, xref="paper", y=0.5, yref="y2", text="D* = ½ where p = q", showarrow=False,
@@ -163,7 +162,7 @@ def optimal_discriminator_figure(x, p, q, d_star, *, theta: float = 0.0, y_cap: 
         fig.add_annotation(x=0.5, xref="paper", y=0.82, yref="paper", showarrow=False,
                            text="D* is undefined where p = q = 0 (gaps in the green line)",
                            font=dict(size=14, color=D_COLOR), bgcolor="rgba(255,255,255,0.8)")
-    top = float(np.nanmax(np.concatenate([_f32(p), _f32(q)])))
+    top = float(np.nanmax(np.concatenate([f32(p), f32(q)])))
     if y_cap is not None and top > y_cap:
         fig.update_yaxes(range=[0, y_cap * 1.12], secondary_y=False)
     fig.update_yaxes(title_text="density", rangemode="tozero", secondary_y=False)

@@ -27,9 +27,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import style as S
-from .curves import _series, history_arrays, log_ticks
-from .style import empty_figure, f32
+from ..metric_specs import spec
+from . import style
+from .curves import STEP_AXIS, history_arrays, log_ticks, many_points, series
+from .style import empty_figure, f32, line, ref_line, step_range
 
 TILES = 8           # the grid is TILES × TILES tiles of 28 × 28 pixels
 TILE = 28
@@ -37,7 +38,7 @@ GAP = 2             # pixels between tiles in the drawn grid
 GAP_VALUE = 0.35    # grey of the gaps (0 = black, 1 = white)
 MISSING_AT = 0.01   # a class of the subset with less than this share is drawn as missing (= not covered)
 GALLERY_CAP = 8
-CONFIDENCE = "#0072B2"
+CONFIDENCE = style.REAL
 
 
 # ----- images --------------------------------------------------------------------------------------
@@ -118,7 +119,7 @@ def sample_grid_figure(views: dict[str, Any], step: int, *, show_labels: bool = 
         sub = f"the same 64 noise vectors · weight-averaged G (EMA β = {ema:g})<br>" \
               "hover a tile for the classifier's verdict"
     # style first: style.apply_style counts legend entries and Image traces have no `showlegend`
-    S.apply_style(fig, title, uirevision="mnist:grid", height=height, subtitle=sub,
+    style.apply_style(fig, title, uirevision="mnist:grid", height=height, subtitle=sub,
                   margin=dict(l=4, r=4, b=4, t=78))
     fig.add_trace(go.Image(source=data_uri(img), x0=0, y0=0, dx=1, dy=1, hoverinfo="skip"))
     labels, conf = views.get("tile_labels"), views.get("tile_confidence")
@@ -146,7 +147,7 @@ def sample_grid_figure(views: dict[str, Any], step: int, *, show_labels: bool = 
 
 # ----- class histogram -----------------------------------------------------------------------------
 def class_histogram_figure(views: dict[str, Any], *, height: int = 430,
-                           legend_px: float = S.LEGEND_FIT_PX) -> go.Figure:
+                           legend_px: float = style.LEGEND_FIT_PX) -> go.Figure:
     """Share of the generated samples the classifier gives each class (bars) next to the training
     subset's share (what a perfect generator would match). Classes of the subset that get less than
     1 % are marked "missing": mode collapse shows as missing bars."""
@@ -159,16 +160,16 @@ def class_histogram_figure(views: dict[str, Any], *, height: int = 430,
     names = [str(n) for n in np.asarray(views.get("class_names", [str(d) for d in range(10)]))]
     classes = set(int(c) for c in np.asarray(views.get("classes", np.flatnonzero(train > 0))))
     fig = go.Figure([
-        go.Bar(x=names, y=train, name="training data (expected)", marker=dict(color=S.REAL, opacity=0.35),
+        go.Bar(x=names, y=train, name="training data (expected)", marker=dict(color=style.REAL, opacity=0.35),
                hovertemplate="%{x}: %{y:.1%} of the training digits<extra></extra>"),
-        go.Bar(x=names, y=gen, name="generated (classifier's verdict)", marker=dict(color=S.FAKE),
+        go.Bar(x=names, y=gen, name="generated (classifier's verdict)", marker=dict(color=style.FAKE),
                hovertemplate="%{x}: %{y:.1%} of the generated digits<extra></extra>"),
     ])
     top = float(max(gen.max(initial=0.0), train.max(initial=0.0), 0.05)) * 1.18
     missing = [i for i in sorted(classes) if i < len(gen) and gen[i] < MISSING_AT]
     for i in missing:
         fig.add_annotation(x=names[i], y=0, yref="y", text="✗", showarrow=False, yshift=12,
-                           font=dict(size=S.FONT_SIZE + 2, color="#B00020"))
+                           font=dict(size=style.FONT_SIZE + 2, color="#B00020"))
     covered = len(classes) - len(missing)
     off = float(gen[[i for i in range(len(gen)) if i not in classes]].sum()) if len(classes) < len(gen) else 0.0
     sub = f"{covered} of {len(classes)} classes covered (≥ 1 %)"
@@ -176,7 +177,7 @@ def class_histogram_figure(views: dict[str, Any], *, height: int = 430,
         sub += " · ✗ missing: " + ", ".join(names[i] for i in missing)
     if len(classes) < len(gen):
         sub += f" · outside the subset: {off:.0%}"
-    S.apply_style(fig, title, subtitle=sub, uirevision="mnist:hist", height=height, per_row=2, fit_px=legend_px)
+    style.apply_style(fig, title, subtitle=sub, uirevision="mnist:hist", height=height, per_row=2, fit_px=legend_px)
     fig.update_layout(barmode="group", bargap=0.2, bargroupgap=0.05)
     fig.update_xaxes(title=dict(text="class (MNIST classifier)"), type="category", ticks="")
     fig.update_yaxes(title=dict(text="share of samples"), range=[0, top], tickformat=".0%")
@@ -184,74 +185,57 @@ def class_histogram_figure(views: dict[str, Any], *, height: int = 430,
 
 
 # ----- curves --------------------------------------------------------------------------------------
-def _ref(x0: float, x1: float, y: float, name: str) -> go.Scatter:
-    return go.Scatter(x=f32([x0, x1]), y=f32([y, y]), mode="lines", name=name, hoverinfo="skip",
-                      line=dict(color=S.REFERENCE, width=1.8, dash="dash"))
-
-
-def _line(x, y, name: str, color: str, *, fmt: str = ".3g", markers: bool = True, **kw: Any) -> go.Scatter:
-    return go.Scatter(x=x, y=y, name=name, mode="lines+markers" if markers else "lines", connectgaps=False,
-                      line=dict(color=color, width=2.5), marker=dict(size=6, color=color),
-                      hovertemplate=f"step %{{x:.0f}}: %{{y:{fmt}}}<extra>{name}</extra>", **kw)
-
-
-def _steps(*xs: np.ndarray) -> tuple[float, float]:
-    s = np.concatenate([np.asarray(x, np.float64) for x in xs] + [np.zeros(0)])
-    s = s[np.isfinite(s)]
-    if not s.size:
-        return 0.0, 1.0
-    return float(s.min()), float(max(s.max(), s.min() + 1.0))
-
-
 def frechet_chart(history: Sequence[dict[str, Any]] | None, floor: float | None = None, *, height: int = 420,
-                  legend_px: float = S.LEGEND_FIT_PX) -> go.Figure:
+                  legend_px: float = style.LEGEND_FIT_PX) -> go.Figure:
     """Fréchet distance between the classifier features of the fakes and of real held-out digits,
     on a log axis; `floor` (real training digits vs the test set) dashed: the best a generator can do."""
     title = "Fréchet distance to real digits"
+    fid = spec("fid", "image")
     h = history_arrays(history, ["fid"])
-    x, y, _ = _series(h, "fid", positive=True)
+    x, y, _ = series(h, "fid", positive=fid.log)
     if not np.isfinite(y).any():
         return empty_figure("No evaluation yet: press Play or Step.", title, height=height, uirevision="mnist:fid")
-    lo, hi = _steps(x)
-    fig = go.Figure([_line(x, y, "generated vs test digits", S.FAKE, fmt=".1f", markers=len(y) <= 60)])
+    lo, hi = step_range(x)
+    fig = go.Figure([line(x, y, "generated vs test digits", style.FAKE, fmt=fid.fmt, markers=not many_points(y))])
     vals = [y]
     if floor is not None and np.isfinite(floor) and floor > 0:
-        fig.add_trace(_ref(lo, hi, float(floor), f"floor ≈ {floor:.2g} (real train vs test)"))
+        fig.add_trace(ref_line(lo, hi, float(floor), f"floor ≈ {floor:.2g} ({fid.floor_note})"))
         vals.append(f32([floor]))
-    S.apply_style(fig, title, subtitle="classifier features; lower is better",
-                  uirevision="mnist:fid", height=height, per_row=2, fit_px=legend_px)
-    fig.update_yaxes(title=dict(text="Fréchet distance (log)"), type="log", **log_ticks(*vals))
-    fig.update_xaxes(title=dict(text="generator step"))
+    style.apply_style(fig, title, subtitle=f"{fid.estimator}; {fid.better} is better",
+                      uirevision="mnist:fid", height=height, per_row=2, fit_px=legend_px)
+    fig.update_yaxes(title=dict(text=fid.axis_title), **(dict(type="log", **log_ticks(*vals)) if fid.log else {}))
+    fig.update_xaxes(title=dict(text=STEP_AXIS))
     return fig
 
 
 def modes_confidence_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420,
-                           legend_px: float = S.LEGEND_FIT_PX) -> go.Figure:
+                           legend_px: float = style.LEGEND_FIT_PX) -> go.Figure:
     """Classes covered (of those trained on, left axis) and the classifier's mean confidence on the
     generated digits (right axis): blurry digits have low confidence, collapse loses classes."""
     title = "Modes covered and confidence"
+    cov, conf = spec("modes_covered", "image"), spec("mean_confidence", "image")
     h = history_arrays(history, ["modes_covered", "n_modes", "mean_confidence"])
-    xc, yc, _ = _series(h, "modes_covered")
-    xm, ym, _ = _series(h, "mean_confidence")
+    xc, yc, _ = series(h, "modes_covered")
+    xm, ym, _ = series(h, "mean_confidence")
     if not (np.isfinite(yc).any() or np.isfinite(ym).any()):
         return empty_figure("No evaluation yet: press Play or Step.", title, height=height,
                             uirevision="mnist:modes")
     n = h["n_modes"][np.isfinite(h["n_modes"])]
     k = int(n[-1]) if n.size else 10
-    lo, hi = _steps(xc, xm)
-    mk = max(len(yc), len(ym)) <= 60
+    lo, hi = step_range(xc, xm)
+    mk = not many_points(yc, ym)
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(_line(xc, yc, f"classes covered (of {k})", S.COVERED, fmt=".0f", markers=mk, line_shape="hv"),
+    fig.add_trace(line(xc, yc, f"{cov.name} (of {k})", style.COVERED, fmt=cov.fmt, markers=mk, line_shape="hv"),
                   secondary_y=False)
-    fig.add_trace(_ref(lo, hi, float(k), f"all {k}"), secondary_y=False)
-    fig.add_trace(_line(xm, ym, "mean confidence", CONFIDENCE, fmt=".0%", markers=mk), secondary_y=True)
-    S.apply_style(fig, title, uirevision="mnist:modes", height=height, per_row=3, fit_px=legend_px)
-    fig.update_yaxes(title=dict(text="classes covered", font=dict(color=S.COVERED)), range=[0, k * 1.08 + 0.1],
+    fig.add_trace(ref_line(lo, hi, float(k), f"all {k}"), secondary_y=False)
+    fig.add_trace(line(xm, ym, conf.name, CONFIDENCE, fmt=conf.fmt, markers=mk), secondary_y=True)
+    style.apply_style(fig, title, uirevision="mnist:modes", height=height, per_row=3, fit_px=legend_px)
+    fig.update_yaxes(title=dict(text=cov.axis_title, font=dict(color=style.COVERED)), range=[0, k * 1.08 + 0.1],
                      autorange=False, tickformat="d", nticks=min(k + 1, 8), secondary_y=False)
-    fig.update_yaxes(title=dict(text="mean confidence", font=dict(color=CONFIDENCE)), range=[0, 1.05],
+    fig.update_yaxes(title=dict(text=conf.axis_title, font=dict(color=CONFIDENCE)), range=[0, 1.05],
                      autorange=False, tickformat=".0%", tickmode="array", tickvals=[0, 0.25, 0.5, 0.75, 1],
                      showgrid=False, secondary_y=True)
-    fig.update_xaxes(title=dict(text="generator step"))
+    fig.update_xaxes(title=dict(text=STEP_AXIS))
     return fig
 
 
@@ -304,12 +288,12 @@ def gallery_figure(items: Sequence[tuple[int, Any]], *, height: int = 230, gap: 
         centres.append(x + t.shape[1] / 2.0)
         x += t.shape[1] + gap
     fig = go.Figure()
-    S.apply_style(fig, title, uirevision="mnist:gallery", height=height, margin=dict(l=4, r=4, b=34))
+    style.apply_style(fig, title, uirevision="mnist:gallery", height=height, margin=dict(l=4, r=4, b=34))
     fig.add_trace(go.Image(source=data_uri(strip), x0=0, y0=0, dx=1, dy=1, hoverinfo="skip"))
     for (step, _), cx in zip(items, centres):
         # paper y: an annotation anchored outside the axis range is hidden
         fig.add_annotation(x=cx, y=0, yref="paper", text=f"step {step:,}", showarrow=False, yanchor="top",
-                           yshift=-2, font=dict(size=S.TICK_SIZE))
+                           yshift=-2, font=dict(size=style.TICK_SIZE))
     fig.update_layout(showlegend=False, dragmode=False)
     _image_axes(fig, width, h)
     fig.update_yaxes(constraintoward="bottom")  # the labels sit just under the images

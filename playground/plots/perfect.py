@@ -9,13 +9,13 @@ from typing import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-OBJECTIVE_COLORS = {"bce": "#d62728", "wgan": "#2ca02c", "hinge": "#9467bd", "euclidean": "#7f7f7f"}
-REAL_COLOR, FAKE_COLOR = "#1f77b4", "#ff7f0e"
+from . import style
+from .style import f32
+
+OBJECTIVE_COLORS = {"bce": style.FAKE, "wgan": style.GREEN, "hinge": style.PINK,
+                    "euclidean": "#7f7f7f"}  # grey: no critic at all
+REAL_COLOR, FAKE_COLOR = style.REAL, style.FAKE
 GRAD_FLOOR = 1e-12
-
-
-def _f32(a) -> np.ndarray:
-    return np.asarray(a, dtype=np.float32)
 
 
 def _layout(fig: go.Figure, title: str, height: int, *, legend: bool = True, small: bool = False) -> go.Figure:
@@ -45,7 +45,7 @@ def mean_abs_figure(series: Mapping[str, tuple], *, log_y: bool = False, labels:
     fig = go.Figure()
     for name, (steps, values) in series.items():
         label = (labels or {}).get(name, name)
-        fig.add_trace(go.Scatter(x=_f32(steps), y=_f32(values), mode="lines", name=label,
+        fig.add_trace(go.Scatter(x=f32(steps), y=f32(values), mode="lines", name=label,
                                  line=dict(color=OBJECTIVE_COLORS.get(name), width=3)))
     x_end = float(max_step or max([len(s[0]) for s in series.values()] + [1]))
     fig.add_trace(go.Scatter(x=np.array([0.0, x_end], np.float32), y=np.full(2, 1e-4 if log_y else 0.0, np.float32),
@@ -72,8 +72,8 @@ def grad_norm_figure(series: Mapping[str, tuple], *, labels: Mapping[str, str] |
     for name, (steps, values) in series.items():
         v = np.asarray(values, dtype=np.float64)
         label = (labels or {}).get(name, name)
-        fig.add_trace(go.Scatter(x=_f32(steps), y=_f32(np.maximum(v, floor)), mode="lines", name=label,
-                                 customdata=_f32(v), hovertemplate="step %{x}<br>‖∇‖ = %{customdata:.3g}",
+        fig.add_trace(go.Scatter(x=f32(steps), y=f32(np.maximum(v, floor)), mode="lines", name=label,
+                                 customdata=f32(v), hovertemplate="step %{x}<br>‖∇‖ = %{customdata:.3g}",
                                  line=dict(color=OBJECTIVE_COLORS.get(name), width=3)))
     fig.add_hline(y=floor, line=dict(color="#444", dash="dot", width=1))
     fig.add_annotation(x=1.0, xref="paper", y=float(np.log10(floor)), yref="y", yanchor="bottom", xanchor="right",
@@ -94,10 +94,10 @@ def scores_figure(snap: Mapping, *, uirevision: str | None = None) -> go.Figure:
     """Phase 1: mean D on real (x = 0) and on generated points (x~ ~ N(0, 1)) per critic step."""
     fig = go.Figure()
     if snap.get("has_critic", True):
-        steps = _f32(snap["d_step"])
-        fig.add_trace(go.Scatter(x=steps, y=_f32(snap["score_real"]), mode="lines", name="mean D(real)",
+        steps = f32(snap["d_step"])
+        fig.add_trace(go.Scatter(x=steps, y=f32(snap["score_real"]), mode="lines", name="mean D(real)",
                                  line=dict(color=REAL_COLOR, width=3)))
-        fig.add_trace(go.Scatter(x=steps, y=_f32(snap["score_fake"]), mode="lines", name="mean D(generated)",
+        fig.add_trace(go.Scatter(x=steps, y=f32(snap["score_fake"]), mode="lines", name="mean D(generated)",
                                  line=dict(color=FAKE_COLOR, width=3)))
         if snap.get("sigmoid"):
             fig.update_yaxes(range=[-0.05, 1.05])
@@ -118,11 +118,11 @@ def scores_figure(snap: Mapping, *, uirevision: str | None = None) -> go.Figure:
 def critic_figure(snap: Mapping, *, uirevision: str | None = None) -> go.Figure:
     """The (frozen) critic over x, the real point at 0 and the generator's current points on it."""
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=_f32(snap["x"]), y=_f32(snap["critic"]), mode="lines", name=_score_axis(snap),
+    fig.add_trace(go.Scatter(x=f32(snap["x"]), y=f32(snap["critic"]), mode="lines", name=_score_axis(snap),
                              line=dict(color="#333", width=3)))
-    fig.add_trace(go.Scatter(x=_f32(snap["fake_x"]), y=_f32(snap["fake_score"]), mode="markers",
+    fig.add_trace(go.Scatter(x=f32(snap["fake_x"]), y=f32(snap["fake_score"]), mode="markers",
                              name="G(z) now (200 z)", marker=dict(color=FAKE_COLOR, size=8, opacity=0.6)))
-    fig.add_trace(go.Scatter(x=np.zeros(1, np.float32), y=_f32([snap["real_score"]]), mode="markers",
+    fig.add_trace(go.Scatter(x=np.zeros(1, np.float32), y=f32([snap["real_score"]]), mode="markers",
                              name="real x = 0", marker=dict(color=REAL_COLOR, size=16, symbol="star")))
     if snap.get("sigmoid"):
         fig.update_yaxes(range=[-0.05, 1.08])
@@ -137,7 +137,7 @@ def critic_figure(snap: Mapping, *, uirevision: str | None = None) -> go.Figure:
 def generator_loss_figure(snap: Mapping, *, uirevision: str | None = None) -> go.Figure:
     """Phase 2: the generator's loss L_G on each training batch."""
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=_f32(snap["g_step"]), y=_f32(snap["g_loss"]), mode="lines", name="L_G",
+    fig.add_trace(go.Scatter(x=f32(snap["g_step"]), y=f32(snap["g_loss"]), mode="lines", name="L_G",
                              line=dict(color=OBJECTIVE_COLORS.get(snap.get("objective"), "#333"), width=3)))
     if snap.get("sigmoid"):
         fig.add_hline(y=1.0, line=dict(color="#888", dash="dot", width=1))

@@ -1,5 +1,6 @@
 """The shared look of every chart: fonts big enough to read on a projector, one colour per role
-(real data, generated samples, critic), a small template, margins, and helpers for titles and legends.
+(real data, generated samples, critic), a small template, margins, helpers for titles and legends,
+and the trace primitives every builder draws with (`line` over steps, dashed `ref_line`, `f32`).
 
 Colours follow the Okabe–Ito palette (readable with the common colour-vision deficiencies):
 real = blue, generated = vermillion, critic = purple. The critic landscape uses a light purple scale
@@ -27,6 +28,11 @@ MISSED = "#222222"      # modes that are missed
 PUSH = "#111111"        # generator push arrows
 GRID = "#E6E6E6"
 REFERENCE = "#666666"   # reference lines (ln 2, noise floor, ‖∇‖ = 1)
+# Okabe–Ito colours without a role, for series that need their own
+SKY = "#56B4E9"
+PINK = "#CC79A7"        # reddish purple
+YELLOW = "#F0E442"
+GREEN = COVERED
 
 COLORS = {"real": REAL, "fake": FAKE, "critic": CRITIC, "optimal": OPTIMAL, "covered": COVERED,
           "missed": MISSED, "push": PUSH, "reference": REFERENCE}
@@ -47,7 +53,7 @@ TEMPLATE = go.layout.Template(layout=dict(
     font=dict(family=FONT_FAMILY, size=FONT_SIZE, color="#222222"),
     title=dict(font=dict(size=TITLE_SIZE)),
     paper_bgcolor="white", plot_bgcolor="white",
-    colorway=[REAL, FAKE, CRITIC, COVERED, "#CC79A7", "#56B4E9", "#F0E442", OPTIMAL],
+    colorway=[REAL, FAKE, CRITIC, COVERED, PINK, SKY, YELLOW, OPTIMAL],
     xaxis=_AXIS, yaxis=_AXIS,
     hoverlabel=dict(font=dict(size=TICK_SIZE)),
     legend=dict(font=dict(size=LEGEND_SIZE), bgcolor="rgba(255, 255, 255, 0.85)"),
@@ -124,6 +130,36 @@ def f32(a: Any) -> np.ndarray:
     return np.asarray(a, dtype=np.float32)
 
 
+def rgba(color: str, alpha: float) -> str:
+    """"#RRGGBB" with an opacity, as Plotly's "rgba(r, g, b, a)" (for fills)."""
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha:g})"
+
+
+def line(x, y, name: str, color: str, *, dash: str | None = None, width: float = 2.5,
+         markers: bool = False, fmt: str = ".3g", **kw: Any) -> go.Scatter:
+    """A curve over generator steps: gaps stay gaps; hover "step N: value" formatted with `fmt`."""
+    return go.Scatter(x=x, y=y, name=name, mode="lines+markers" if markers else "lines", connectgaps=False,
+                      line=dict(color=color, width=width, dash=dash), marker=dict(size=6, color=color),
+                      hovertemplate=f"step %{{x:.0f}}: %{{y:{fmt}}}<extra>{name}</extra>", **kw)
+
+
+def ref_line(x0: float, x1: float, y: float, name: str, **kw: Any) -> go.Scatter:
+    """A dashed horizontal reference line drawn as a trace (data units on any axis type; in the legend)."""
+    return go.Scatter(x=f32([x0, x1]), y=f32([y, y]), mode="lines", name=name, hoverinfo="skip",
+                      line=dict(color=REFERENCE, width=1.8, dash="dash"), **kw)
+
+
+def step_range(*steps: Any) -> tuple[float, float]:
+    """(first, last) finite step over all the given arrays; (0, 1) when none, (s, s + 1) for one step."""
+    s = np.concatenate([np.asarray(a, np.float64).ravel() for a in steps] + [np.zeros(0)])
+    s = s[np.isfinite(s)]
+    if s.size == 0:
+        return 0.0, 1.0
+    lo, hi = float(s.min()), float(s.max())
+    return (lo, hi) if hi > lo else (lo, lo + 1.0)
+
+
 def even_subsample(n: int, k: int) -> np.ndarray:
     """Indices of at most k evenly spaced items out of n, always keeping the first and the last."""
     if n <= k:
@@ -142,6 +178,6 @@ def empty_figure(message: str, title: str = "", *, height: int = 360, uirevision
     return fig
 
 
-__all__ = ["COLORS", "REAL", "FAKE", "CRITIC", "OPTIMAL", "COVERED", "MISSED", "PUSH", "REFERENCE",
-           "CRITIC_SCALE", "TEMPLATE", "MAX_POINTS", "MAX_CURVE_POINTS", "apply_style", "legend_above",
-           "empty_figure", "f32", "even_subsample"]
+__all__ = ["COLORS", "REAL", "FAKE", "CRITIC", "OPTIMAL", "COVERED", "MISSED", "PUSH", "REFERENCE", "SKY",
+           "PINK", "YELLOW", "GREEN", "CRITIC_SCALE", "TEMPLATE", "MAX_POINTS", "MAX_CURVE_POINTS", "apply_style",
+           "legend_above", "empty_figure", "f32", "rgba", "line", "ref_line", "step_range", "even_subsample"]

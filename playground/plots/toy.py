@@ -19,7 +19,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import style as S
+from . import style
 from .style import f32
 
 ARROW_FRACTION = 0.08   # the longest arrow spans 8 % of the plot width
@@ -58,7 +58,7 @@ def ema_notes(snap) -> list[str]:
     return [f"samples from the averaged generator (EMA β = {beta:g})"] if beta > 0 else []
 
 
-def _points(a: Any, dim: int, limit: int = S.MAX_POINTS) -> tuple[np.ndarray, int]:
+def _points(a: Any, dim: int, limit: int = style.MAX_POINTS) -> tuple[np.ndarray, int]:
     """Finite rows of a sample array as float32 (n, dim), evenly thinned to `limit`; also how many
     non-finite rows were dropped."""
     if a is None:
@@ -66,7 +66,7 @@ def _points(a: Any, dim: int, limit: int = S.MAX_POINTS) -> tuple[np.ndarray, in
     a = f32(a).reshape(-1, dim)
     ok = np.isfinite(a).all(1)
     a = a[ok]
-    return a[S.even_subsample(len(a), limit)], int((~ok).sum())
+    return a[style.even_subsample(len(a), limit)], int((~ok).sum())
 
 
 def arrow_segments(at: np.ndarray, vec: np.ndarray, length: float, *, ref: float | None = None,
@@ -101,8 +101,8 @@ def _push_trace(seg: dict[str, Any], ys: np.ndarray, name: str, **kw: Any) -> go
     norms3 = np.repeat(seg["norms"], 3).astype(np.float32)
     return go.Scatter(
         x=f32(seg["xs"]), y=f32(ys), mode="lines+markers", name=name, connectgaps=False,
-        line=dict(color=S.PUSH, width=1.6),
-        marker=dict(symbol="arrow", angleref="previous", size=f32(seg["sizes"]), color=S.PUSH,
+        line=dict(color=style.PUSH, width=1.6),
+        marker=dict(symbol="arrow", angleref="previous", size=f32(seg["sizes"]), color=style.PUSH,
                     line=dict(width=0)),
         customdata=norms3, hovertemplate="‖−∇ℓ_G‖ = %{customdata:.3g}<extra>generator push</extra>", **kw)
 
@@ -138,7 +138,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------------------------------
 def landscape_2d(snap, show_arrows: bool = True, show_modes: bool = True, *, arrow_ref: float | None = None,
-                 webgl: bool = False, height: int = 640, legend_px: float = S.MAIN_FIT_PX) -> go.Figure:
+                 webgl: bool = False, height: int = 640, legend_px: float = style.MAIN_FIT_PX) -> go.Figure:
     """The critic's landscape over the data bounds with real / generated samples, push arrows, modes.
 
     Traces in drawing order: "critic D(x)" (heatmap),
@@ -169,16 +169,16 @@ def landscape_2d(snap, show_arrows: bool = True, show_modes: bool = True, *, arr
         if zmax - zmin < 1e-9:
             zmin, zmax = zmin - 0.5, zmax + 0.5
     fig.add_trace(go.Heatmap(
-        x=gx, y=gy, z=z, name="critic D(x)", colorscale=S.CRITIC_SCALE, zmin=zmin, zmax=zmax,
+        x=gx, y=gy, z=z, name="critic D(x)", colorscale=style.CRITIC_SCALE, zmin=zmin, zmax=zmax,
         zsmooth="fast", showscale=True, showlegend=False,
-        colorbar=dict(title=dict(text=cb_title, side="right", font=dict(size=S.FONT_SIZE)),
-                      tickfont=dict(size=S.TICK_SIZE), thickness=14, len=1.0, x=1.0, xanchor="left",
+        colorbar=dict(title=dict(text=cb_title, side="right", font=dict(size=style.FONT_SIZE)),
+                      tickfont=dict(size=style.TICK_SIZE), thickness=14, len=1.0, x=1.0, xanchor="left",
                       xpad=8, outlinewidth=1, outlinecolor="#AAAAAA"),
         hovertemplate="x = %{x:.2f}<br>y = %{y:.2f}<br>D(x) = %{z:.3g}<extra>critic</extra>"))
     fig.add_trace(go.Contour(
         x=gx, y=gy, z=z, name="critic contours", showscale=False, showlegend=False, hoverinfo="skip",
         contours=dict(coloring="none", showlabels=False), ncontours=12,
-        line=dict(color=S.CONTOUR_LINE, width=1.2), visible=bool(finite_z.sum() >= 4)))
+        line=dict(color=style.CONTOUR_LINE, width=1.2), visible=bool(finite_z.sum() >= 4)))
 
     fake_all = f32(v.get("fake", np.zeros((0, 2)))).reshape(-1, 2)
     modes = snap.modes
@@ -189,12 +189,12 @@ def landscape_2d(snap, show_arrows: bool = True, show_modes: bool = True, *, arr
         k = len(c)
         fig.add_trace(go.Scatter(
             x=c[cov, 0], y=c[cov, 1], mode="markers", name=f"modes covered ({int(cov.sum())}/{k})",
-            marker=dict(symbol="circle-open", size=22, color=S.COVERED, line=dict(width=3, color=S.COVERED)),
+            marker=dict(symbol="circle-open", size=22, color=style.COVERED, line=dict(width=3, color=style.COVERED)),
             legendrank=4,
             hovertemplate="mode (%{x:.2f}, %{y:.2f}): covered<extra></extra>"))
         fig.add_trace(go.Scatter(
             x=c[~cov, 0], y=c[~cov, 1], mode="markers", name=f"modes missed ({int((~cov).sum())}/{k})",
-            marker=dict(symbol="x-thin-open", size=18, color=S.MISSED, opacity=0.8, line=dict(width=2.5, color=S.MISSED)),
+            marker=dict(symbol="x-thin-open", size=18, color=style.MISSED, opacity=0.8, line=dict(width=2.5, color=style.MISSED)),
             legendrank=5,
             hovertemplate="mode (%{x:.2f}, %{y:.2f}): missed<extra></extra>"))
 
@@ -206,11 +206,11 @@ def landscape_2d(snap, show_arrows: bool = True, show_modes: bool = True, *, arr
         + (f" ({n_bad} not finite)" if n_bad else "")
     fig.add_trace(Scatter(
         x=real[:, 0], y=real[:, 1], mode="markers", name="real data", legendrank=1,
-        marker=dict(color=S.REAL, size=5, opacity=0.75),
+        marker=dict(color=style.REAL, size=5, opacity=0.75),
         hovertemplate="real (%{x:.2f}, %{y:.2f})<extra></extra>"))
     fig.add_trace(Scatter(
         x=fake[:, 0], y=fake[:, 1], mode="markers", name=fake_name, legendrank=2,
-        marker=dict(color=S.FAKE, size=5, opacity=0.85),
+        marker=dict(color=style.FAKE, size=5, opacity=0.85),
         hovertemplate="generated (%{x:.2f}, %{y:.2f})<extra></extra>"))
 
     if show_arrows:
@@ -222,7 +222,7 @@ def landscape_2d(snap, show_arrows: bool = True, show_modes: bool = True, *, arr
 
     notes = [f"{n_bad} generated samples are not finite"] if n_bad else []
     title, sub = _title(snap, "Critic landscape", notes)
-    S.apply_style(fig, title, subtitle=sub, uirevision=f"landscape:{snap.dataset_label}",
+    style.apply_style(fig, title, subtitle=sub, uirevision=f"landscape:{snap.dataset_label}",
                   height=height, per_row=3, margin=dict(r=20), fit_px=legend_px)
     fig.update_xaxes(range=list(b[0]), autorange=False, title=dict(text="x₁"), constrain="domain",
                      showgrid=False, zeroline=False, mirror=True)
@@ -230,7 +230,7 @@ def landscape_2d(snap, show_arrows: bool = True, show_modes: bool = True, *, arr
                      constrain="domain", showgrid=False, zeroline=False, mirror=True)
     if not finite_z.any():
         fig.add_annotation(text="critic output is not finite", x=0.5, y=0.5, xref="paper", yref="paper",
-                           showarrow=False, font=dict(size=S.FONT_SIZE + 2, color="#B00020"),
+                           showarrow=False, font=dict(size=style.FONT_SIZE + 2, color="#B00020"),
                            bgcolor="rgba(255,255,255,0.8)")
     return fig
 
@@ -263,7 +263,7 @@ def _density_hist(fake: np.ndarray, lo: float, hi: float, bins: int = 60) -> tup
 
 
 def distributions_1d(snap, show_arrows: bool = True, *, arrow_ref: float | None = None, bins: int = 60,
-                     height: int = 560, legend_px: float = S.MAIN_FIT_PX) -> go.Figure:
+                     height: int = 560, legend_px: float = style.MAIN_FIT_PX) -> go.Figure:
     """Data density, generated density (histogram + Gaussian KDE) and the critic on a second axis.
 
     Left axis (density): "data p(x)", "generated: histogram", "generated: Gaussian KDE q(x)" and, below
@@ -292,16 +292,16 @@ def distributions_1d(snap, show_arrows: bool = True, *, arrow_ref: float | None 
     q_fin = np.where(np.isfinite(q), q, np.nan)
     centers, dens, w = _density_hist(fake, lo, hi, bins)
     fig.add_trace(go.Bar(x=f32(centers), y=f32(dens), width=w, name="generated: histogram", legendrank=2,
-                         marker=dict(color=S.FAKE, opacity=0.35, line=dict(width=0)),
+                         marker=dict(color=style.FAKE, opacity=0.35, line=dict(width=0)),
                          hovertemplate="x = %{x:.2f}<br>density %{y:.3f}<extra>generated (histogram)</extra>"),
                   secondary_y=False)
     fig.add_trace(go.Scatter(x=x, y=f32(q_fin), mode="lines", name="generated: Gaussian KDE q(x)", legendrank=3,
-                             line=dict(color=S.FAKE, width=3),
+                             line=dict(color=style.FAKE, width=3),
                              hovertemplate="x = %{x:.2f}<br>q(x) = %{y:.3f}<extra>generated (KDE)</extra>"),
                   secondary_y=False)
     fig.add_trace(go.Scatter(x=x, y=f32(p_fin), mode="lines", name="data p(x)", legendrank=1,
-                             line=dict(color=S.REAL, width=3.5), fill="tozeroy",
-                             fillcolor="rgba(0, 114, 178, 0.15)",
+                             line=dict(color=style.REAL, width=3.5), fill="tozeroy",
+                             fillcolor=style.rgba(style.REAL, 0.15),
                              hovertemplate="x = %{x:.2f}<br>p(x) = %{y:.3f}<extra>data</extra>"),
                   secondary_y=False)
 
@@ -336,7 +336,7 @@ def distributions_1d(snap, show_arrows: bool = True, *, arrow_ref: float | None 
     if log_loss:
         prob = np.where(finite_c, _sigmoid(crit), np.nan)
         fig.add_trace(go.Scatter(x=x, y=f32(prob), mode="lines", name="discriminator σ(D(x))", legendrank=4,
-                                 line=dict(color=S.CRITIC, width=3), customdata=crit,
+                                 line=dict(color=style.CRITIC, width=3), customdata=crit,
                                  hovertemplate="x = %{x:.2f}<br>σ(D) = %{y:.3f}<br>logit D = %{customdata:.3g}"
                                                "<extra>discriminator</extra>"),
                       secondary_y=True)
@@ -345,17 +345,17 @@ def distributions_1d(snap, show_arrows: bool = True, *, arrow_ref: float | None 
             ds = p / np.maximum(p + q, 1e-30)
         if ds is not None:
             fig.add_trace(go.Scatter(x=x, y=f32(ds), mode="lines", name="optimal D*(x) = p/(p+q)", legendrank=5,
-                                     line=dict(color=S.OPTIMAL, width=2.5, dash="dash"),
+                                     line=dict(color=style.OPTIMAL, width=2.5, dash="dash"),
                                      hovertemplate="x = %{x:.2f}<br>D* = %{y:.3f}<extra>optimal D*</extra>"),
                           secondary_y=True)
         p_hi = 1.04
         fig.update_yaxes(range=[-(arrow_band / top) * p_hi, p_hi], autorange=False,
-                         title=dict(text="P(real)", font=dict(color=S.CRITIC)), secondary_y=True,
+                         title=dict(text="P(real)", font=dict(color=style.CRITIC)), secondary_y=True,
                          tickmode="array", tickvals=[0, 0.5, 1], showgrid=False, zeroline=False,
-                         tickfont=dict(color=S.CRITIC))
+                         tickfont=dict(color=style.CRITIC))
     else:
         fig.add_trace(go.Scatter(x=x, y=crit, mode="lines", name="critic D(x)", legendrank=4,
-                                 line=dict(color=S.CRITIC, width=3),
+                                 line=dict(color=style.CRITIC, width=3),
                                  hovertemplate="x = %{x:.2f}<br>D(x) = %{y:.3g}<extra>critic</extra>"),
                       secondary_y=True)
         if finite_c.any():
@@ -365,11 +365,11 @@ def distributions_1d(snap, show_arrows: bool = True, *, arrow_ref: float | None 
             # line the critic's axis up with the density axis (the arrow band stays free)
             c_lo = cmin - (arrow_band / top) * (c_top - cmin) if top > 0 else cmin
             fig.update_yaxes(range=[c_lo, c_top], autorange=False, secondary_y=True)
-        fig.update_yaxes(title=dict(text="critic D(x)", font=dict(color=S.CRITIC)), secondary_y=True,
-                         tickmode="auto", showgrid=False, zeroline=False, tickfont=dict(color=S.CRITIC))
+        fig.update_yaxes(title=dict(text="critic D(x)", font=dict(color=style.CRITIC)), secondary_y=True,
+                         tickmode="auto", showgrid=False, zeroline=False, tickfont=dict(color=style.CRITIC))
 
     title, sub = _title(snap, "Densities", notes)
-    S.apply_style(fig, title, subtitle=sub, uirevision=f"dist1d:{snap.dataset_label}",
+    style.apply_style(fig, title, subtitle=sub, uirevision=f"dist1d:{snap.dataset_label}",
                   height=height, per_row=2, fit_px=legend_px)
     fig.update_xaxes(range=[lo, hi], autorange=False, title=dict(text="x"), zeroline=False)
     fig.update_layout(barmode="overlay", bargap=0)

@@ -1,27 +1,27 @@
-"""Per-session runners, the heartbeat and the device line: shared by every training page."""
+"""Per-session runners, the heartbeat, the device line and the page setup shared by every page."""
 from __future__ import annotations
 
-import torch
 import streamlit as st
+import torch
+from streamlit.runtime.pages_manager import PagesManager
 
 from ..config import RunConfig
-from ..runner import Runner
+from ..runner import Options, Runner
 from ..trainer import device_label, resolve_device
 
 _RUNNERS = "_gp_runner_keys"
 
 
 @st.cache_resource(scope="session", on_release=lambda r: r.stop(), show_spinner=False)
-def _session_runner(key: str, _config: RunConfig, _options: dict | None = None) -> Runner:
+def _session_runner(key: str, _config: RunConfig, _options: Options) -> Runner:
     """One worker per browser session and page key; Streamlit stops it when the session ends."""
-    runner = Runner(_config, **(_options or {}))
+    runner = Runner(_config, _options)
     runner.wait_idle(20)  # the step-0 snapshot, so the first frame has something to draw
     return runner
 
 
-def get_runner(key: str, config: RunConfig, **options) -> Runner:
-    """The session's runner for this page (created with `config` the first time); `options` go to
-    `Runner(...)` (e.g. snapshot_points) when it is created."""
+def get_runner(key: str, config: RunConfig, options: Options = Options()) -> Runner:
+    """The session's runner for this page, created with `config` and `options` the first time."""
     runner = _session_runner(key, config, options)
     if not runner.alive:  # stopped (e.g. by a test teardown): start a fresh one
         _session_runner.clear(key, config, options)
@@ -51,11 +51,20 @@ def sidebar_device_line(steps_per_second: float | None = None) -> None:
     st.sidebar.caption(f"Device: **{device_name()}**{rate} · torch {torch.__version__.split('+')[0]}")
 
 
-def page_setup() -> None:
-    """Call first in every page. A link opened before the server has run app.py once is served in
-    Streamlit's legacy pages/ mode (the page without app.py's navigation); switch to app.py's."""
-    from streamlit.runtime.pages_manager import PagesManager
+def leave_legacy_pages_mode() -> bool:
+    """Switch Streamlit out of its legacy pages/ mode; True when it was in it.
 
+    Streamlit serves a link opened before the server has run app.py once in the legacy mode it uses
+    for a pages/ folder (the page alone, without app.py's st.navigation), because our pages live in
+    pages/. `PagesManager.uses_pages_directory` is private: tests/test_page_toy.py fails loudly if a
+    Streamlit upgrade removes it."""
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
+        return True
+    return False
+
+
+def page_setup() -> None:
+    """Call first in every page: a deep link opened in legacy pages/ mode reruns under app.py's navigation."""
+    if leave_legacy_pages_mode():
         st.rerun()

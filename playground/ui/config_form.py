@@ -11,22 +11,12 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
-from ..config import ACTIVATIONS, NOISES, OPTIMIZERS, ConfigError, RunConfig
-from ..datasets import DATASETS, make_dataset
+from ..config import GROUPS, SETTINGS, ConfigError, RunConfig
+from ..datasets import make_dataset
 from ..datasets.toy import DEFAULT_MIXTURE, parse_mixture
 from ..lipschitz import LIPSCHITZ
 from ..losses import LOSSES
 from ..recipes import recommended
-
-# Which sidebar group shows an error about which field.
-GROUP_OF = {
-    "dataset": "data", "mixture": "data", "digits": "data", "arch": "network",
-    "loss": "objective", "lipschitz": "objective", "clip": "objective", "penalty": "objective", "n_critic": "objective",
-    "g_optim": "optim", "g_lr": "optim", "g_beta1": "optim", "g_beta2": "optim",
-    "d_optim": "optim", "d_lr": "optim", "d_beta1": "optim", "d_beta2": "optim", "g_ema": "optim",
-    "batch_size": "network", "noise": "network", "noise_dim": "network", "g_width": "network", "g_depth": "network",
-    "d_width": "network", "d_depth": "network", "activation": "network", "seed": "run", "device": "run",
-}
 
 ARCH_LABELS = {"mlp": "MLP (fully connected)", "dcgan": "DCGAN (convolutional)"}
 
@@ -38,6 +28,20 @@ def _k(prefix: str, name: str) -> str:
 def _w(prefix: str, name: str) -> dict[str, Any]:
     """A form widget's key; its value survives a visit to another page (and being hidden)."""
     return {"key": _k(prefix, name), "persist_state": "session"}
+
+
+def _number(container, prefix: str, name: str, label: str | None = None, **kw: Any) -> Any:
+    """st.number_input for a RunConfig field: label, help and bounds from its Setting."""
+    s = SETTINGS[name]
+    value = container.number_input(label or s.title, **_w(prefix, name), **s.widget_bounds(),
+                                   help=s.help or None, **kw)
+    return int(value) if isinstance(s.min, int) else value
+
+
+def _choice(container, prefix: str, name: str, **kw: Any) -> Any:
+    """st.selectbox for a RunConfig field with choices."""
+    s = SETTINGS[name]
+    return container.selectbox(s.title, list(s.choices), **_w(prefix, name), help=s.help or None, **kw)
 
 
 def load_into_widgets(prefix: str, config: RunConfig) -> None:
@@ -94,15 +98,15 @@ def config_sidebar(prefix: str, dataset_names: list[str], *, show_arch: bool = F
     v: dict[str, Any] = {}
     parse_errors: dict[str, str] = {}
 
-    def lr_input(container, label: str, name: str) -> None:
-        raw = container.text_input(label, **_w(prefix, name), help="e.g. 2e-4")
+    def lr_input(container, name: str) -> None:
+        raw = container.text_input(SETTINGS[name].title, **_w(prefix, name), help=SETTINGS[name].help)
         try:
             v[name] = RunConfig.parse_value(name, raw)
         except ConfigError:
             parse_errors[name] = f"'{raw}' is not a number; write a learning rate like 2e-4."
             v[name] = float("nan")
 
-    with sb.expander("Data", expanded=True):
+    with sb.expander(GROUPS["data"], expanded=True):
         labels = {n: make_dataset(RunConfig(dataset=n)).label if n != "mnist" else "MNIST" for n in dataset_names}
         v["dataset"] = st.selectbox("Dataset", dataset_names, **_w(prefix, "dataset"),
                                     format_func=lambda n: labels.get(n, n))
@@ -114,20 +118,13 @@ def config_sidebar(prefix: str, dataset_names: list[str], *, show_arch: bool = F
             v.update(extra_data())
         slots["data"] = st.empty()
 
-    with sb.expander("Objective", expanded=True):
-        v["loss"] = st.selectbox("Loss", list(LOSSES), **_w(prefix, "loss"), format_func=lambda n: LOSSES[n].label,
-                                 help="The formulas and papers are in the Losses section of the README.")
-        v["lipschitz"] = st.selectbox("Lipschitz method", list(LIPSCHITZ), **_w(prefix, "lipschitz"),
-                                      format_func=lambda n: LIPSCHITZ[n].label)
+    with sb.expander(GROUPS["objective"], expanded=True):
+        v["loss"] = _choice(st, prefix, "loss", format_func=lambda n: LOSSES[n].label)
+        v["lipschitz"] = _choice(st, prefix, "lipschitz", format_func=lambda n: LIPSCHITZ[n].label)
         lip = LIPSCHITZ[v["lipschitz"]]
-        if lip.param == "clip":
-            v["clip"] = st.number_input("Clip value c", **_w(prefix, "clip"), min_value=0.0, step=0.005,
-                                        format="%.4f", help="Every critic weight is clamped to [−c, c].")
-        elif lip.param == "penalty":
-            v["penalty"] = st.number_input(lip.param_label.capitalize(), **_w(prefix, "penalty"),
-                                           min_value=0.0, step=1.0, format="%.2f")
-        v["n_critic"] = int(st.number_input("Critic steps per generator step (n_critic)", **_w(prefix, "n_critic"),
-                                            min_value=1, max_value=100, step=1))
+        if lip.param is not None:  # "clip" or "penalty", labelled as the method names it (λ, γ, c)
+            v[lip.param] = _number(st, prefix, lip.param, label=lip.param_label.capitalize())
+        v["n_critic"] = _number(st, prefix, "n_critic")
         if LOSSES[v["loss"]].needs_lipschitz and v["lipschitz"] == "none":
             st.caption("⚠️ A Wasserstein critic without a Lipschitz constraint is unbounded: expect it to blow up.")
         slots["objective"] = st.empty()
@@ -137,28 +134,21 @@ def config_sidebar(prefix: str, dataset_names: list[str], *, show_arch: bool = F
                   args=(prefix, show_arch),
                   help="Optimisers, learning rates and n_critic known to work for this loss and method.")
 
-    with sb.expander("Optimisers", expanded=False):
+    with sb.expander(GROUPS["optim"], expanded=False):
         cg, cd = st.columns(2)
         for col, net, title in ((cg, "g", "Generator"), (cd, "d", "Critic")):
             col.markdown(f"**{title}**")
-            v[f"{net}_optim"] = col.selectbox("Optimiser", list(OPTIMIZERS), **_w(prefix, f"{net}_optim"))
-            lr_input(col, "Learning rate", f"{net}_lr")
+            v[f"{net}_optim"] = _choice(col, prefix, f"{net}_optim")
+            lr_input(col, f"{net}_lr")
             if parse_errors.get(f"{net}_lr"):
                 col.error(parse_errors[f"{net}_lr"])
             if v[f"{net}_optim"] == "adam":
-                v[f"{net}_beta1"] = col.number_input("β₁", **_w(prefix, f"{net}_beta1"), min_value=0.0,
-                                                     max_value=0.999, step=0.05, format="%.3f")
-                v[f"{net}_beta2"] = col.number_input("β₂", **_w(prefix, f"{net}_beta2"), min_value=0.0,
-                                                     max_value=0.9999, step=0.001, format="%.4f")
-        v["g_ema"] = st.number_input(
-            "Generator EMA β (0 = off)", **_w(prefix, "g_ema"), min_value=0.0, max_value=0.9999, step=0.005,
-            format="%.4f",
-            help="Show and measure a moving average of the generator's weights, θ̄ ← β·θ̄ + (1 − β)·θ, "
-                 "instead of the raw generator (Yazıcı et al. 2019). Training itself is unchanged; the average "
-                 "smooths out the generator's oscillation, so samples sit tighter on the modes. 0.99 works well.")
+                v[f"{net}_beta1"] = _number(col, prefix, f"{net}_beta1")
+                v[f"{net}_beta2"] = _number(col, prefix, f"{net}_beta2")
+        v["g_ema"] = _number(st, prefix, "g_ema")
         slots["optim"] = st.empty()
 
-    with sb.expander("Networks and batch", expanded=show_arch):
+    with sb.expander(GROUPS["network"], expanded=show_arch):
         fixed_nets = False  # image datasets: each architecture has fixed layer sizes (no width / depth)
         if show_arch:
             ds = make_dataset(RunConfig(dataset=v["dataset"], digits=v.get("digits", "")))
@@ -166,25 +156,22 @@ def config_sidebar(prefix: str, dataset_names: list[str], *, show_arch: bool = F
             fixed_nets = ds.kind == "image"
             if S.get(_k(prefix, "arch")) not in archs:
                 S[_k(prefix, "arch")] = archs[0]
-            v["arch"] = st.selectbox("Architecture", archs, **_w(prefix, "arch"),
+            v["arch"] = st.selectbox(SETTINGS["arch"].title, archs, **_w(prefix, "arch"),
                                      format_func=lambda a: ARCH_LABELS.get(a, a))
-        v["batch_size"] = int(st.number_input("Batch size", **_w(prefix, "batch_size"), min_value=2,
-                                              max_value=8192, step=32))
+        v["batch_size"] = _number(st, prefix, "batch_size")
         c1, c2 = st.columns(2)
-        v["noise"] = c1.selectbox("Noise", list(NOISES), **_w(prefix, "noise"))
-        v["noise_dim"] = int(c2.number_input("Noise dim", **_w(prefix, "noise_dim"), min_value=1, max_value=512))
+        v["noise"] = _choice(c1, prefix, "noise")
+        v["noise_dim"] = _number(c2, prefix, "noise_dim")
         if not show_arch or (v.get("arch") == "mlp" and not fixed_nets):
             c1, c2 = st.columns(2)
-            v["g_width"] = int(c1.number_input("G width", **_w(prefix, "g_width"), min_value=1, max_value=4096, step=16))
-            v["g_depth"] = int(c2.number_input("G depth", **_w(prefix, "g_depth"), min_value=1, max_value=16))
-            v["d_width"] = int(c1.number_input("D width", **_w(prefix, "d_width"), min_value=1, max_value=4096, step=16))
-            v["d_depth"] = int(c2.number_input("D depth", **_w(prefix, "d_depth"), min_value=1, max_value=16))
-            v["activation"] = st.selectbox("Activation", list(ACTIVATIONS), **_w(prefix, "activation"))
+            for net in ("g", "d"):
+                v[f"{net}_width"] = _number(c1, prefix, f"{net}_width")
+                v[f"{net}_depth"] = _number(c2, prefix, f"{net}_depth")
+            v["activation"] = _choice(st, prefix, "activation")
         slots["network"] = st.empty()
 
-    with sb.expander("Run", expanded=False):
-        v["seed"] = int(st.number_input("Seed", **_w(prefix, "seed"), min_value=0, step=1,
-                                        help="Same settings + same seed = the same run, step for step."))
+    with sb.expander(GROUPS["run"], expanded=False):
+        v["seed"] = _number(st, prefix, "seed")
         slots["run"] = st.empty()
 
     if parse_errors:
@@ -198,6 +185,7 @@ def config_sidebar(prefix: str, dataset_names: list[str], *, show_arch: bool = F
     try:
         config = RunConfig.from_dict(fields).validate()
     except ConfigError as e:
-        slots.get(GROUP_OF.get(e.field or "", "run"), slots["run"]).error(str(e))
+        group = SETTINGS[e.field].group if e.field in SETTINGS else "run"
+        slots[group].error(str(e))
         return None, e
     return config, None

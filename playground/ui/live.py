@@ -1,13 +1,14 @@
 """Controls, URL state and downloads shared by the live training pages (toy, MNIST)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 import streamlit as st
 
 from ..config import ConfigError, RunConfig
 from ..export import history_csv, run_json
-from ..runner import Runner
+from ..runner import Options, Runner, RunState
 from ..snapshot import Snapshot
 from .config_form import load_into_widgets
 
@@ -21,7 +22,7 @@ SAMPLES_SECONDS = 0.75  # the samples / landscape panel
 CURVES_SECONDS = 2.0    # the metric curves (they change slowly)
 # Runner cadence to match: snapshots twice per frame (none wasted), evaluations (W1 by exact assignment,
 # histograms, mode coverage: ~11 % of the worker's time at one per second) every 2 s.
-LIVE_RUNNER_OPTIONS = {"snapshot_interval": SAMPLES_SECONDS / 2, "eval_interval": 2.0}
+LIVE_RUNNER_OPTIONS = Options(snapshot_interval=SAMPLES_SECONDS / 2, eval_interval=2.0)
 
 
 def config_from_url(prefix: str, default: RunConfig) -> None:
@@ -88,8 +89,7 @@ def controls(prefix: str, runner: Runner, config: RunConfig | None, error: Confi
     if error is not None:
         st.error(f"The run cannot start: {error}", icon=":material/error:")
     elif needs_reset:
-        current = runner.status().config
-        changed = sorted(k for k, v in config.to_dict().items() if getattr(current, k) != v)
+        changed = sorted(runner.changes(config))
         st.info(f"You changed {', '.join(changed)}: press **Reset** to start a run with the new settings "
                 f"(learning rates, n_critic, penalty and clip apply live).", icon=":material/restart_alt:")
     elif config is not None:
@@ -98,13 +98,13 @@ def controls(prefix: str, runner: Runner, config: RunConfig | None, error: Confi
 
 def status_line(snap: Snapshot | None, runner: Runner) -> None:
     s = runner.status()
-    color = {"running": "green", "paused": "orange", "idle": "gray", "diverged": "red", "error": "red",
-             "stopped": "gray"}[s.state]
+    color = {RunState.RUNNING: "green", RunState.PAUSED: "orange", RunState.DIVERGED: "red",
+             RunState.ERROR: "red"}.get(s.state, "gray")
     r = s.steps_per_second
     rate = f" · **{r:,.0f} steps/s**" if r >= 10 else f" · **{r:.1f} steps/s**"
-    rate = rate if s.state == "running" and r > 0 else ""  # 0: not measured yet (slow steps)
+    rate = rate if s.state == RunState.RUNNING and r > 0 else ""  # 0: not measured yet (slow steps)
     st.markdown(f":{color}-badge[{s.state.capitalize()}] step **{s.step:,}**{rate} · {s.device}")
-    if s.state in ("diverged", "error"):
+    if s.state in (RunState.DIVERGED, RunState.ERROR):
         st.error(s.message, icon=":material/dangerous:")
     elif s.message:
         st.caption(s.message)
@@ -125,23 +125,34 @@ def downloads(prefix: str, snap: Snapshot | None, config: RunConfig | None) -> N
                        key=f"{prefix}_dl_cfg", width="stretch")
 
 
-def live_fragments(runner: Runner, panels: list[tuple[Callable[[Snapshot], None], float]]) -> None:
-    """Each panel is (draw, seconds): redrawn from the latest snapshot every `seconds` while training,
-    once when idle. The sample view can refresh often while the curves refresh slower: every
-    fragment rerun costs server CPU and a browser redraw (Plotly re-renders a whole chart)."""
-    running = runner.status().state == "running"
-    for draw, seconds in panels:
-        _panel(runner, draw, seconds if running else None, running)
+@dataclass(frozen=True)
+class Panel:
+    """A live panel: `draw(snapshot)` in its own fragment, rerun every `seconds` while training and once
+    when not. `status`: the status line first; `width`: its share of a row (see training_page)."""
+    draw: Callable[[Snapshot], None]
+    seconds: float
+    status: bool = False
+    width: float = 1.0
 
 
-def _panel(runner: Runner, draw: Callable[[Snapshot], None], every: float | None, running: bool) -> None:
+def live_fragments(runner: Runner, panels: list[Panel]) -> None:
+    """Draw each panel in a fragment of its own. The sample view can refresh often while the curves
+    refresh slower: every fragment rerun costs server CPU and a browser redraw."""
+    running = runner.status().state == RunState.RUNNING
+    for panel in panels:
+        _panel(runner, panel, panel.seconds if running else None, running)
+
+
+def _panel(runner: Runner, panel: Panel, every: float | None, running: bool) -> None:
     @st.fragment(run_every=every)
     def _live() -> None:
         runner.heartbeat()
         snap = runner.snapshot()
         if snap is not None:
-            draw(snap)
-        if running and runner.status().state != "running":  # paused by heartbeat, diverged: stop polling
+            if panel.status:
+                status_line(snap, runner)
+            panel.draw(snap)
+        if running and runner.status().state != RunState.RUNNING:  # paused by heartbeat, diverged: stop polling
             st.rerun()
 
     _live()

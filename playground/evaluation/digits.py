@@ -13,12 +13,11 @@ features φ(xᵢ) ∈ R^128:
   held-out digits of S (μ₂, Σ₂):  d² = ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2 (Σ₁^½ Σ₂ Σ₁^½)^½).
   This is FID's formula in this classifier's feature space (not Inception's): values are comparable
   between runs of this project only. It is biased upwards for finite n; its floor, two real samples
-  (2000 training digits vs the test set), is `fid_floor()`.
+  (2000 training digits vs the test set), is `DigitReference.floor()`.
 """
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
 
 import numpy as np
 from scipy import linalg
@@ -59,91 +58,83 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     return max(d2, 0.0)
 
 
-# ----- the MNIST test set as the reference -------------------------------------------------------
-_lock = threading.Lock()
-_test: dict[str, np.ndarray] = {}
-
-
-def _mnist_test() -> dict[str, np.ndarray]:
-    with _lock:
-        if not _test:
-            from ..datasets.mnist import load_mnist
-            d = load_mnist()
-            _test["features"], _test["probs"] = classify(d["test_images"].astype(np.float32) / 127.5 - 1.0)
-            _test["labels"] = d["test_labels"].astype(np.int64)
-        return _test
-
-
-def mnist_test_features() -> tuple[np.ndarray, np.ndarray]:
-    """Classifier features (10000, 128) and labels of the MNIST test split; computed once per process
-    (≈ 5 s on one thread: call `warm_up()` early to have it ready)."""
-    t = _mnist_test()
-    return t["features"], t["labels"]
-
-
-def mnist_test_accuracy() -> float:
-    """The committed classifier's accuracy on the 10000 MNIST test digits (from the cached pass)."""
-    t = _mnist_test()
-    return float((t["probs"].argmax(1) == t["labels"]).mean())
-
-
-def warm_up() -> None:
-    """Load the classifier and the test-set reference features now (e.g. in a background thread when
-    a page opens), so the first evaluation does not pause training."""
-    _mnist_test()
-    reference_stats()
-
-
+# ----- the held-out digits generated ones are judged against ---------------------------------------
 def _classes(classes) -> tuple[int, ...]:
     return tuple(range(N_CLASSES)) if classes is None else tuple(sorted({int(c) for c in classes}))
 
 
-@lru_cache(maxsize=64)
-def _reference(classes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    f, y = mnist_test_features()
-    return feature_stats(f[np.isin(y, classes)], is_features=True)
+def _scaled(images: np.ndarray) -> np.ndarray:
+    return images.astype(np.float32) / 127.5 - 1.0
 
 
-def reference_stats(classes=None) -> tuple[np.ndarray, np.ndarray]:
-    """Feature mean and covariance of the MNIST test digits of `classes` (default: all); cached."""
-    return _reference(_classes(classes))
+class DigitReference:
+    """Real digits as arrays (uint8 images (N, 28, 28), labels (N,)): the test split is the reference
+    the fakes are compared with, the training split gives the class prior and the floor. The
+    classifier's pass over the test split (≈ 5 s on one thread) runs once, on first use (`warm_up()`
+    runs it now, e.g. in a background thread when a page opens)."""
+
+    def __init__(self, test_images, test_labels, train_images, train_labels):
+        self.test_images, self.test_labels = test_images, np.asarray(test_labels).astype(np.int64)
+        self.train_images, self.train_labels = train_images, np.asarray(train_labels)
+        self._lock = threading.Lock()
+        self._test: tuple[np.ndarray, np.ndarray] | None = None
+        self._stats: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
+        self._floors: dict[tuple, float] = {}
+
+    def _test_pass(self) -> tuple[np.ndarray, np.ndarray]:
+        with self._lock:
+            if self._test is None:
+                self._test = classify(_scaled(self.test_images))
+            return self._test
+
+    def test_features(self) -> tuple[np.ndarray, np.ndarray]:
+        """Classifier features (N, 128) and labels of the test split."""
+        return self._test_pass()[0], self.test_labels
+
+    def test_accuracy(self) -> float:
+        """The classifier's accuracy on the test split."""
+        return float((self._test_pass()[1].argmax(1) == self.test_labels).mean())
+
+    def stats(self, classes=None) -> tuple[np.ndarray, np.ndarray]:
+        """Feature mean and covariance of the test digits of `classes` (default: all); cached."""
+        key = _classes(classes)
+        if key not in self._stats:
+            f, y = self.test_features()
+            self._stats[key] = feature_stats(f[np.isin(y, key)], is_features=True)
+        return self._stats[key]
+
+    def prior(self, classes=None) -> np.ndarray:
+        """The class distribution (10,) of the training digits of `classes`."""
+        counts = np.bincount(self.train_labels, minlength=N_CLASSES).astype(np.float64)
+        keep = np.zeros(N_CLASSES, bool)
+        keep[list(_classes(classes))] = True
+        counts[~keep] = 0
+        return counts / counts.sum()
+
+    def floor(self, classes=None, n: int = 2000, seed: int = 0) -> float:
+        """Fréchet distance of n real training digits of `classes` to the test set: the score of a
+        generator that reproduces the data exactly, at the sample size the trainer evaluates with."""
+        key = (_classes(classes), int(n), int(seed))
+        if key not in self._floors:
+            idx = np.flatnonzero(np.isin(self.train_labels, key[0]))
+            pick = np.random.default_rng(seed).choice(idx, size=min(n, len(idx)), replace=False)
+            mu, cov = feature_stats(_scaled(self.train_images[pick]))
+            self._floors[key] = frechet_distance(mu, cov, *self.stats(key[0]))
+        return self._floors[key]
+
+    def warm_up(self) -> None:
+        self.stats()
 
 
-def training_prior(classes=None) -> np.ndarray:
-    """The class distribution (10,) of the MNIST training digits of `classes`."""
-    from ..datasets.mnist import load_mnist
-    counts = np.bincount(load_mnist()["train_labels"], minlength=N_CLASSES).astype(np.float64)
-    keep = np.zeros(N_CLASSES, bool)
-    keep[list(_classes(classes))] = True
-    counts[~keep] = 0
-    return counts / counts.sum()
-
-
-@lru_cache(maxsize=64)
-def _floor(classes: tuple[int, ...], n: int, seed: int) -> float:
-    from ..datasets.mnist import load_mnist
-    d = load_mnist()
-    idx = np.flatnonzero(np.isin(d["train_labels"], classes))
-    pick = np.random.default_rng(seed).choice(idx, size=min(n, len(idx)), replace=False)
-    mu, cov = feature_stats(d["train_images"][pick].astype(np.float32) / 127.5 - 1.0)
-    return frechet_distance(mu, cov, *_reference(classes))
-
-
-def fid_floor(classes=None, n: int = 2000, seed: int = 0) -> float:
-    """Fréchet distance of n real training digits of `classes` to the test set: the score of a
-    generator that reproduces the data exactly, at the sample size the trainer evaluates with."""
-    return _floor(_classes(classes), int(n), int(seed))
-
-
-def evaluate_digits(images, train_classes=None, prior=None) -> dict:
+def evaluate_digits(images, reference: DigitReference, train_classes=None, prior=None) -> dict:
     """Everything the classifier says about a batch of generated digits (n, 1, 28, 28) in [−1, 1].
 
-    train_classes: the digits trained on (default all ten); prior: their training class distribution
-    (10,) (default: MNIST's). Returns scalars fid, modes_covered, n_modes, class_kl,
+    reference: the real digits to compare with; train_classes: the digits trained on (default all
+    ten); prior: their training class distribution (10,) (default: the reference's). Returns scalars fid, modes_covered, n_modes, class_kl,
     off_subset_fraction, mean_confidence, and arrays class_hist (10,), predictions (n,),
     confidence (n,)."""
     classes = _classes(train_classes)
-    prior = training_prior(classes) if prior is None else np.asarray(prior, np.float64)
+    prior = reference.prior(classes) if prior is None else np.asarray(prior, np.float64)
     feats, probs = classify(images)
     pred = probs.argmax(1)
     conf = probs.max(1)
@@ -156,7 +147,7 @@ def evaluate_digits(images, train_classes=None, prior=None) -> dict:
         class_kl = float(np.sum(q[mask] * np.log(q[mask] / p[mask])))
     else:
         class_kl = float("inf")
-    fid = frechet_distance(*feature_stats(feats, is_features=True), *reference_stats(classes)) \
+    fid = frechet_distance(*feature_stats(feats, is_features=True), *reference.stats(classes)) \
         if len(feats) >= 2 else float("nan")
     return {
         "fid": fid,

@@ -1,0 +1,94 @@
+"""One scaffold for every live training page: the sidebar form, the runner, the controls, the live
+panels and the exports, always in the same order. A page passes its panels and a few hooks:
+
+    training_page("toy", title=..., caption=..., default=PRESETS["mode-collapse"].config,
+                  datasets=list(TOY), options=LIVE_RUNNER_OPTIONS,
+                  panels=[[Panel(draw_samples, SAMPLES_SECONDS, status=True, width=1.2),
+                           Panel(draw_curves, CURVES_SECONDS)],
+                          Panel(draw_more_curves, CURVES_SECONDS)],
+                  before_controls=presets)
+
+What the page draws, top to bottom: the title and caption, URL warnings, `before_controls`, the
+Play / Pause / Step / Reset row, `after_controls`, the panels (a list in `panels` is one row of
+columns, sized by `Panel.width`), then "Share and export" (history and config downloads, then
+`exports`). In the sidebar: "Settings", the form, `after_sidebar`, the device line.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import streamlit as st
+
+from ..config import ConfigError, RunConfig
+from ..runner import Options, Runner
+from ..snapshot import Snapshot
+from .common import get_runner, page_setup, sidebar_device_line
+from .config_form import config_sidebar
+from .live import Panel, config_from_url, controls, downloads, live_fragments, show_url_warnings, sync_url
+
+
+@dataclass
+class TrainingPage:
+    """What the hooks get: the page's widget prefix, its runner and the sidebar's config or error."""
+    prefix: str
+    runner: Runner
+    config: RunConfig | None      # None while the form holds an error
+    error: ConfigError | None
+
+    @property
+    def shown(self) -> RunConfig:
+        """The form's config, or the run's while the form holds an error."""
+        return self.config or self.runner.status().config
+
+
+Hook = Callable[[TrainingPage], None]
+
+
+def training_page(prefix: str, *, title: str, caption: str, default: RunConfig, datasets: list[str],
+                  panels: list[Panel | list[Panel]], options: Options = Options(),
+                  form: dict[str, Any] | None = None,
+                  before_sidebar: Callable[[], None] | None = None, after_sidebar: Hook | None = None,
+                  before_controls: Hook | None = None, after_controls: Hook | None = None,
+                  exports: Callable[[TrainingPage, Snapshot | None], None] | None = None) -> TrainingPage:
+    """Draw a live training page. `form`: more keyword arguments for `config_sidebar` (e.g.
+    show_arch, extra_data); `before_sidebar` runs after the URL's settings are in the widgets and
+    before the form is drawn (the one moment a page may still set a widget's value)."""
+    page_setup()
+    config_from_url(prefix, default)
+    if before_sidebar:
+        before_sidebar()
+    st.sidebar.header("Settings")
+    config, error = config_sidebar(prefix, datasets, **(form or {}))
+    page = TrainingPage(prefix, get_runner(prefix, config or default, options), config, error)
+    if after_sidebar:
+        after_sidebar(page)
+
+    st.title(title)
+    st.caption(caption)
+    show_url_warnings(prefix)
+    if before_controls:
+        before_controls(page)
+    controls(prefix, page.runner, config, error)
+    if config is not None:
+        sync_url(config)
+    if after_controls:
+        after_controls(page)
+
+    for row in panels:
+        if isinstance(row, Panel):
+            live_fragments(page.runner, [row])
+            continue
+        for col, panel in zip(st.columns([p.width for p in row]), row):
+            with col:
+                live_fragments(page.runner, [panel])
+
+    with st.expander("Share and export"):
+        st.markdown("The address bar holds these settings: copy the link to reopen this exact setup.")
+        snap = page.runner.snapshot()
+        downloads(prefix, snap, config)
+        if exports:
+            exports(page, snap)
+
+    sidebar_device_line(page.runner.status().steps_per_second)
+    return page

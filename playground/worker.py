@@ -1,0 +1,334 @@
+"""The live worker: owns one Trainer and talks to its handle (runner.py) only through two queues.
+
+Commands come in as small dataclasses (`Play`, `Pause`, `Step`, `Reset`, `ApplyConfig`, `Speed`,
+`Stop`); they are idempotent and never race the optimiser, since only the worker touches the models.
+Messages go out the same way (`Done`, `Idle`, `StateChanged`, `Progress`, `Published`, `Bye`). Both
+kinds are picklable: by default the worker is a spawned process.
+
+The worker trains in short chunks (`Options.chunk_seconds`, so Pause answers quickly), evaluates
+about every `eval_interval` seconds and publishes a Snapshot every `snapshot_interval` seconds;
+slow evaluations and snapshots are spaced further apart by their cost (`Options.view_share`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass
+
+import torch
+
+from .config import ConfigError, RunConfig
+from .snapshot import Snapshot
+from .trainer import Diverged, Trainer, device_label
+
+
+class RunState(enum.StrEnum):
+    """Where a run stands. A StrEnum, so `status.state == "running"` and f-strings read as the value."""
+    STARTING = "starting"
+    IDLE = "idle"          # ready at step 0 (after a reset)
+    RUNNING = "running"
+    PAUSED = "paused"
+    DIVERGED = "diverged"  # a NaN / Inf: the history is kept, only a reset continues
+    ERROR = "error"        # a config the trainer refused, or an unexpected exception
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class Options:
+    """How a live run is driven. `mode` and `heartbeat_timeout` concern the handle; the rest the worker."""
+    mode: str = "process"          # "process" (spawned, the default) or "thread" (in-process, for tests)
+    threads: int | None = None     # torch threads for training; None: every core but one
+    heartbeat_timeout: float = 30.0  # pause a running run nobody has watched for this long (a killed tab)
+    snapshot_interval: float = 0.25
+    eval_interval: float = 1.0
+    # While running, evaluation and snapshots together take at most about this share of the worker's
+    # time: each waits at least cost·(2/share − 1) after the last one (an MNIST DCGAN evaluation takes
+    # seconds; at a fixed 1 s interval it would starve training). Steps asked for one by one are always
+    # evaluated and shown.
+    view_share: float = 0.2
+    # Once the history has more records than this, the older ones are thinned (every other one kept),
+    # so a 1-hour run does not grow memory without bound.
+    max_history: int = 3000
+    snapshot_points: int = 1000
+    chunk_seconds: float = 0.05
+    log_every: int = 10
+
+    @property
+    def torch_threads(self) -> int:
+        return self.threads or max(1, (os.cpu_count() or 2) - 1)
+
+
+# ----- commands: handle -> worker ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Play:
+    pass
+
+
+@dataclass(frozen=True)
+class Pause:
+    message: str = ""              # why (shown under the status line)
+
+
+@dataclass(frozen=True)
+class Step:
+    n: int
+
+
+@dataclass(frozen=True)
+class Reset:
+    config: RunConfig
+
+
+@dataclass(frozen=True)
+class ApplyConfig:
+    config: RunConfig              # differs from the running one in live fields only
+
+
+@dataclass(frozen=True)
+class Speed:
+    steps_per_frame: int | None    # None: as fast as possible
+
+
+@dataclass(frozen=True)
+class Stop:
+    pass
+
+
+Command = Play | Pause | Step | Reset | ApplyConfig | Speed | Stop
+
+
+# ----- messages: worker -> handle ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Done:
+    """One command has been handled (the handle counts them for `wait_processed`)."""
+
+
+@dataclass(frozen=True)
+class Idle:
+    """Nothing is left to train or queued."""
+
+
+@dataclass(frozen=True)
+class StateChanged:
+    state: RunState
+    message: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    step: int
+    rate: float                    # steps per second, recent
+
+
+@dataclass(frozen=True)
+class Published:
+    snapshot: Snapshot
+    rate: float
+    state: RunState
+    message: str
+    device: str
+
+
+@dataclass(frozen=True)
+class Bye:
+    """The worker has ended; nothing follows."""
+
+
+Message = Done | Idle | StateChanged | Progress | Published | Bye
+
+_ACTIVE = (RunState.IDLE, RunState.PAUSED, RunState.RUNNING)
+
+
+class Worker:
+    def __init__(self, opts: Options, commands, out):
+        self.opts, self.commands, self.out = opts, commands, out
+        self.trainer: Trainer | None = None
+        self.config: RunConfig | None = None
+        self.state, self.message = RunState.STARTING, ""
+        self.pending_steps = 0
+        self.steps_per_frame: int | None = None
+        self.stopping = False
+        self.last_snap = self.last_eval = 0.0
+        self.eval_cost = self.snap_cost = 0.0   # seconds the last evaluation / snapshot took
+        self.window: list[tuple[float, int]] = []
+        self.device = "CPU"
+        self.snap_step = -1
+        self.idle_sent = False
+        self.last_snapshot: Snapshot | None = None
+
+    @property
+    def training(self) -> bool:
+        return self.state == RunState.RUNNING or self.pending_steps > 0
+
+    def run(self) -> None:
+        torch.set_num_threads(self.opts.torch_threads)  # per thread: must be called here, not by the caller
+        try:
+            while not self.stopping:
+                self._drain(block=not self.training)
+                if self.stopping:
+                    break
+                if self.trainer is not None and self.training:
+                    self._train_chunk()
+        except Exception as e:  # keep what we have and say what went wrong
+            self._set(RunState.ERROR, f"Training stopped by an unexpected error: {type(e).__name__}: {e}")
+            try:
+                self._publish(0.0)
+            except Exception:  # the models themselves may be unusable
+                pass
+        finally:
+            if self.state != RunState.ERROR:
+                self._set(RunState.STOPPED, "")
+            self.out.put(Bye())
+
+    # commands ---------------------------------------------------------------------------------
+    def _drain(self, block: bool) -> None:
+        """Handle every queued command; when nothing is left to train, say so once (idle)."""
+        try:
+            cmd = self.commands.get(timeout=0.5) if block else self.commands.get_nowait()
+            while True:
+                self._handle(cmd)
+                self.out.put(Done())
+                self.idle_sent = False
+                cmd = self.commands.get_nowait()
+        except queue.Empty:
+            pass
+        if not self.training and not self.idle_sent:
+            if self.trainer is not None and self.snap_step != self.trainer.step_count:
+                self._publish(0.0)  # show where a pause landed
+            self.out.put(Idle())
+            self.idle_sent = True
+
+    def _handle(self, cmd: Command) -> None:
+        match cmd:
+            case Play() if self.state in (RunState.IDLE, RunState.PAUSED):
+                self._set(RunState.RUNNING, "")
+            case Pause(message) if self.state == RunState.RUNNING:
+                self._set(RunState.PAUSED, message)
+            case Step(n) if self.state in _ACTIVE:
+                self._set(RunState.PAUSED, "")
+                self.pending_steps += n
+            case ApplyConfig(config) if self.trainer is not None and self.trainer.diverged is None:
+                self.trainer.update_config(config)
+                self.config = config
+            case Speed(steps_per_frame):
+                self.steps_per_frame = steps_per_frame
+            case Stop():
+                self.stopping = True
+            case Reset(config):
+                self._reset(config)
+
+    def _reset(self, config: RunConfig) -> None:
+        self.pending_steps = 0
+        try:
+            self.trainer = Trainer(config, log_every=self.opts.log_every)
+        except ConfigError as e:
+            self._set(RunState.ERROR, str(e))
+            return
+        self.config = config
+        self.device = device_label(self.trainer.device)
+        self.trainer.evaluate()
+        self.window = []
+        self._set(RunState.IDLE, "")
+        self._publish(0.0)
+
+    # training ---------------------------------------------------------------------------------
+    def _train_chunk(self) -> None:
+        t, o = self.trainer, self.opts
+        stepping = self.pending_steps > 0
+        if stepping:
+            n = self.pending_steps
+        else:
+            n = self._chunk_size()
+            if self.steps_per_frame:
+                n = min(n, self.steps_per_frame)
+                wait = self.last_snap + o.snapshot_interval - time.monotonic()
+                if wait > 0:
+                    self._sleep(wait)
+                    return
+        self.idle_sent = False
+        try:
+            t.run(n)
+        except Diverged as e:
+            self.pending_steps = 0
+            self._publish(0.0)
+            self._set(RunState.DIVERGED, f"Diverged: {e.what} at step {e.step}. "
+                                         f"The history up to there is kept; reset to start again.")
+            self._publish(0.0)
+            return
+        self.pending_steps = 0
+        now = time.monotonic()
+        self.window = [(a, s) for a, s in self.window if now - a < 2.0] + [(now, t.step_count)]
+        w = self.window
+        rate = (w[-1][1] - w[0][1]) / max(w[-1][0] - w[0][0], 1e-6) if len(w) > 1 else 0.0
+        if stepping or now - self.last_eval >= max(o.eval_interval, self._spacing(self.eval_cost)):
+            t0 = time.perf_counter()
+            t.evaluate()
+            self.eval_cost = time.perf_counter() - t0
+            self.last_eval = time.monotonic()
+        if stepping or now - self.last_snap >= max(o.snapshot_interval, self._spacing(self.snap_cost)):
+            self._publish(rate)
+        else:
+            self.out.put(Progress(t.step_count, rate))
+
+    def _spacing(self, cost: float) -> float:
+        """Least wait after a view that took `cost` seconds: evaluation and snapshots each take at most
+        half of view_share of the time, cost / (cost + wait) ≤ share / 2."""
+        share = min(max(self.opts.view_share, 1e-3), 2.0)  # 2: no spacing at all
+        return cost * (2.0 / share - 1.0)
+
+    def _sleep(self, seconds: float) -> None:
+        try:  # a command cuts the wait short
+            cmd = self.commands.get(timeout=seconds)
+        except queue.Empty:
+            return
+        self._handle(cmd)
+        self.out.put(Done())
+
+    def _chunk_size(self) -> int:
+        """Steps per chunk so a chunk lasts ~chunk_seconds (Pause answers within that)."""
+        t = self.trainer
+        if t.step_count == 0 or t.seconds <= 0:
+            return 1
+        return max(1, min(500, int(self.opts.chunk_seconds * t.step_count / t.seconds)))
+
+    def _publish(self, rate: float) -> None:
+        t = self.trainer
+        keep = max(1, self.opts.max_history // 2)
+        while len(t.history) > max(self.opts.max_history, keep + 1):  # halve the older half until it fits
+            h = t.history
+            t.history = h[:-keep][::2] + h[-keep:]
+        if t.diverged is not None and self.last_snapshot is not None:
+            # the models hold NaN/Inf now: keep the last good views, update the curves and the verdict
+            snap = dataclasses.replace(self.last_snapshot, step=t.step_count, diverged=t.diverged.to_dict(),
+                                       history=[dict(x) for x in t.history])
+        else:
+            t0 = time.perf_counter()
+            snap = t.snapshot(self.opts.snapshot_points)
+            self.snap_cost = time.perf_counter() - t0
+        snap.device = self.device
+        self.last_snapshot = snap
+        self.snap_step = t.step_count
+        self.last_snap = time.monotonic()
+        self.out.put(Published(snap, rate, self.state, self.message, self.device))
+
+    def _set(self, state: RunState, message: str) -> None:
+        self.state, self.message = state, message
+        self.out.put(StateChanged(state, message))
+
+
+def process_main(opts: Options, commands, out, parent_pid: int) -> None:
+    """Entry point of the spawned worker process. Exits by itself if the server process goes away."""
+    worker = Worker(opts, commands, out)
+
+    def watchdog() -> None:
+        while not worker.stopping:
+            time.sleep(1.0)
+            if os.getppid() != parent_pid:
+                os._exit(0)
+
+    threading.Thread(target=watchdog, daemon=True).start()
+    worker.run()

@@ -1,0 +1,40 @@
+"""Shared test setup: one torch thread for every test, and a fixture that runs the package in a fresh
+interpreter.
+
+The suite shares two CPU cores between test processes; tiny networks run slower, not faster, on more
+intra-op threads. Set here at import time, before pytest imports any test module, so the thread count
+also holds while the modules import (and build module-level objects).
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+# Child interpreters (CLI tests) run on one thread too, and leave no .pyc files behind.
+ONE_THREAD_ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Back to one thread before each test: code under test may change it (a runner's worker, the
+    CLI's --threads in process)."""
+    torch.set_num_threads(1)
+
+
+@pytest.fixture
+def run_python():
+    """run_python(*args, timeout=120) -> (returncode, stdout, stderr) of `python *args` in the
+    repository root, one thread, no .pyc files."""
+    def run(*args: str, timeout: float = 120) -> tuple[int, str, str]:
+        p = subprocess.run([sys.executable, *args], cwd=ROOT, env=ONE_THREAD_ENV, text=True,
+                           capture_output=True, timeout=timeout)
+        return p.returncode, p.stdout, p.stderr
+    return run
