@@ -53,7 +53,7 @@ class Setting:
     @property
     def title(self) -> str:
         text = self.short or self.label
-        return text[:1].upper() + text[1:]
+        return text[:1].upper() + text[1:] if text[:1].isascii() else text  # "β₁" stays β, not "Β₁"
 
     def problem(self, value: Any) -> str | None:
         """The sentence saying why `value` is not allowed, or None."""
@@ -118,7 +118,7 @@ class RunConfig:
     digits: str = setting("", "digit subset", "data", help='MNIST classes to train on, e.g. "3" ("" = all)')
     # objective
     loss: str = setting("ns", "loss", "objective", choices=LOSSES,
-                        help="The formulas and papers are in the Losses section of the README.")
+                        help="Each loss's formula and paper: the docstrings in playground/losses.py (papers: README, Credits).")
     lipschitz: str = setting("none", "Lipschitz method", "objective", choices=LIPSCHITZ)
     clip: float = setting(0.01, "clipping value c", "objective", live=True, min=0.0, open_min=True,
                           step=0.005, format="%.4f", help="Every critic weight is clamped to [−c, c].")
@@ -137,9 +137,9 @@ class RunConfig:
     d_beta2: float = setting(0.999, "critic Adam β₂", "optim", short="β₂", step=0.001, **_ADAM_BETA)
     batch_size: int = setting(256, "batch size", "network", live=True, min=2, max=8192, step=32)
     g_ema: float = setting(
-        0.0, "generator EMA decay β", "optim", short="generator EMA β (0 = off)", live=True, min=0.0, max=1.0,
+        0.0, "generator EMA decay β", "optim", short="generator EMA β", live=True, min=0.0, max=1.0,
         open_max=True, step=0.005, format="%.4f",
-        help="Show and measure a moving average of the generator's weights, θ̄ ← β·θ̄ + (1 − β)·θ, instead "
+        help="0 = off. Show and measure a moving average of the generator's weights, θ̄ ← β·θ̄ + (1 − β)·θ, instead "
              "of the raw generator (Yazıcı et al. 2019). Training itself is unchanged; the average smooths "
              "out the generator's oscillation, so samples sit tighter on the modes. 0.99 works well.")
     # networks

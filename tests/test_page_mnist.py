@@ -71,7 +71,7 @@ def test_digit_subset_from_the_url_restores(apps):
     # the toggles: add 8 -> "38" asks for a reset; "All ten" -> "" (all)
     at.pills(key="mnist_digits_pick").select(8).run()
     assert at.session_state["mnist_digits"] == "38"
-    assert any("digits" in i.value and "Reset" in i.value for i in at.info)
+    assert any("digit subset" in i.value and "Reset" in i.value for i in at.info)  # the Setting's label
     at.button(key="mnist_digits_all").click().run()
     assert at.session_state["mnist_digits"] == ""
 

@@ -136,3 +136,16 @@ def test_every_loss_and_method_has_a_recipe():
     for table in (LOSS, METHOD):
         for entry in table.values():
             assert set(entry) <= set(SETTINGS)
+
+
+def test_widget_titles_come_from_the_labels():
+    assert SETTINGS["g_lr"].title == "Learning rate" and SETTINGS["batch_size"].title == "Batch size"
+    assert SETTINGS["g_beta1"].title == "β₁"  # not upper-cased into a Greek capital (Β₁ reads as B₁)
+
+
+def test_every_lipschitz_parameter_is_a_declared_setting():
+    """`Lipschitz.param` names the RunConfig field the trainer hands to the method's hooks."""
+    for m in LIPSCHITZ.values():
+        if m.param is not None:
+            assert m.param in SETTINGS and SETTINGS[m.param].min is not None, m.name
+            assert m.penalty is not None or m.after_step is not None, m.name

@@ -6,12 +6,14 @@ from typing import Callable
 
 import streamlit as st
 
-from ..config import ConfigError, RunConfig
+from ..config import LIVE_FIELDS, SETTINGS, ConfigError, RunConfig
 from ..export import history_csv, run_json
 from ..runner import Options, Runner, RunState
 from ..snapshot import Snapshot
 from .config_form import load_into_widgets
 
+# "batch size, clipping value c, ..., learning rate, β₁, β₂": what the "needs a reset" note says applies live
+LIVE_SUMMARY = ", ".join(sorted({SETTINGS[n].short or SETTINGS[n].label for n in LIVE_FIELDS}, key=str.lower))
 SPEEDS = {"max": None, "20 steps/frame": 20, "5 steps/frame": 5, "1 step/frame": 1}
 # Refresh periods while training. Every frame costs the browser a Plotly redraw and, on a 2-core machine,
 # takes CPU from the training process (benchmarks/live_overhead.py, live/headless steps/s): 0.60-0.65
@@ -89,9 +91,9 @@ def controls(prefix: str, runner: Runner, config: RunConfig | None, error: Confi
     if error is not None:
         st.error(f"The run cannot start: {error}", icon=":material/error:")
     elif needs_reset:
-        changed = sorted(runner.changes(config))
-        st.info(f"You changed {', '.join(changed)}: press **Reset** to start a run with the new settings "
-                f"(learning rates, n_critic, penalty and clip apply live).", icon=":material/restart_alt:")
+        changed = sorted(SETTINGS[n].label for n in runner.changes(config) - LIVE_FIELDS)
+        st.info(f"You changed the {', '.join(changed)}: press **Reset** to start a run with the new settings "
+                f"({LIVE_SUMMARY} apply live).", icon=":material/restart_alt:")
     elif config is not None:
         runner.update_config(config)
 
