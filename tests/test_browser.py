@@ -149,3 +149,56 @@ def test_every_page_renders_without_exception():
                 page.screenshot(path=str(ARTIFACTS / f"page-{path or 'home'}.png"), full_page=True)
         finally:
             browser.close()
+
+
+def test_convergence_page_every_preset_replay_and_click_to_start():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    presets = ["The unregularised GAN spirals out (simultaneous steps)", "WGAN circles forever",
+               "Weight clipping: a bounded oscillation", "R1 converges", "Alternating steps: circling, not escaping",
+               "Too large a step"]
+    idle = "[data-testid='stApp'][data-test-script-state='notRunning']"
+    with StreamlitServer() as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 2300})
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"{server.url}/convergence")
+            page.wait_for_selector(idle, timeout=90_000)
+            for i, name in enumerate(presets):
+                page.get_by_role("button", name=name).click()
+                page.wait_for_timeout(300)
+                page.wait_for_selector(idle, timeout=60_000)
+                page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3",
+                                       timeout=30_000)
+                page.wait_for_timeout(800)
+                assert page.locator("[data-testid='stException']").count() == 0, name
+                assert page.locator("[data-testid='stAlertContentInfo']").count() == 1, f"{name}: no lesson"
+                page.screenshot(path=str(ARTIFACTS / f"convergence-preset-{i}.png"), full_page=True)
+            # ▶ Replay: the path is redrawn from the start, frame by frame, and ends complete
+            count = "() => document.querySelectorAll('.js-plotly-plot')[0].calcdata[2].length"
+            full = page.evaluate(count)
+            page.locator(".js-plotly-plot .updatemenu-button").first.click()   # ▶ Replay (an SVG button)
+            page.wait_for_timeout(400)
+            assert page.evaluate(count) < full, "the replay starts over"
+            page.wait_for_function(f"() => {count[6:]} === {full}", timeout=30_000)
+            # (after a replay too: plotly.js drops click events after an animation without redraws)
+            # a click on the empty plane, near (−0.5, 0.5), becomes the start point
+            xy = page.evaluate("""() => { const gd = document.querySelectorAll('.js-plotly-plot')[0];
+                const L = gd._fullLayout, r = gd.getBoundingClientRect(), cd = gd.calcdata[1];
+                let best = 0, bd = 1e9;
+                for (let i = 0; i < cd.length; i++) {
+                    const d = (cd[i].x + 0.5) ** 2 + (cd[i].y - 0.5) ** 2; if (d < bd) { bd = d; best = i; } }
+                return [r.left + L._size.l + L.xaxis.l2p(cd[best].x), r.top + L._size.t + L.yaxis.l2p(cd[best].y),
+                        cd[best].x, cd[best].y]; }""")
+            page.mouse.move(xy[0], xy[1])
+            page.mouse.click(xy[0], xy[1])
+            page.wait_for_function(f"() => location.search.includes('t0={round(xy[2], 3):g}')", timeout=30_000)
+            page.wait_for_selector(idle, timeout=60_000)
+            assert page.get_by_label("start ψ").input_value() == f"{xy[3]:.3f}"
+            assert page.locator("[data-testid='stException']").count() == 0
+            assert not errors, errors
+        finally:
+            browser.close()

@@ -139,3 +139,47 @@ def test_app_navigation_lists_teaching_pages():
     assert not at.exception and at.title[0].value == "Divergence lab"
     at.switch_page("pages/perfect_discriminator.py").run()
     assert not at.exception and at.title[0].value == "Perfect discriminator"
+
+
+# -- convergence (DiracGAN) ------------------------------------------------------------------------
+
+def test_convergence_page_presets_bad_input_url_and_csv():
+    page = str(ROOT / "pages" / "convergence.py")
+    at = AppTest.from_file(page, default_timeout=60)
+    at.query_params.update({"loss": "wgan", "h": "0.05", "t0": "0.5", "steps": "oops"})
+    at.run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="cv_loss").value == "wgan" and at.number_input(key="cv_lr").value == 0.05
+    assert at.number_input(key="cv_theta0").value == 0.5
+    assert any("'steps=oops'" in w.value for w in at.warning)           # a bad link value: a sentence
+    assert chart_keys(at) == {"cv_plane", "cv_distance", "cv_eigen"}
+    # the eigenvalues ±i of WGAN, shown beside their closed form
+    assert "Closed form: -1.0000i, +1.0000i; numerical" in " ".join(m.value for m in at.markdown)
+
+    for i in range(6):
+        at.button(key=f"cv_preset_{i}").click().run()
+        assert not at.exception and not at.error, i
+        assert len(at.info) == 1, f"preset {i}: its lesson is shown"
+    # the last preset ("Too large a step") is in the URL, and its run escapes
+    assert at.query_params["h"] in ("1.1", ["1.1"]) and at.query_params["w"] in ("1", ["1"])
+    plane = chart(at, "cv_plane")
+    assert "escaped" in plane["layout"]["title"]["subtitle"]["text"]
+    assert len(plane["frames"]) > 10
+
+    at.button(key="cv_preset_3").click().run()                            # R1 converges
+    download = at.get("download_button")[0].proto
+    assert download.label == "Download the trajectory (CSV)" and download.url.endswith(".csv")
+    eig = chart(at, "cv_eigen")
+    assert "inside: the steps contract" in eig["layout"]["title"]["subtitle"]["text"]
+
+    at.number_input(key="cv_lr").set_value(-0.1).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["The step size h must be a positive number; got -0.1."]
+    at.number_input(key="cv_lr").set_value(0.1).run()
+    at.number_input(key="cv_steps").set_value(0).run()
+    assert not at.exception and "at least 1" in at.error[0].value
+    at.number_input(key="cv_steps").set_value(500).run()
+    at.selectbox(key="cv_reg").set_value("gp").run()                       # no Jacobian: a sentence, no chart
+    assert not at.exception and not at.error and "jumps" in at.warning[0].value
+    assert at.number_input(key="cv_weight").value == 1.0                   # the weight follows the regulariser
+    assert at.query_params["reg"] in ("gp", ["gp"])
