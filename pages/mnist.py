@@ -38,15 +38,6 @@ ARCH_TEXT = {
 }
 
 
-def only_mnist() -> None:
-    """This page trains on MNIST only, whatever the link says."""
-    if S.get(f"{P}_dataset") != "mnist":
-        if S.get(f"{P}_dataset") is not None:  # e.g. a toy page's link opened here
-            S.setdefault(f"{P}_url_warnings", []).append(
-                f"dataset: '{S[f'{P}_dataset']}' is not an image data set; MNIST is used.")
-        S[f"{P}_dataset"] = "mnist"
-
-
 def _set_digits(picked: list[int]) -> None:
     S[f"{P}_digits_pick"] = picked
 
@@ -157,4 +148,4 @@ training_page(
     default=DEFAULT, datasets=["mnist"], options=RUNNER_OPTIONS,
     form={"show_arch": True, "extra_data": digits_field},
     panels=[Panel(draw_samples, SAMPLES_SECONDS, status=True), Panel(draw_curves, CURVES_SECONDS)],
-    before_sidebar=only_mnist, after_sidebar=arch_note, after_controls=view_options, exports=png_export)
+    after_sidebar=arch_note, after_controls=view_options, exports=png_export)

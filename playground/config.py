@@ -12,16 +12,22 @@ import json
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
 
-from .datasets import DATASETS, make_dataset
+import torch
+
+from .datasets import DATASETS, dataset_parameters, make_dataset
 from .errors import ConfigError
 from .lipschitz import LIPSCHITZ
 from .losses import LOSSES
+from .models.mlp import pair_memory
 
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 NOISES = ("gaussian", "uniform")
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+# What one run may take to train (a toy MLP pair): measured, a worker process is ~380 MB with the
+# default networks; this keeps a run well inside a laptop's memory and a page responsive.
+MEMORY_BUDGET = 1 << 30
 GROUPS = {"data": "Data", "objective": "Objective", "optim": "Optimisers", "network": "Networks and batch",
           "run": "Run"}
 
@@ -60,7 +66,8 @@ class Setting:
         if self.choices is not None:
             if value in self.choices:
                 return None
-            return f"Unknown {self.label} '{value}'. Choose one of: {', '.join(self.choices)}."
+            text = str(value) if len(str(value)) <= 40 else f"{str(value)[:40]}…"
+            return f"Unknown {self.label} '{text}'. Choose one of: {', '.join(self.choices)}."
         if self.min is None and self.max is None:
             return None
         whole = isinstance(self.min if self.min is not None else self.max, int)
@@ -164,10 +171,25 @@ class RunConfig:
             msg = s.problem(getattr(self, name))
             if msg:
                 raise ConfigError(msg, name)
+        if not device_available(self.device):
+            raise ConfigError(f"The device '{self.device}' is not available on this machine "
+                              f"(PyTorch finds no {DEVICE_NAMES[self.device]}); choose 'auto' or 'cpu'.", "device")
+        takes = dataset_parameters(self.dataset)
+        for name in ("mixture", "digits"):
+            if getattr(self, name) and name not in takes:
+                raise ConfigError(f"The {SETTINGS[name].label} does not apply to the dataset '{self.dataset}'; "
+                                  f"leave it empty.", name)
         dataset = make_dataset(self)  # raises ConfigError for a bad mixture table or digit subset
         if self.arch not in dataset.archs:
             raise ConfigError(f"Architecture '{self.arch}' does not fit the dataset '{self.dataset}'. "
                               f"Choose one of: {', '.join(dataset.archs)}.", "arch")
+        if dataset.kind != "image":  # the image architectures have fixed sizes
+            g, d, need = pair_memory(self, dataset.shape[0])
+            if need > MEMORY_BUDGET:
+                raise ConfigError(
+                    f"These networks would need about {need / 2**30:.1f} GB to train (generator {g:,} parameters, "
+                    f"critic {d:,}, batch {self.batch_size:,}); the limit is {MEMORY_BUDGET / 2**30:.0f} GB. "
+                    f"Use a smaller width, depth or batch size.", "g_width" if g >= d else "d_width")
         return self
 
     def diff(self, other: "RunConfig") -> set[str]:
@@ -219,13 +241,14 @@ class RunConfig:
             try:
                 value = _coerce(f, raw)
             except (TypeError, ValueError):
-                warnings.append(f"URL parameter {f.name}={raw!r} is not a valid {f.type}; using {getattr(cfg, f.name)!r}.")
+                warnings.append(f"URL parameter {f.name}={_short(raw)} is not a valid {f.type}; "
+                                f"using {getattr(cfg, f.name)!r}.")
                 continue
             candidate = replace(cfg, **{f.name: value})
             try:
                 cfg = candidate.validate()
             except ConfigError as e:
-                warnings.append(f"URL parameter {f.name}={raw!r} ignored: {e}")
+                warnings.append(f"URL parameter {f.name}={_short(raw)} ignored: {e}")
         return cfg, warnings
 
     @classmethod
@@ -245,9 +268,27 @@ SETTINGS: dict[str, Setting] = {f.name: replace(f.metadata["setting"], name=f.na
 LIVE_FIELDS = frozenset(name for name, s in SETTINGS.items() if s.live)
 
 
+DEVICE_NAMES = {"auto": "device", "cpu": "CPU", "cuda": "CUDA device", "mps": "Apple MPS device"}
+
+
+def device_available(name: str) -> bool:
+    """Whether PyTorch can train on `name` here ("auto" always can)."""
+    if name == "cuda":
+        return torch.cuda.is_available()
+    if name == "mps":
+        return getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    return True
+
+
 def _num(x: float) -> str:
     """8192 -> "8 192", 1.0 -> "1", 0.9999 -> "0.9999"."""
     return f"{x:,}".replace(",", " ") if isinstance(x, int) else f"{x:g}"
+
+
+def _short(raw: Any, limit: int = 60) -> str:
+    """A URL value as the warning quotes it: cut to `limit` characters (a link may carry kilobytes)."""
+    text = repr(raw)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def _finite(x: Any) -> bool:

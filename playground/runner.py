@@ -35,7 +35,9 @@ __all__ = ["MAX_CONCURRENT", "Options", "RunState", "Runner", "Status"]
 MAX_CONCURRENT = max(1, (os.cpu_count() or 2) - 1)
 _slots = threading.BoundedSemaphore(MAX_CONCURRENT)
 
-_ENDED = (RunState.DIVERGED, RunState.ERROR, RunState.STOPPED)
+_ENDED = (RunState.DIVERGED, RunState.ERROR, RunState.DEAD, RunState.STOPPED)
+# A run the page keeps drawing and polling: it changes by itself
+POLLING = (RunState.STARTING, RunState.RUNNING, RunState.WAITING)
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Status:
     config: RunConfig = field(default_factory=RunConfig)
 
 
+_WAITING = "Waiting: other sessions are training (one per free core); this run starts by itself."
 _main_lock = threading.Lock()
 
 
@@ -82,21 +85,29 @@ class Runner:
         self._steps_per_frame: int | None = None
         self._want_play = False
         self._has_slot = False
-        if options.mode == "process":
+        if options.mode not in ("process", "thread"):
+            raise ValueError(f"mode must be 'process' or 'thread', not {options.mode!r}")
+        self._spawn(config)
+
+    def _spawn(self, config: RunConfig) -> None:
+        """Start a worker and its receiver thread, and reset it to `config`."""
+        if self.opts.mode == "process":
             ctx = mp.get_context("spawn")
             self._commands, self._out = ctx.Queue(), ctx.Queue()
-            self._proc = ctx.Process(target=process_main, args=(options, self._commands, self._out, os.getpid()),
+            self._proc = ctx.Process(target=process_main, args=(self.opts, self._commands, self._out, os.getpid()),
                                      name="gan-runner", daemon=True)
             _start_without_main(self._proc)
-        elif options.mode == "thread":
+        else:
             self._commands, self._out = queue.Queue(), queue.Queue()
-            self._proc = threading.Thread(target=Worker(options, self._commands, self._out).run,
+            self._proc = threading.Thread(target=Worker(self.opts, self._commands, self._out).run,
                                           name="gan-runner", daemon=True)
             self._proc.start()
-        else:
-            raise ValueError(f"mode must be 'process' or 'thread', not {options.mode!r}")
+        with self._lock:
+            self._sent = self._done = 0
+            self._state = RunState.STARTING
         self._send(Reset(config))
-        self._receiver = threading.Thread(target=self._receive, name="gan-runner-rx", daemon=True)
+        self._receiver = threading.Thread(target=self._receive, args=(self._proc, self._out),
+                                          name="gan-runner-rx", daemon=True)
         self._receiver.start()
 
     # ----- controls (any thread) ------------------------------------------------------------------
@@ -109,13 +120,13 @@ class Runner:
             self._commands.put(cmd)
 
     def play(self) -> None:
-        """Start or continue training (when a core is free). Repeating it is harmless."""
+        """Start or continue training (when a core is free: until then the status says WAITING, and
+        the run starts by itself once one frees up). Repeating it is harmless."""
+        if self._state in _ENDED:
+            return
         self._want_play = True
         if self._acquire_slot():
             self._send(Play())
-        else:
-            with self._lock:
-                self._message = "Waiting: other sessions are training (one per free core)."
 
     def pause(self) -> None:
         """Stop after the current chunk. Repeating it is harmless."""
@@ -128,13 +139,18 @@ class Runner:
         self._send(Step(int(n)))
 
     def reset(self, config: RunConfig | None = None) -> None:
-        """Stop training and start over from step 0 (with a new config if given)."""
+        """Stop training and start over from step 0 (with a new config if given). A worker that died
+        is replaced by a new one."""
         if config is not None:
             config.validate()
         self._want_play = False
         with self._lock:
             self._config = config or self._config
-        self._send(Reset(self._config))
+            dead = self._state == RunState.DEAD
+        if dead and not self._ended.is_set():
+            self._spawn(self._config)
+        else:
+            self._send(Reset(self._config))
 
     def update_config(self, config: RunConfig) -> bool:
         """Apply live settings (learning rates, n_critic, penalty, clip, batch size) at the next step.
@@ -188,6 +204,11 @@ class Runner:
     def alive(self) -> bool:
         return self._proc.is_alive() and not self._ended.is_set()
 
+    @property
+    def stopped(self) -> bool:
+        """`stop()` was called: the handle is finished (a dead worker is not: Reset replaces it)."""
+        return self._ended.is_set()
+
     # ----- reading (any thread) -------------------------------------------------------------------
     def snapshot(self) -> Snapshot | None:
         with self._lock:
@@ -195,8 +216,11 @@ class Runner:
 
     def status(self) -> Status:
         with self._lock:
-            return Status(self._state, self._step, self._rate if self._state == RunState.RUNNING else 0.0,
-                          self._message, self._device, self._config)
+            state, message = self._state, self._message
+            if self._want_play and not self._has_slot and state in (RunState.IDLE, RunState.PAUSED):
+                state, message = RunState.WAITING, _WAITING
+            return Status(state, self._step, self._rate if state == RunState.RUNNING else 0.0,
+                          message, self._device, self._config)
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
         """Block until every command sent so far is handled and nothing is training or queued."""
@@ -212,21 +236,35 @@ class Runner:
         return True
 
     # ----- messages from the worker -----------------------------------------------------------------
-    def _receive(self) -> None:
+    def _receive(self, proc, out) -> None:
+        """Take the worker's messages until it says goodbye, the handle stops, or the worker dies."""
         while not self._ended.is_set():
             try:
-                msg = self._out.get(timeout=0.2)
+                msg = out.get(timeout=0.2)
             except queue.Empty:
                 msg = None
             except (EOFError, OSError):
-                break
+                msg = None
             if isinstance(msg, Bye):
                 break
             if msg is not None:
                 self._on_message(msg)
+            elif not proc.is_alive() and not self._ended.is_set():
+                self._died(proc)
+                break
             self._housekeeping()
         self._release_slot()
         self._idle.set()
+
+    def _died(self, proc) -> None:
+        code = getattr(proc, "exitcode", None)
+        how = (f"killed by signal {-code}" if code is not None and code < 0 else
+               f"exit code {code}" if code is not None else "no exit code")
+        self._want_play = False
+        with self._lock:
+            self._state = RunState.DEAD
+            self._message = (f"The training process ended unexpectedly ({how}). What it had shown up to "
+                             f"step {self._step:,} is kept; press Reset to start a new one.")
 
     def _on_message(self, msg: Message) -> None:
         with self._lock:

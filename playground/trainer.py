@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .config import LIVE_FIELDS, ConfigError, RunConfig
+from .config import LIVE_FIELDS, ConfigError, RunConfig, device_available
 from .datasets import make_dataset
 from .lipschitz import LIPSCHITZ, input_grad
 from .losses import LOSSES, implied_js, wasserstein_estimate
@@ -69,15 +69,9 @@ class Diverged(RuntimeError):
 
 
 def resolve_device(name: str) -> torch.device:
-    """'auto' picks CUDA, then Apple MPS, then CPU."""
+    """'auto' picks CUDA, then Apple MPS, then CPU (RunConfig.validate has refused a missing device)."""
     if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("CUDA was asked for but no CUDA device is available; use device 'auto' or 'cpu'.")
+        return torch.device(next(d for d in ("cuda", "mps", "cpu") if device_available(d)))
     return torch.device(name)
 
 

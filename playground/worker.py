@@ -31,9 +31,11 @@ class RunState(enum.StrEnum):
     STARTING = "starting"
     IDLE = "idle"          # ready at step 0 (after a reset)
     RUNNING = "running"
+    WAITING = "waiting"    # Play pressed, no free core yet (the handle's view: the worker is idle or paused)
     PAUSED = "paused"
     DIVERGED = "diverged"  # a NaN / Inf: the history is kept, only a reset continues
     ERROR = "error"        # a config the trainer refused, or an unexpected exception
+    DEAD = "dead"          # the worker process ended unexpectedly; Reset starts a new one
     STOPPED = "stopped"
 
 
@@ -255,7 +257,9 @@ class Worker:
         except Diverged as e:
             self.pending_steps = 0
             self._publish(0.0)
-            self._set(RunState.DIVERGED, f"Diverged: {e.what} at step {e.step}. "
+            # the status line shows the steps completed: one fewer when a loss blew up mid-step
+            self._set(RunState.DIVERGED, f"Diverged: {e.what} in step {e.step:,} ({t.step_count:,} steps "
+                                         f"completed). "
                                          f"The history up to there is kept; reset to start again.")
             self._publish(0.0)
             return

@@ -107,6 +107,9 @@ def test_invalid_config_exits_2_with_one_line(tmp_path, cli):
     (["--set", "clip"], "field=value"),
     (["--dataset", "custom1d", "--set", "mixture=1,2"], "mixture"),
     (["--preset", "no-such-preset"], "Unknown preset"),
+    (["--set", "device=mps"], "not available"),           # no Apple GPU on a Linux machine
+    (["--set", "digits=ab"], "does not apply"),           # ring8 takes no digit subset
+    (["--set", "g_width=4096", "--set", "g_depth=16"], "the limit is 1 GB"),
 ])
 def test_invalid_configs_in_process(args, words, tmp_path, capsys):
     # the same code path as the subprocess above, without paying for a fresh interpreter each time

@@ -141,3 +141,23 @@ def test_legacy_pages_mode_switch_still_works():
         assert leave_legacy_pages_mode() is False
     finally:
         PagesManager.uses_pages_directory = before
+
+
+def test_a_dataset_the_page_does_not_offer_warns_and_uses_the_default(apps):
+    at = load(apps, {"dataset": "mnist"})
+    assert any("mnist" in w.value and "not offered on this page" in w.value for w in at.warning)
+    assert at.selectbox(key="toy_dataset").value == "ring8"
+    assert runner_of(at).status().config.dataset == "ring8"
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="this machine has CUDA")
+def test_a_missing_device_in_the_link_gets_a_sentence_and_a_selector(apps):
+    at = load(apps, {"device": "cuda"})
+    assert any("device" in w.value and "not available" in w.value for w in at.warning)
+    device = at.selectbox(key="toy_device")
+    assert device.value == "auto" and "CUDA (NVIDIA GPU)" in device.options
+    device.set_value("cuda").run()  # chosen by hand: the sentence sits in the Run group, nothing starts
+    assert any("not available" in e.value for e in at.error)
+    assert runner_of(at).status().config.device == "auto"
+    at.selectbox(key="toy_device").set_value("cpu").run()
+    assert not at.error and runner_of(at).needs_reset(RunConfig.from_dict({**runner_of(at).status().config.to_dict(), "device": "cpu"}))

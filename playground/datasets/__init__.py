@@ -17,6 +17,12 @@ from .toy import TOY
 DATASETS: dict[str, Callable[..., Dataset]] = {**TOY, "mnist": make_mnist}
 
 
+def dataset_parameters(name: str) -> tuple[str, ...]:
+    """The parameters (of "mixture", "digits") dataset `name`'s factory takes; () for an unknown name."""
+    factory = DATASETS.get(name)
+    return tuple(inspect.signature(factory).parameters) if factory is not None else ()
+
+
 def make_dataset(config) -> Dataset:
     """Build (and cache) the dataset a config names (anything with .dataset, .mixture and .digits);
     raises ConfigError for bad parameters."""
@@ -27,9 +33,8 @@ def make_dataset(config) -> Dataset:
 def _make(name: str, mixture: str, digits: str) -> Dataset:
     if name not in DATASETS:
         raise ConfigError(f"Unknown dataset '{name}'. Choose one of: {', '.join(DATASETS)}.", "dataset")
-    factory = DATASETS[name]
-    wants = inspect.signature(factory).parameters
-    return factory(**{k: v for k, v in (("mixture", mixture), ("digits", digits)) if k in wants})
+    wants = dataset_parameters(name)
+    return DATASETS[name](**{k: v for k, v in (("mixture", mixture), ("digits", digits)) if k in wants})
 
 
 def register_idx_dataset(name: str, path, label: str | None = None, class_names=None) -> Callable:
@@ -45,4 +50,4 @@ def register_idx_dataset(name: str, path, label: str | None = None, class_names=
     return factory
 
 
-__all__ = ["DATASETS", "Dataset", "Modes", "make_dataset", "register_idx_dataset"]
+__all__ = ["DATASETS", "Dataset", "Modes", "dataset_parameters", "make_dataset", "register_idx_dataset"]

@@ -29,6 +29,21 @@ class MLP(nn.Module):
         return self.net(x.flatten(1))
 
 
+def mlp_parameters(n_in: int, n_out: int, width: int, depth: int) -> int:
+    """Weights and biases of MLP(n_in, n_out, width, depth)."""
+    return (n_in + 1) * width + (depth - 1) * (width + 1) * width + (width + 1) * n_out
+
+
+def pair_memory(config, n_data: int) -> tuple[int, int, int]:
+    """(generator parameters, critic parameters, estimated bytes to train both): 16 bytes a parameter
+    (weight, gradient, two Adam moments) and 12 bytes a hidden unit per sample (activations kept for
+    the backward pass; the critic sees a real and a fake batch)."""
+    g = mlp_parameters(config.noise_dim, n_data, config.g_width, config.g_depth)
+    d = mlp_parameters(n_data, 1, config.d_width, config.d_depth)
+    units = config.g_width * config.g_depth + 2 * config.d_width * config.d_depth
+    return g, d, 16 * (g + d) + 12 * config.batch_size * units
+
+
 def build_mlp_pair(config, dataset) -> tuple[nn.Module, nn.Module]:
     """Generator R^noise_dim -> R^d and critic R^d -> R (raw score) for a toy dataset."""
     d = dataset.shape[0]

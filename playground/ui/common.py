@@ -23,7 +23,7 @@ def _session_runner(key: str, _config: RunConfig, _options: Options) -> Runner:
 def get_runner(key: str, config: RunConfig, options: Options = Options()) -> Runner:
     """The session's runner for this page, created with `config` and `options` the first time."""
     runner = _session_runner(key, config, options)
-    if not runner.alive:  # stopped (e.g. by a test teardown): start a fresh one
+    if runner.stopped:  # e.g. by a test teardown: start a fresh one (a dead worker is Reset's to replace)
         _session_runner.clear(key, config, options)
         runner = _session_runner(key, config, options)
     keys = st.session_state.setdefault(_RUNNERS, [])

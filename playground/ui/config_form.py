@@ -12,12 +12,14 @@ import pandas as pd
 import streamlit as st
 
 from ..config import GROUPS, SETTINGS, ConfigError, RunConfig
-from ..datasets import make_dataset
+from ..datasets import dataset_parameters, make_dataset
 from ..datasets.toy import DEFAULT_MIXTURE, parse_mixture
 from ..lipschitz import LIPSCHITZ
 from ..losses import LOSSES
 from ..recipes import recommended
 
+DEVICE_LABELS = {"auto": "auto (CUDA, then MPS, then CPU)", "cpu": "CPU", "cuda": "CUDA (NVIDIA GPU)",
+                 "mps": "MPS (Apple GPU)"}
 ARCH_LABELS = {"mlp": "MLP (fully connected)", "dcgan": "DCGAN (convolutional)"}
 
 
@@ -170,15 +172,20 @@ def config_sidebar(prefix: str, dataset_names: list[str], *, show_arch: bool = F
             v["activation"] = _choice(st, prefix, "activation")
         slots["network"] = st.empty()
 
-    with sb.expander(GROUPS["run"], expanded=False):
+    with sb.expander(GROUPS["run"], expanded=S.get(_k(prefix, "device"), "auto") != "auto"):
         v["seed"] = _number(st, prefix, "seed")
+        v["device"] = _choice(st, prefix, "device", format_func=lambda d: DEVICE_LABELS.get(d, d))
         slots["run"] = st.empty()
 
     if parse_errors:
         return None, ConfigError(next(iter(parse_errors.values())), next(iter(parse_errors)))
-    fields = {f: S.get(_k(prefix, f)) for f in RunConfig().to_dict() if _k(prefix, f) in S}
+    fields = {f: S.get(_k(prefix, f)) for f in SETTINGS if _k(prefix, f) in S}
     fields.update(v)
-    fields = {k: x for k, x in fields.items() if k in RunConfig().to_dict()}
+    fields = {k: x for k, x in fields.items() if k in SETTINGS}
+    takes = dataset_parameters(fields.get("dataset", ""))
+    for name in ("mixture", "digits"):  # kept in the widgets for a switch back, not part of this run
+        if name not in takes:
+            fields[name] = ""
     for name in fields:
         if name.endswith("_lr") and isinstance(fields[name], str):
             fields[name] = RunConfig.parse_value(name, fields[name])

@@ -8,7 +8,7 @@ import streamlit as st
 
 from ..config import LIVE_FIELDS, SETTINGS, ConfigError, RunConfig
 from ..export import history_csv, run_json
-from ..runner import Options, Runner, RunState
+from ..runner import POLLING, Options, Runner, RunState
 from ..snapshot import Snapshot
 from .config_form import load_into_widgets
 
@@ -72,7 +72,7 @@ def controls(prefix: str, runner: Runner, config: RunConfig | None, error: Confi
         runner.wait_processed()
 
     needs_reset = config is not None and runner.needs_reset(config)
-    blocked = error is not None
+    blocked = error is not None or runner.status().state == RunState.DEAD  # only Reset helps then
     cols = st.columns([1, 1, 1, 1.1, 1, 1.6])
     buttons = [("Play", ":material/play_arrow:", "play", blocked or needs_reset, None),
                ("Pause", ":material/pause:", "pause", False, None),
@@ -98,30 +98,56 @@ def controls(prefix: str, runner: Runner, config: RunConfig | None, error: Confi
         runner.update_config(config)
 
 
-def status_line(snap: Snapshot | None, runner: Runner) -> None:
+STATE_COLORS = {RunState.RUNNING: "green", RunState.WAITING: "blue", RunState.PAUSED: "orange",
+                RunState.DIVERGED: "red", RunState.ERROR: "red", RunState.DEAD: "red"}
+STATE_NOTES = {RunState.STARTING: "Starting the training process (it loads PyTorch and builds the networks)."}
+
+
+def status_line(runner: Runner) -> None:
+    """The run's state, step, speed and device, and why it stopped: drawn whatever the state."""
     s = runner.status()
-    color = {RunState.RUNNING: "green", RunState.PAUSED: "orange", RunState.DIVERGED: "red",
-             RunState.ERROR: "red"}.get(s.state, "gray")
+    color = STATE_COLORS.get(s.state, "gray")
     r = s.steps_per_second
     rate = f" · **{r:,.0f} steps/s**" if r >= 10 else f" · **{r:.1f} steps/s**"
     rate = rate if s.state == RunState.RUNNING and r > 0 else ""  # 0: not measured yet (slow steps)
     st.markdown(f":{color}-badge[{s.state.capitalize()}] step **{s.step:,}**{rate} · {s.device}")
-    if s.state in (RunState.DIVERGED, RunState.ERROR):
-        st.error(s.message, icon=":material/dangerous:")
-    elif s.message:
-        st.caption(s.message)
+    message = s.message or STATE_NOTES.get(s.state, "")
+    if s.state in (RunState.DIVERGED, RunState.ERROR, RunState.DEAD):
+        st.error(message, icon=":material/dangerous:")
+    elif message:
+        st.caption(message)
 
 
-def downloads(prefix: str, snap: Snapshot | None, config: RunConfig | None) -> None:
+def run_name(config: dict) -> str:
+    return f"gan-{config['dataset']}-{config['loss']}-{config['lipschitz']}-seed{config['seed']}"
+
+
+def history_files(runner: Runner) -> tuple[Callable[[], str], Callable[[], str]]:
+    """(CSV, JSON) of the run's history, each built when called: at the click, so a download taken
+    while training holds the step on screen then, not the one of the last script run."""
+    def csv() -> str:
+        snap = runner.snapshot()
+        return history_csv(snap.history, snap.config) if snap is not None else ""
+
+    def json() -> str:
+        snap = runner.snapshot()
+        return run_json(snap.config, snap.history, step=snap.step, diverged=snap.diverged) if snap is not None else ""
+
+    return csv, json
+
+
+def downloads(prefix: str, runner: Runner, config: RunConfig | None) -> None:
     """History as CSV / JSON (config included) and the config alone. Nothing is lost on divergence."""
+    snap = runner.snapshot()
     if snap is None:
         return
-    name = f"gan-{snap.config['dataset']}-{snap.config['loss']}-{snap.config['lipschitz']}-seed{snap.config['seed']}"
+    name = run_name(snap.config)
+    csv, json = history_files(runner)
     c1, c2, c3 = st.columns(3)
-    c1.download_button("History (CSV)", history_csv(snap.history, snap.config), f"{name}.csv", "text/csv",
-                       key=f"{prefix}_dl_csv", width="stretch")
-    c2.download_button("History (JSON)", run_json(snap.config, snap.history, step=snap.step, diverged=snap.diverged),
-                       f"{name}.json", "application/json", key=f"{prefix}_dl_json", width="stretch")
+    c1.download_button("History (CSV)", csv, f"{name}.csv", "text/csv", key=f"{prefix}_dl_csv", width="stretch",
+                       on_click="ignore")
+    c2.download_button("History (JSON)", json, f"{name}.json", "application/json", key=f"{prefix}_dl_json",
+                       width="stretch", on_click="ignore")
     cfg = config.to_json() if config is not None else run_json(snap.config, [])
     c3.download_button("Config (JSON)", cfg, f"{name}-config.json", "application/json",
                        key=f"{prefix}_dl_cfg", width="stretch")
@@ -140,21 +166,21 @@ class Panel:
 def live_fragments(runner: Runner, panels: list[Panel]) -> None:
     """Draw each panel in a fragment of its own. The sample view can refresh often while the curves
     refresh slower: every fragment rerun costs server CPU and a browser redraw."""
-    running = runner.status().state == RunState.RUNNING
+    polling = runner.status().state in POLLING
     for panel in panels:
-        _panel(runner, panel, panel.seconds if running else None, running)
+        _panel(runner, panel, panel.seconds if polling else None, polling)
 
 
-def _panel(runner: Runner, panel: Panel, every: float | None, running: bool) -> None:
+def _panel(runner: Runner, panel: Panel, every: float | None, polling: bool) -> None:
     @st.fragment(run_every=every)
     def _live() -> None:
         runner.heartbeat()
+        if panel.status:
+            status_line(runner)
         snap = runner.snapshot()
         if snap is not None:
-            if panel.status:
-                status_line(snap, runner)
             panel.draw(snap)
-        if running and runner.status().state != RunState.RUNNING:  # paused by heartbeat, diverged: stop polling
+        if polling and runner.status().state not in POLLING:  # paused, diverged, dead: stop polling
             st.rerun()
 
     _live()

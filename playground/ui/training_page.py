@@ -28,6 +28,17 @@ from .config_form import config_sidebar
 from .live import Panel, config_from_url, controls, downloads, live_fragments, show_url_warnings, sync_url
 
 
+def keep_to_datasets(prefix: str, datasets: list[str], default: RunConfig) -> None:
+    """A link may name a dataset this page does not offer (a toy page's link opened on MNIST): use
+    the page's default and say so with the link's other warnings."""
+    S, key = st.session_state, f"{prefix}_dataset"
+    if S.get(key) not in datasets:
+        if S.get(key) is not None:
+            S.setdefault(f"{prefix}_url_warnings", []).append(
+                f"dataset: '{S[key]}' is not offered on this page; '{default.dataset}' is used.")
+        S[key] = default.dataset
+
+
 @dataclass
 class TrainingPage:
     """What the hooks get: the page's widget prefix, its runner and the sidebar's config or error."""
@@ -56,6 +67,7 @@ def training_page(prefix: str, *, title: str, caption: str, default: RunConfig, 
     before the form is drawn (the one moment a page may still set a widget's value)."""
     page_setup()
     config_from_url(prefix, default)
+    keep_to_datasets(prefix, datasets, default)
     if before_sidebar:
         before_sidebar()
     st.sidebar.header("Settings")
@@ -85,10 +97,9 @@ def training_page(prefix: str, *, title: str, caption: str, default: RunConfig, 
 
     with st.expander("Share and export"):
         st.markdown("The address bar holds these settings: copy the link to reopen this exact setup.")
-        snap = page.runner.snapshot()
-        downloads(prefix, snap, config)
+        downloads(prefix, page.runner, config)
         if exports:
-            exports(page, snap)
+            exports(page, page.runner.snapshot())
 
     sidebar_device_line(page.runner.status().steps_per_second)
     return page

@@ -1,0 +1,147 @@
+"""Faults and bad input get a sentence, and Reset recovers: a killed worker, no free core, a missing
+device, networks too big to train, settings that do not apply, an oversized URL value."""
+import os
+import signal
+import time
+
+import pytest
+import torch
+
+from playground import runner as runner_module
+from playground.config import MEMORY_BUDGET, ConfigError, RunConfig
+from playground.models.mlp import MLP, mlp_parameters, pair_memory
+from playground.runner import Options, Runner, RunState
+
+CFG = RunConfig(dataset="two_modes1d", batch_size=64, g_width=32, d_width=32, g_depth=2, d_depth=2)
+
+
+def wait_for(cond, timeout=30.0):
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if cond():
+            return time.monotonic() - t0
+        time.sleep(0.02)
+    return None
+
+
+# ----- the worker process dies -------------------------------------------------------------------
+def test_a_killed_worker_is_reported_and_reset_replaces_it():
+    r = Runner(CFG, Options(threads=1, snapshot_interval=0.05))
+    try:
+        assert r.wait_idle(60)
+        r.play()
+        assert wait_for(lambda: r.status().step >= 20)
+        r.pause()
+        assert r.wait_idle(20)
+        shown = r.snapshot()
+        os.kill(r._proc.pid, signal.SIGKILL)
+        seen = wait_for(lambda: r.status().state == RunState.DEAD, timeout=10)
+        assert seen is not None, r.status()
+        print(f"killed worker reported dead after {seen:.2f} s")
+        s = r.status()
+        assert "ended unexpectedly" in s.message and "signal 9" in s.message and "Reset" in s.message
+        assert r.snapshot() is shown and r.snapshot().history, "what was on screen stays, with its history"
+        assert not r.stopped, "a dead worker is not a stopped handle: the page keeps it and its snapshot"
+        r.play()  # a dead run does not pretend to train
+        assert r.status().state == RunState.DEAD
+        t0 = time.monotonic()
+        r.reset()
+        assert r.wait_idle(60)
+        print(f"reset after a dead worker: idle again after {time.monotonic() - t0:.2f} s")
+        s = r.status()
+        assert (s.state, s.step) == (RunState.IDLE, 0) and r.alive
+        r.step(3)
+        assert r.wait_idle(30) and r.status().step == 3
+    finally:
+        r.stop()
+
+
+# ----- no free core: waiting, then starting by itself ------------------------------------------------
+def test_a_waiting_run_says_so_and_starts_by_itself_when_a_core_frees_up():
+    taken = 0
+    r = Runner(CFG, Options(mode="thread", threads=1, snapshot_interval=0.05))
+    try:
+        assert r.wait_idle(20)
+        while runner_module._slots.acquire(blocking=False):  # every training slot busy
+            taken += 1
+        r.play()
+        s = r.status()
+        assert s.state == RunState.WAITING and "Waiting" in s.message and s.step == 0
+        time.sleep(0.5)
+        assert r.status().step == 0, "no core, no training"
+        for _ in range(taken):
+            runner_module._slots.release()
+        taken = 0
+        assert wait_for(lambda: r.status().step > 0, timeout=20), "it starts without another click"
+        assert r.status().state == RunState.RUNNING
+    finally:
+        for _ in range(taken):
+            runner_module._slots.release()
+        r.stop()
+
+
+# ----- the device ------------------------------------------------------------------------------------
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_a_missing_cuda_device_is_a_config_error():
+    with pytest.raises(ConfigError) as info:
+        RunConfig(device="cuda").validate()
+    assert info.value.field == "device" and "not available" in str(info.value) and "'cpu'" in str(info.value)
+    cfg, warnings = RunConfig.from_query({"device": "cuda"})
+    assert cfg.device == "auto" and len(warnings) == 1 and "not available" in warnings[0]
+
+
+def test_an_unavailable_device_never_starts_a_worker():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(ConfigError):
+        Runner(RunConfig(device="cuda"), Options(mode="thread"))
+
+
+# ----- size budget --------------------------------------------------------------------------------
+def test_parameter_count_matches_the_built_network():
+    for n_in, n_out, w, d in ((2, 1, 128, 3), (100, 2, 17, 1), (1, 1, 5, 4)):
+        built = sum(p.numel() for p in MLP(n_in, n_out, w, d).parameters())
+        assert mlp_parameters(n_in, n_out, w, d) == built
+
+
+def test_networks_beyond_the_memory_budget_are_refused_with_the_budget():
+    huge = RunConfig(g_width=4096, d_width=4096, g_depth=16, d_depth=16)
+    with pytest.raises(ConfigError) as info:
+        huge.validate()
+    msg = str(info.value)
+    assert "1 GB" in msg and "parameters" in msg and "smaller width" in msg
+    assert pair_memory(huge, 2)[2] > MEMORY_BUDGET
+    RunConfig().validate()
+    RunConfig(g_width=1024, d_width=1024, g_depth=4, d_depth=4).validate()  # big, but it fits
+
+
+# ----- settings that do not apply, oversized values ---------------------------------------------------
+def test_dataset_parameters_that_do_not_apply_are_refused():
+    with pytest.raises(ConfigError, match="digit subset does not apply"):
+        RunConfig(dataset="ring8", digits="3").validate()
+    with pytest.raises(ConfigError, match="custom mixture does not apply"):
+        RunConfig(dataset="mnist", mixture="1, 0, 1").validate()
+    RunConfig(dataset="mnist", digits="3").validate()
+
+
+def test_an_oversized_url_value_is_not_echoed_whole():
+    _, warnings = RunConfig.from_query({"loss": "x" * 10_000, "g_lr": "y" * 10_000})
+    assert len(warnings) == 2 and all(len(w) < 400 for w in warnings)
+    assert "10,002 characters" in warnings[0]
+
+
+# ----- downloads: what is on screen at the click ---------------------------------------------------
+def test_history_downloads_are_built_at_the_click():
+    from playground.ui.live import history_files
+
+    r = Runner(CFG, Options(mode="thread", threads=1))
+    try:
+        assert r.wait_idle(20)
+        csv, json_ = history_files(r)  # made when the page was drawn, at step 0
+        r.step(20)
+        assert r.wait_idle(20)
+        last = csv().strip().splitlines()[-1]
+        assert last.split(",")[0] == "20", last  # the step column of the last row: now, not step 0
+        assert '"step": 20' in json_()
+    finally:
+        r.stop()
