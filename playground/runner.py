@@ -128,10 +128,10 @@ class Runner:
         if self._acquire_slot():
             self._send(Play())
 
-    def pause(self) -> None:
-        """Stop after the current chunk. Repeating it is harmless."""
+    def pause(self, message: str = "") -> None:
+        """Stop after the current chunk (`message`: why, under the status line). Repeating it is harmless."""
         self._want_play = False
-        self._send(Pause())
+        self._send(Pause(message))
 
     def step(self, n: int = 1) -> None:
         """Pause, then run exactly n generator steps (each n_critic critic steps + 1 generator step)."""

@@ -161,3 +161,30 @@ def test_a_missing_device_in_the_link_gets_a_sentence_and_a_selector(apps):
     assert runner_of(at).status().config.device == "auto"
     at.selectbox(key="toy_device").set_value("cpu").run()
     assert not at.error and runner_of(at).needs_reset(RunConfig.from_dict({**runner_of(at).status().config.to_dict(), "device": "cpu"}))
+
+
+def test_opening_another_page_pauses_this_one_and_says_so(apps):
+    """A user's own run on /toy must not hold the training slot that /mnist then waits for."""
+    from streamlit.testing.v1 import AppTest
+
+    from playground.ui.common import LEFT_PAGE
+
+    at = AppTest.from_file(str(Path(PAGE).parents[1] / "app.py"), default_timeout=90)
+    at.switch_page("pages/toy.py").run()
+    apps.append(at)
+    toy = runner_of(at)
+    at.button(key="toy_play").click().run()
+    deadline = __import__("time").monotonic() + 30
+    while toy.status().step < 5 and __import__("time").monotonic() < deadline:
+        __import__("time").sleep(0.1)
+    assert toy.status().state == "running"
+    try:
+        at.switch_page("pages/mnist.py").run()
+        assert not at.exception, at.exception
+        assert toy.wait_idle(20)
+        s = toy.status()
+        assert s.state == "paused" and s.message == LEFT_PAGE
+        at.switch_page("pages/toy.py").run()
+        assert any(LEFT_PAGE in c.value for c in at.caption), "the page says why it paused"
+    finally:
+        stop_runners([at], "mnist")

@@ -6,7 +6,7 @@ import torch
 from streamlit.runtime.pages_manager import PagesManager
 
 from ..config import RunConfig
-from ..runner import Options, Runner
+from ..runner import Options, Runner, RunState
 from ..trainer import device_label, resolve_device
 
 _RUNNERS = "_gp_runner_keys"
@@ -31,6 +31,19 @@ def get_runner(key: str, config: RunConfig, options: Options = Options()) -> Run
         keys.append(key)
     st.session_state[f"_gp_runner_{key}"] = runner
     return runner
+
+
+LEFT_PAGE = "Paused when you opened another page (your runs share this machine's training slots); press Play to continue."
+
+
+def pause_other_pages(key: str) -> None:
+    """The page the user is on gets the session's training slot: its runs on other pages pause, and
+    say why when the user comes back (left running, the other page's run held the slot this page
+    waited for, and nobody watched it)."""
+    for other in st.session_state.get(_RUNNERS, []):
+        runner = st.session_state.get(f"_gp_runner_{other}")
+        if other != key and runner is not None and runner.status().state in (RunState.RUNNING, RunState.WAITING):
+            runner.pause(LEFT_PAGE)
 
 
 def heartbeat() -> None:

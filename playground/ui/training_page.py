@@ -23,7 +23,7 @@ import streamlit as st
 from ..config import ConfigError, RunConfig
 from ..runner import Options, Runner
 from ..snapshot import Snapshot
-from .common import get_runner, page_setup, sidebar_device_line
+from .common import get_runner, page_setup, pause_other_pages, sidebar_device_line
 from .config_form import config_sidebar
 from .live import Panel, config_from_url, controls, downloads, live_fragments, show_url_warnings, sync_url
 
@@ -73,6 +73,7 @@ def training_page(prefix: str, *, title: str, caption: str, default: RunConfig, 
     st.sidebar.header("Settings")
     config, error = config_sidebar(prefix, datasets, **(form or {}))
     page = TrainingPage(prefix, get_runner(prefix, config or default, options), config, error)
+    pause_other_pages(prefix)
     if after_sidebar:
         after_sidebar(page)
 
