@@ -13,7 +13,6 @@ import numpy as np
 import torch
 
 from .datasets.mnist import image_view
-from .lipschitz import input_grad
 from .metrics import kde_1d
 
 

@@ -1,5 +1,4 @@
 """Lipschitz methods (playground/lipschitz.py): clipping, GP, LP, R1, spectral norm, input_grad."""
-import math
 
 import pytest
 import torch
