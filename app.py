@@ -31,6 +31,7 @@ DESCRIPTIONS = {
     "MNIST": "train on handwritten digits (MLP or DCGAN, any digit subset); a classifier counts the digits that come out.",
     "Divergence lab": "slide Q away from P: KL blows up, JS flattens at ln 2, W1 keeps its slope; the optimal D*.",
     "Perfect discriminator": "a generator against a perfect log-loss discriminator gets no gradient; WGAN and hinge do.",
+    "Compare runs": "two to four runs side by side, in lockstep: mode collapse vs WGAN-GP, clipping vs penalty, ...",
     "Convergence": "DiracGAN: why simultaneous training circles or spirals out, and why R1 makes it converge.",
 }
 
@@ -42,6 +43,7 @@ PAGES = [
     st.Page("pages/perfect_discriminator.py", title="Perfect discriminator", icon=":material/block:",
             url_path="perfect-discriminator"),
     st.Page("pages/convergence.py", title="Convergence", icon=":material/cyclone:", url_path="convergence"),
+    st.Page("pages/compare.py", title="Compare runs", icon=":material/compare:", url_path="compare"),
 ]
 
 heartbeat()

@@ -12,6 +12,14 @@ fragment rerun builds Plotly figures in Python) and trained at a fraction of the
 
 Without Streamlit's on_release (e.g. a killed tab), the heartbeat pauses a runner unseen for
 `Options.heartbeat_timeout` seconds.
+
+Sharing: any number of runs may train at once. Workers run at a lower scheduling priority than the
+server (`WORKER_NICE`), so when runs outnumber cores the kernel shares the cores between them and the
+pages stay responsive; `Status.sharing` counts the runs training in this server. Each worker costs
+about `WORKER_MEMORY`; past `MAX_WORKERS` (what the machine's memory holds) a new one is refused
+with a sentence instead of swapping. A spare worker is kept warm (`POOL`: spawned ahead of need, its
+torch and engine already imported), so a new run or a Reset after a dead worker does not wait ~3 s
+for those imports.
 """
 from __future__ import annotations
 
@@ -22,22 +30,31 @@ import sys
 import threading
 import time
 import types
+import weakref
 from dataclasses import dataclass, field
 
 from .config import LIVE_FIELDS, RunConfig
+from .errors import ConfigError
 from .snapshot import Snapshot
-from .worker import (ApplyConfig, Bye, Command, Done, Idle, Message, Options, Pause, Play, Progress, Published,
-                     Reset, RunState, Speed, StateChanged, Step, Stop, Worker, process_main)
+from .worker import (ApplyConfig, Bye, Command, Configure, Done, Idle, Message, Options, Pause, Play, Progress,
+                     Published, Reset, RunState, Speed, StateChanged, Step, Stop, Worker, process_main)
 
-__all__ = ["MAX_CONCURRENT", "Options", "RunState", "Runner", "Status"]
+__all__ = ["MAX_WORKERS", "WORKER_MEMORY", "Options", "RunState", "Runner", "Status", "POOL", "CapacityError"]
 
-# At most this many sessions train at once (leave a core for the server and the browser).
-MAX_CONCURRENT = max(1, (os.cpu_count() or 2) - 1)
-_slots = threading.BoundedSemaphore(MAX_CONCURRENT)
+# Measured: a worker process training the default toy networks holds ~400 MB (RSS; torch and the
+# engine imported, a toy MLP pair). Keep a fifth of the machine's memory for the server and the rest.
+WORKER_MEMORY = 400 << 20
+_TOTAL_MEMORY = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else 8 << 30
+MAX_WORKERS = max(1, int(0.8 * _TOTAL_MEMORY) // WORKER_MEMORY)
 
 _ENDED = (RunState.DIVERGED, RunState.ERROR, RunState.DEAD, RunState.STOPPED)
 # A run the page keeps drawing and polling: it changes by itself
-POLLING = (RunState.STARTING, RunState.RUNNING, RunState.WAITING)
+POLLING = (RunState.STARTING, RunState.RUNNING)
+_RUNNERS: "weakref.WeakSet[Runner]" = weakref.WeakSet()   # every live handle in this server
+
+
+class CapacityError(ConfigError):
+    """No memory left for another worker process."""
 
 
 @dataclass
@@ -48,9 +65,9 @@ class Status:
     message: str = ""             # why it paused / what blew up
     device: str = "CPU"
     config: RunConfig = field(default_factory=RunConfig)
+    sharing: int = 0              # runs training in this server now (this one included while it trains)
 
 
-_WAITING = "Waiting: other sessions are training (one per free core); this run starts by itself."
 _main_lock = threading.Lock()
 
 
@@ -66,6 +83,63 @@ def _start_without_main(proc) -> None:
         finally:
             if main is not None:
                 sys.modules["__main__"] = main
+
+
+def _new_process() -> tuple:
+    """A spawned worker process with its two queues; it imports torch and the engine while it starts,
+    then waits for its Configure command."""
+    ctx = mp.get_context("spawn")
+    commands, out = ctx.Queue(), ctx.Queue()
+    proc = ctx.Process(target=process_main, args=(commands, out, os.getpid()), name="gan-runner", daemon=True)
+    _start_without_main(proc)
+    return proc, commands, out
+
+
+class WorkerPool:
+    """One spare worker process kept ready (spawned ahead of need). `take()` hands it out and spawns
+    the next spare; a spare that died is replaced. Counts toward MAX_WORKERS."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._spare: tuple | None = None
+
+    def warm(self) -> None:
+        """Spawn the spare now if there is none (returns at once: the child imports on its own)."""
+        with self._lock:
+            if self._spare is None or not self._spare[0].is_alive():
+                if _live_workers() < MAX_WORKERS:
+                    self._spare = _new_process()
+
+    def take(self) -> tuple:
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is None or not spare[0].is_alive():
+            if _live_workers() >= MAX_WORKERS:
+                raise CapacityError(
+                    f"This server is already running {MAX_WORKERS} training processes, as many as its "
+                    f"{_TOTAL_MEMORY / 2**30:.0f} GB of memory hold (about {WORKER_MEMORY >> 20} MB each). "
+                    f"Try again when another session closes.")
+            spare = _new_process()
+        threading.Thread(target=self.warm, name="gan-pool", daemon=True).start()
+        return spare
+
+    @property
+    def spare(self):
+        return self._spare
+
+
+POOL = WorkerPool()
+
+
+def _live_workers() -> int:
+    n = sum(1 for r in list(_RUNNERS) if r.opts.mode == "process" and not r.stopped and r._proc.is_alive())
+    spare = POOL.spare if "POOL" in globals() else None
+    return n + (1 if spare is not None and spare[0].is_alive() else 0)
+
+
+def sharing() -> int:
+    """Runs training in this server now."""
+    return sum(1 for r in list(_RUNNERS) if r._state == RunState.RUNNING and not r.stopped)
 
 
 class Runner:
@@ -84,19 +158,18 @@ class Runner:
         self._sent, self._done = 0, 0
         self._steps_per_frame: int | None = None
         self._want_play = False
-        self._has_slot = False
         if options.mode not in ("process", "thread"):
             raise ValueError(f"mode must be 'process' or 'thread', not {options.mode!r}")
         self._spawn(config)
+        _RUNNERS.add(self)
 
     def _spawn(self, config: RunConfig) -> None:
-        """Start a worker and its receiver thread, and reset it to `config`."""
+        """Take a worker (the pool's warm spare in process mode), start its receiver thread, and reset
+        it to `config`."""
         if self.opts.mode == "process":
-            ctx = mp.get_context("spawn")
-            self._commands, self._out = ctx.Queue(), ctx.Queue()
-            self._proc = ctx.Process(target=process_main, args=(self.opts, self._commands, self._out, os.getpid()),
-                                     name="gan-runner", daemon=True)
-            _start_without_main(self._proc)
+            self._proc, self._commands, self._out = POOL.take()
+            with self._cmd_lock:
+                self._commands.put(Configure(self.opts))
         else:
             self._commands, self._out = queue.Queue(), queue.Queue()
             self._proc = threading.Thread(target=Worker(self.opts, self._commands, self._out).run,
@@ -105,6 +178,8 @@ class Runner:
         with self._lock:
             self._sent = self._done = 0
             self._state = RunState.STARTING
+            if self.opts.mode == "process":
+                self._sent = 1  # the Configure above
         self._send(Reset(config))
         self._receiver = threading.Thread(target=self._receive, args=(self._proc, self._out),
                                           name="gan-runner-rx", daemon=True)
@@ -120,13 +195,12 @@ class Runner:
             self._commands.put(cmd)
 
     def play(self) -> None:
-        """Start or continue training (when a core is free: until then the status says WAITING, and
-        the run starts by itself once one frees up). Repeating it is harmless."""
+        """Start or continue training. Repeating it is harmless."""
         if self._state in _ENDED:
             return
         self._want_play = True
-        if self._acquire_slot():
-            self._send(Play())
+        self._last_seen = time.monotonic()  # pressing Play is watching
+        self._send(Play())
 
     def pause(self, message: str = "") -> None:
         """Stop after the current chunk (`message`: why, under the status line). Repeating it is harmless."""
@@ -194,7 +268,6 @@ class Runner:
             self._proc.terminate()
             self._proc.join(2)
         self._ended.set()
-        self._release_slot()
         with self._lock:
             if self._state != RunState.ERROR:
                 self._state = RunState.STOPPED
@@ -217,10 +290,10 @@ class Runner:
     def status(self) -> Status:
         with self._lock:
             state, message = self._state, self._message
-            if self._want_play and not self._has_slot and state in (RunState.IDLE, RunState.PAUSED):
-                state, message = RunState.WAITING, _WAITING
-            return Status(state, self._step, self._rate if state == RunState.RUNNING else 0.0,
-                          message, self._device, self._config)
+            status = Status(state, self._step, self._rate if state == RunState.RUNNING else 0.0,
+                            message, self._device, self._config)
+        status.sharing = sharing()
+        return status
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
         """Block until every command sent so far is handled and nothing is training or queued."""
@@ -253,7 +326,6 @@ class Runner:
                 self._died(proc)
                 break
             self._housekeeping()
-        self._release_slot()
         self._idle.set()
 
     def _died(self, proc) -> None:
@@ -283,23 +355,8 @@ class Runner:
 
     def _housekeeping(self) -> None:
         state, o = self._state, self.opts
-        if not self._want_play or state in _ENDED:
-            self._release_slot()
-        if self._want_play and state in (RunState.IDLE, RunState.PAUSED) and not self._has_slot \
-                and self._done >= self._sent:
-            if self._acquire_slot():
-                self._send(Play())
+        if self._want_play and state == RunState.PAUSED and self._done >= self._sent:
+            self._want_play = False  # the worker paused by itself (a comparison's step budget)
         if state == RunState.RUNNING and time.monotonic() - self._last_seen > o.heartbeat_timeout:
             self._want_play = False
             self._send(Pause(f"Paused: nobody watched this run for {o.heartbeat_timeout:.0f} s."))
-
-    def _acquire_slot(self) -> bool:
-        """Take a training slot if one is free (never waits)."""
-        if not self._has_slot:
-            self._has_slot = _slots.acquire(blocking=False)
-        return self._has_slot
-
-    def _release_slot(self) -> None:
-        if self._has_slot:
-            self._has_slot = False
-            _slots.release()

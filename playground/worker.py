@@ -1,7 +1,7 @@
 """The live worker: owns one Trainer and talks to its handle (runner.py) only through two queues.
 
-Commands come in as small dataclasses (`Play`, `Pause`, `Step`, `Reset`, `ApplyConfig`, `Speed`,
-`Stop`); they are idempotent and never race the optimiser, since only the worker touches the models.
+Commands come in as small dataclasses (`Configure`, `Play`, `Pause`, `Step`, `Reset`, `ApplyConfig`,
+`Speed`, `Stop`); they are idempotent and never race the optimiser, since only the worker touches the models.
 Messages go out the same way (`Done`, `Idle`, `StateChanged`, `Progress`, `Published`, `Bye`). Both
 kinds are picklable: by default the worker is a spawned process.
 
@@ -21,9 +21,13 @@ from dataclasses import dataclass
 
 import torch
 
+from .compare import Comparison, TrainerGroup
 from .config import ConfigError, RunConfig
 from .snapshot import Snapshot
 from .trainer import Diverged, Trainer, device_label
+
+# What a Reset builds from its config: one run, or a comparison's runs in lockstep.
+TRAINERS = {RunConfig: Trainer, Comparison: TrainerGroup}
 
 
 class RunState(enum.StrEnum):
@@ -31,7 +35,6 @@ class RunState(enum.StrEnum):
     STARTING = "starting"
     IDLE = "idle"          # ready at step 0 (after a reset)
     RUNNING = "running"
-    WAITING = "waiting"    # Play pressed, no free core yet (the handle's view: the worker is idle or paused)
     PAUSED = "paused"
     DIVERGED = "diverged"  # a NaN / Inf: the history is kept, only a reset continues
     ERROR = "error"        # a config the trainer refused, or an unexpected exception
@@ -66,6 +69,11 @@ class Options:
 
 # ----- commands: handle -> worker ---------------------------------------------------------------
 @dataclass(frozen=True)
+class Configure:
+    options: Options               # the first command a pooled worker gets: how its runner drives it
+
+
+@dataclass(frozen=True)
 class Play:
     pass
 
@@ -82,12 +90,12 @@ class Step:
 
 @dataclass(frozen=True)
 class Reset:
-    config: RunConfig
+    config: RunConfig | Comparison
 
 
 @dataclass(frozen=True)
 class ApplyConfig:
-    config: RunConfig              # differs from the running one in live fields only
+    config: RunConfig | Comparison  # differs from the running one in live fields only
 
 
 @dataclass(frozen=True)
@@ -100,7 +108,7 @@ class Stop:
     pass
 
 
-Command = Play | Pause | Step | Reset | ApplyConfig | Speed | Stop
+Command = Configure | Play | Pause | Step | Reset | ApplyConfig | Speed | Stop
 
 
 # ----- messages: worker -> handle ---------------------------------------------------------------
@@ -161,6 +169,7 @@ class Worker:
         self.snap_step = -1
         self.idle_sent = False
         self.last_snapshot: Snapshot | None = None
+        self.budget_passed = False
 
     @property
     def training(self) -> bool:
@@ -206,7 +215,11 @@ class Worker:
 
     def _handle(self, cmd: Command) -> None:
         match cmd:
+            case Configure(options):
+                self.opts = options
+                torch.set_num_threads(options.torch_threads)
             case Play() if self.state in (RunState.IDLE, RunState.PAUSED):
+                self.budget_passed = self._at_budget()  # Play at the budget continues past it
                 self._set(RunState.RUNNING, "")
             case Pause(message) if self.state == RunState.RUNNING:
                 self._set(RunState.PAUSED, message)
@@ -225,8 +238,9 @@ class Worker:
 
     def _reset(self, config: RunConfig) -> None:
         self.pending_steps = 0
+        self.budget_passed = False
         try:
-            self.trainer = Trainer(config, log_every=self.opts.log_every)
+            self.trainer = TRAINERS[type(config)](config, log_every=self.opts.log_every)
         except ConfigError as e:
             self._set(RunState.ERROR, str(e))
             return
@@ -245,6 +259,8 @@ class Worker:
             n = self.pending_steps
         else:
             n = self._chunk_size()
+            if self._budget_left() > 0:  # land exactly on the budget
+                n = min(n, self._budget_left())
             if self.steps_per_frame:
                 n = min(n, self.steps_per_frame)
                 wait = self.last_snap + o.snapshot_interval - time.monotonic()
@@ -264,6 +280,10 @@ class Worker:
             self._publish(0.0)
             return
         self.pending_steps = 0
+        if not stepping and not self.budget_passed and self._at_budget():
+            self.budget_passed = True
+            self._set(RunState.PAUSED, f"Paused at the step budget ({t.budget:,} steps): the step where the "
+                                       f"comparison's promise is checked. Play continues past it.")
         now = time.monotonic()
         self.window = [(a, s) for a, s in self.window if now - a < 2.0] + [(now, t.step_count)]
         w = self.window
@@ -277,6 +297,15 @@ class Worker:
             self._publish(rate)
         else:
             self.out.put(Progress(t.step_count, rate))
+
+    def _budget_left(self) -> int:
+        """Steps to a comparison's budget (a single run has none: 0)."""
+        budget = getattr(self.trainer, "budget", None)
+        return budget - self.trainer.step_count if budget and not self.budget_passed else 0
+
+    def _at_budget(self) -> bool:
+        budget = getattr(self.trainer, "budget", None)
+        return bool(budget) and self.trainer.step_count >= budget
 
     def _spacing(self, cost: float) -> float:
         """Least wait after a view that took `cost` seconds: evaluation and snapshots each take at most
@@ -301,10 +330,8 @@ class Worker:
 
     def _publish(self, rate: float) -> None:
         t = self.trainer
-        keep = max(1, self.opts.max_history // 2)
-        while len(t.history) > max(self.opts.max_history, keep + 1):  # halve the older half until it fits
-            h = t.history
-            t.history = h[:-keep][::2] + h[-keep:]
+        for member in getattr(t, "trainers", (t,)):  # a comparison thins each run's own history
+            member.history = thin_history(member.history, self.opts.max_history)
         if t.diverged is not None and self.last_snapshot is not None:
             # the models hold NaN/Inf now: keep the last good views, update the curves and the verdict
             snap = dataclasses.replace(self.last_snapshot, step=t.step_count, diverged=t.diverged.to_dict(),
@@ -324,9 +351,26 @@ class Worker:
         self.out.put(StateChanged(state, message))
 
 
-def process_main(opts: Options, commands, out, parent_pid: int) -> None:
-    """Entry point of the spawned worker process. Exits by itself if the server process goes away."""
-    worker = Worker(opts, commands, out)
+def thin_history(history: list, limit: int) -> list:
+    """Halve the older half until the history fits in `limit` records (the newest half stays whole)."""
+    keep = max(1, limit // 2)
+    while len(history) > max(limit, keep + 1):
+        history = history[:-keep][::2] + history[-keep:]
+    return history
+
+
+# Workers yield to the server and the browser: when runs outnumber cores they share what is left.
+WORKER_NICE = 2
+
+
+def process_main(commands, out, parent_pid: int) -> None:
+    """Entry point of a spawned worker process (its runner's Configure comes first). Exits by itself if
+    the server process goes away."""
+    try:
+        os.nice(WORKER_NICE)
+    except OSError:  # not permitted here: train at the server's priority
+        pass
+    worker = Worker(Options(), commands, out)
 
     def watchdog() -> None:
         while not worker.stopping:

@@ -202,3 +202,77 @@ def test_convergence_page_every_preset_replay_and_click_to_start():
             assert not errors, errors
         finally:
             browser.close()
+
+
+def test_compare_page_plays_a_preset_in_lockstep():
+    """/compare: a preset played past step 100 shows one panel per run, all at the same step."""
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with StreamlitServer() as server, sync_playwright() as p:
+        browser, page = open_page(p, f"{server.url}/compare")
+        try:
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.get_by_role("button", name="Saturating vs non-saturating loss").click()
+            page.wait_for_function("t => document.body.innerText.includes(t)", arg="Expected at step",
+                                   timeout=60_000)
+            page.get_by_role("button", name="Play").click()
+            page.wait_for_function(
+                "() => { const m = document.body.innerText.match(/step \\*?\\*?([\\d,]+)/);"
+                " return m && parseInt(m[1].replace(/,/g, '')) > 100; }", timeout=180_000)
+            page.wait_for_timeout(2500)
+            assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
+            titles = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot .gtitle')]"
+                                   ".map(t => t.textContent)")
+            panels = [t for t in titles if re.search(r"(minimax|non-saturating) — step \d+", t)]
+            assert len(panels) == 2, titles
+            steps = {re.search(r"step (\d+)", t).group(1) for t in panels}
+            assert len(steps) == 1, f"the panels show different steps: {panels}"
+            assert "v1=" in page.url and "v2=" in page.url, "the comparison is in the URL"
+            page.screenshot(path=str(ARTIFACTS / "compare-saturating.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+def test_three_sessions_train_at_once():
+    """Three browser contexts (three sessions) press Play on /toy: every step counter advances, and the
+    status line says how many runs share the machine."""
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    idle = "[data-testid='stApp'][data-test-script-state='notRunning']"
+    with StreamlitServer() as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
+        try:
+            pages = []
+            for _ in range(3):
+                page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+                page.goto(f"{server.url}/toy")
+                page.wait_for_selector(idle, timeout=90_000)
+                page.wait_for_selector(".js-plotly-plot", timeout=90_000)
+                pages.append(page)
+            for page in pages:
+                page.get_by_role("button", name="Play").click()
+            t0 = time.monotonic()
+            seen = {}
+            while len(seen) < 3 and time.monotonic() - t0 < 60:
+                for i, page in enumerate(pages):
+                    if i not in seen and _step_counter(page) > 0:
+                        seen[i] = time.monotonic() - t0
+                time.sleep(0.25)
+            print(f"\nseconds from Play to a moving counter, per session: {seen}")
+            assert len(seen) == 3, f"only sessions {sorted(seen)} advanced"
+            before = [_step_counter(pg) for pg in pages]
+            pages[0].wait_for_function("() => document.body.innerText.includes('runs share this machine')",
+                                       timeout=30_000)
+            time.sleep(3)
+            after = [_step_counter(pg) for pg in pages]
+            assert all(a > b for a, b in zip(after, before)), (before, after)
+            for page in pages:
+                assert page.locator("[data-testid='stException']").count() == 0
+            pages[0].screenshot(path=str(ARTIFACTS / "three-sessions.png"), full_page=True)
+            for page in pages:
+                page.get_by_role("button", name="Pause").click()
+        finally:
+            browser.close()

@@ -1,5 +1,6 @@
-"""Faults and bad input get a sentence, and Reset recovers: a killed worker, no free core, a missing
-device, networks too big to train, settings that do not apply, an oversized URL value."""
+"""Faults and bad input get a sentence, and Reset recovers: a killed worker, runs sharing the cores,
+no memory for another worker, a missing device, networks too big to train, settings that do not apply,
+an oversized URL value."""
 import os
 import signal
 import time
@@ -44,10 +45,13 @@ def test_a_killed_worker_is_reported_and_reset_replaces_it():
         assert not r.stopped, "a dead worker is not a stopped handle: the page keeps it and its snapshot"
         r.play()  # a dead run does not pretend to train
         assert r.status().state == RunState.DEAD
+        assert wait_for(lambda: runner_module.POOL.spare is not None, timeout=10)
+        time.sleep(4.0)  # the spare has imported torch by now (a user reads the message first)
         t0 = time.monotonic()
         r.reset()
         assert r.wait_idle(60)
-        print(f"reset after a dead worker: idle again after {time.monotonic() - t0:.2f} s")
+        took = time.monotonic() - t0
+        print(f"reset after a dead worker: idle again after {took:.2f} s")
         s = r.status()
         assert (s.state, s.step) == (RunState.IDLE, 0) and r.alive
         r.step(3)
@@ -56,27 +60,49 @@ def test_a_killed_worker_is_reported_and_reset_replaces_it():
         r.stop()
 
 
-# ----- no free core: waiting, then starting by itself ------------------------------------------------
-def test_a_waiting_run_says_so_and_starts_by_itself_when_a_core_frees_up():
-    taken = 0
-    r = Runner(CFG, Options(mode="thread", threads=1, snapshot_interval=0.05))
+# ----- sharing: every run trains, and says how many share the machine -------------------------------
+def test_three_runners_all_advance_and_count_each_other():
+    runners = [Runner(CFG, Options(mode="thread", threads=1, snapshot_interval=0.05)) for _ in range(3)]
     try:
-        assert r.wait_idle(20)
-        while runner_module._slots.acquire(blocking=False):  # every training slot busy
-            taken += 1
-        r.play()
-        s = r.status()
-        assert s.state == RunState.WAITING and "Waiting" in s.message and s.step == 0
-        time.sleep(0.5)
-        assert r.status().step == 0, "no core, no training"
-        for _ in range(taken):
-            runner_module._slots.release()
-        taken = 0
-        assert wait_for(lambda: r.status().step > 0, timeout=20), "it starts without another click"
-        assert r.status().state == RunState.RUNNING
+        for r in runners:
+            assert r.wait_idle(30)
+        assert runner_module.sharing() == 0
+        for r in runners:
+            r.play()
+        assert wait_for(lambda: all(r.status().step > 0 for r in runners), timeout=30), \
+            [r.status() for r in runners]
+        assert wait_for(lambda: runners[0].status().sharing == 3, timeout=10)
+        before = [r.status().step for r in runners]
+        time.sleep(1.0)
+        assert all(r.status().step > b for r, b in zip(runners, before)), "every run keeps advancing"
+        runners[2].pause()
+        assert wait_for(lambda: runners[0].status().sharing == 2, timeout=10)
     finally:
-        for _ in range(taken):
-            runner_module._slots.release()
+        for r in runners:
+            r.stop()
+    assert runner_module.sharing() == 0
+
+
+def test_no_memory_for_another_worker_is_a_sentence(monkeypatch):
+    monkeypatch.setattr(runner_module, "MAX_WORKERS", 0)
+    monkeypatch.setattr(runner_module.POOL, "_spare", None)
+    with pytest.raises(runner_module.CapacityError) as info:
+        Runner(CFG, Options(threads=1))
+    msg = str(info.value)
+    assert "training processes" in msg and "GB of memory" in msg and "MB each" in msg
+    assert isinstance(info.value, ConfigError)
+
+
+def test_the_pool_keeps_a_warm_spare():
+    runner_module.POOL.warm()
+    spare = runner_module.POOL.spare
+    assert spare is not None and spare[0].is_alive()
+    r = Runner(CFG, Options(threads=1))
+    try:
+        assert r._proc is spare[0], "the runner took the warm spare"
+        assert r.wait_idle(60)
+        assert wait_for(lambda: runner_module.POOL.spare is not None, timeout=10), "and a new spare is on its way"
+    finally:
         r.stop()
 
 

@@ -166,7 +166,10 @@ def test_nothing_left_alive_after_stop(mode):
     time.sleep(0.3)
     leftover = [t.name for t in threading.enumerate() if t.ident not in before and t.name.startswith("gan-runner")]
     assert leftover == []
-    assert multiprocessing.active_children() == []
+    from playground.runner import POOL
+    spare = POOL.spare[0] if POOL.spare is not None else None
+    # the pool's warm spare waits for the next runner; nothing else is left
+    assert [c for c in multiprocessing.active_children() if c is not spare] == []
 
 
 def test_process_mode_trains_like_thread_mode():

@@ -6,10 +6,11 @@ import torch
 from streamlit.runtime.pages_manager import PagesManager
 
 from ..config import RunConfig
-from ..runner import Options, Runner, RunState
+from ..runner import POOL, CapacityError, Options, Runner, RunState
 from ..trainer import device_label, resolve_device
 
 _RUNNERS = "_gp_runner_keys"
+POOL.warm()  # the first page's runner then takes a worker that is already importing torch
 
 
 @st.cache_resource(scope="session", on_release=lambda r: r.stop(), show_spinner=False)
@@ -21,8 +22,14 @@ def _session_runner(key: str, _config: RunConfig, _options: Options) -> Runner:
 
 
 def get_runner(key: str, config: RunConfig, options: Options = Options()) -> Runner:
-    """The session's runner for this page, created with `config` and `options` the first time."""
-    runner = _session_runner(key, config, options)
+    """The session's runner for this page, created with `config` and `options` the first time. When
+    the machine has no memory left for another worker, the page says so and stops there."""
+    try:
+        runner = _session_runner(key, config, options)
+    except CapacityError as e:
+        st.error(str(e), icon=":material/memory:")
+        st.button("Try again", key=f"{key}_capacity_retry")
+        st.stop()
     if runner.stopped:  # e.g. by a test teardown: start a fresh one (a dead worker is Reset's to replace)
         _session_runner.clear(key, config, options)
         runner = _session_runner(key, config, options)
@@ -33,16 +40,15 @@ def get_runner(key: str, config: RunConfig, options: Options = Options()) -> Run
     return runner
 
 
-LEFT_PAGE = "Paused when you opened another page (your runs share this machine's training slots); press Play to continue."
+LEFT_PAGE = "Paused when you opened another page (your runs would share this machine's cores); press Play to continue."
 
 
 def pause_other_pages(key: str) -> None:
-    """The page the user is on gets the session's training slot: its runs on other pages pause, and
-    say why when the user comes back (left running, the other page's run held the slot this page
-    waited for, and nobody watched it)."""
+    """The page the user is on gets the session's share of the machine: its runs on other pages pause,
+    and say why when the user comes back (left running, nobody watches them and they slow this one)."""
     for other in st.session_state.get(_RUNNERS, []):
         runner = st.session_state.get(f"_gp_runner_{other}")
-        if other != key and runner is not None and runner.status().state in (RunState.RUNNING, RunState.WAITING):
+        if other != key and runner is not None and runner.status().state == RunState.RUNNING:
             runner.pause(LEFT_PAGE)
 
 

@@ -1,6 +1,7 @@
 """Controls, URL state and downloads shared by the live training pages (toy, MNIST)."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Callable
 
@@ -91,15 +92,17 @@ def controls(prefix: str, runner: Runner, config: RunConfig | None, error: Confi
     if error is not None:
         st.error(f"The run cannot start: {error}", icon=":material/error:")
     elif needs_reset:
-        changed = sorted(SETTINGS[n].label for n in runner.changes(config) - LIVE_FIELDS)
+        # "variants": a comparison's runs themselves changed (their number or names)
+        changed = sorted(SETTINGS[n].label if n in SETTINGS else "runs" for n in runner.changes(config) - LIVE_FIELDS)
         st.info(f"You changed the {', '.join(changed)}: press **Reset** to start a run with the new settings "
                 f"({LIVE_SUMMARY} apply live).", icon=":material/restart_alt:")
     elif config is not None:
         runner.update_config(config)
 
 
-STATE_COLORS = {RunState.RUNNING: "green", RunState.WAITING: "blue", RunState.PAUSED: "orange",
+STATE_COLORS = {RunState.RUNNING: "green", RunState.PAUSED: "orange",
                 RunState.DIVERGED: "red", RunState.ERROR: "red", RunState.DEAD: "red"}
+CORES = os.cpu_count() or 1
 STATE_NOTES = {RunState.STARTING: "Starting the training process (it loads PyTorch and builds the networks)."}
 
 
@@ -110,7 +113,8 @@ def status_line(runner: Runner) -> None:
     r = s.steps_per_second
     rate = f" · **{r:,.0f} steps/s**" if r >= 10 else f" · **{r:.1f} steps/s**"
     rate = rate if s.state == RunState.RUNNING and r > 0 else ""  # 0: not measured yet (slow steps)
-    st.markdown(f":{color}-badge[{s.state.capitalize()}] step **{s.step:,}**{rate} · {s.device}")
+    shared = f" · {s.sharing} runs share this machine's {CORES} cores" if s.sharing > 1 and s.state == RunState.RUNNING else ""
+    st.markdown(f":{color}-badge[{s.state.capitalize()}] step **{s.step:,}**{rate} · {s.device}{shared}")
     message = s.message or STATE_NOTES.get(s.state, "")
     if s.state in (RunState.DIVERGED, RunState.ERROR, RunState.DEAD):
         st.error(message, icon=":material/dangerous:")

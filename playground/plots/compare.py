@@ -1,0 +1,190 @@
+"""Pure plot builders for the compare page: a GroupSnapshot (playground/compare.py) -> plotly Figures.
+
+- `run_panel`: one run's main view (2D landscape or 1D densities, the toy page's builders) with the
+  axes every panel shares and, in 2D, one colour scale for all critics unless `shared_scale=False`
+  (critics of different losses live on different scales: the subtitle says which is used).
+- `overlay_chart`: one metric over steps, one colour per run (W1, JS with ln 2, modes and the
+  high-quality share, the generator-gradient norm on a log axis).
+- `estimate_chart`: each critic's own estimate (solid) beside the measured truth (dashed), one
+  row for Wasserstein-type critics (E D(real) − E D(fake) vs W1) and one for log-loss discriminators
+  (implied JS vs JS).
+- `summary_rows`: the table at the current step.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ..metric_specs import spec
+from . import style
+from .curves import LN2, STEP_AXIS, history_arrays, log_ticks, series
+from .style import empty_figure, f32, line, ref_line, step_range
+from .toy import distributions_1d, landscape_2d
+
+# one colour per run (Okabe–Ito, in the order the variants are listed)
+RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
+PANEL_HEIGHT = 560
+
+
+def run_color(i: int) -> str:
+    return RUN_COLORS[i % len(RUN_COLORS)]
+
+
+def _finite_range(arrays: Sequence[np.ndarray]) -> tuple[float, float] | None:
+    vals = [a[np.isfinite(a)] for a in (np.asarray(x, np.float64).ravel() for x in arrays) if a.size]
+    vals = [v for v in vals if v.size]
+    if not vals:
+        return None
+    lo, hi = min(float(v.min()) for v in vals), max(float(v.max()) for v in vals)
+    return (lo, hi) if hi - lo > 1e-9 else (lo - 0.5, hi + 0.5)
+
+
+def critic_range(gsnap) -> tuple[float, float] | None:
+    """The range of every run's critic on the 2D grid: the panels' one colour scale."""
+    return _finite_range([s.views.get("critic", np.zeros(0)) for s in gsnap.runs])
+
+
+def x_range_1d(gsnap) -> tuple[float, float] | None:
+    """The union of the runs' 1D x ranges (each widens for samples outside the data's bounds)."""
+    return _finite_range([s.views.get("x", np.zeros(0)) for s in gsnap.runs])
+
+
+def run_panel(gsnap, i: int, *, shared_scale: bool = True, show_arrows: bool = True,
+              height: int | None = None) -> go.Figure:
+    """Run i's main view, titled with its name and step, on the axes all panels share. Each keeps its
+    legend: the counts in it (modes covered, samples off view) are the run's own."""
+    k = len(gsnap.runs)
+    height = height or (PANEL_HEIGHT if k <= 2 else 480)
+    legend_px = 700 if k <= 2 else 380
+    snap, name = gsnap.runs[i], gsnap.names[i]
+    if snap.kind == "2d":
+        fig = landscape_2d(snap, show_arrows=show_arrows, height=height, legend_px=legend_px)
+        rng = critic_range(gsnap) if shared_scale else None
+        if rng is not None:
+            fig.update_traces(zmin=rng[0], zmax=rng[1], selector=dict(type="heatmap"))
+        scale = "shared critic scale" if shared_scale else "own critic scale"
+        fig.update_traces(showscale=False, selector=dict(type="heatmap"))
+    elif snap.kind == "1d":
+        fig = distributions_1d(snap, show_arrows=show_arrows, height=height, legend_px=legend_px)
+        rng = x_range_1d(gsnap)
+        if rng is not None:
+            fig.update_xaxes(range=list(rng))
+        scale = "histogram + KDE"
+    else:
+        return empty_figure(f"No side-by-side view for {snap.kind} data yet.", name)
+    beta = (snap.config or {}).get("g_ema") or 0.0
+    gen = f"EMA generator (β {beta:g})" if beta > 0 else "raw generator"
+    sub = f"{snap.loss_label} · {gen} · {scale}"
+    if gsnap.diverged and gsnap.diverged.get("what", "").startswith(f"{name}: "):
+        sub = f"<span style='color:#B00020'>diverged at step {gsnap.diverged['step']}</span> · {sub}"
+    fig.update_layout(title=dict(text=f"<b style='color:{run_color(i)}'>{name}</b> — step {snap.step}",
+                                 subtitle=dict(text=sub)),
+                      margin=dict(r=10))
+    return fig
+
+
+def _runs_history(gsnap) -> list[dict[str, np.ndarray]]:
+    keys = ["w1", "js", "modes_covered", "n_modes", "high_quality_fraction", "g_grad_norm",
+            "wasserstein_estimate", "implied_js", "fid", "mean_confidence"]
+    return [history_arrays(s.history, keys) for s in gsnap.runs]
+
+
+OVERLAYS: dict[str, dict[str, Any]] = {
+    # key: (title, log axis, reference line)
+    "w1": dict(title="W1 to the data", ref=None),
+    "js": dict(title="Jensen–Shannon divergence to the data", ref=(LN2, "ln 2 = JS of disjoint supports")),
+    "modes_covered": dict(title="Modes covered", ref=None),
+    "high_quality_fraction": dict(title="High-quality samples (within 3σ of a mode)", ref=None),
+    "g_grad_norm": dict(title="Generator gradient ‖∇ₓ ℓ_G‖ at the fakes", ref=(1.0, "1")),
+    "fid": dict(title="Fréchet distance (digit classifier's features)", ref=None),
+}
+
+
+def overlay_chart(gsnap, key: str, *, height: int = 360) -> go.Figure:
+    """`key` over training for every run, one colour each (a log axis where the metric's spec says)."""
+    o, m = OVERLAYS[key], spec(key, gsnap.runs[0].kind)
+    hs = _runs_history(gsnap)
+    if not any(np.isfinite(h.get(key, np.zeros(0))).any() for h in hs):
+        return empty_figure(f"No {m.label} yet: it appears after the first evaluation.", o["title"],
+                            height=height, uirevision=f"cmp:{key}")
+    fig = go.Figure()
+    xs, ys = [], []
+    for i, (name, h) in enumerate(zip(gsnap.names, hs)):
+        x, y, _ = series(h, key, positive=m.log)
+        xs.append(x)
+        ys.append(y)
+        fig.add_trace(line(x, y, name, run_color(i), fmt=m.fmt,
+                           **({"line_shape": "hv"} if key == "modes_covered" else {})))
+    lo, hi = step_range(*xs)
+    if o["ref"] is not None:
+        fig.add_trace(ref_line(lo, hi, o["ref"][0], o["ref"][1]))
+    if key == "w1" and m.floor is not None:
+        fig.add_trace(ref_line(lo, hi, m.floor, f"noise floor ≈ {m.floor:g}"))
+    style.apply_style(fig, o["title"], uirevision=f"cmp:{key}", height=height, per_row=4, fit_px=420)
+    fig.update_xaxes(title=dict(text=STEP_AXIS))
+    axis: dict[str, Any] = dict(title=dict(text=m.axis_title))
+    if m.log:
+        axis.update(type="log", **log_ticks(*ys, [o["ref"][0]] if o["ref"] else []))
+    elif key == "js":
+        axis.update(range=[0, LN2 * 1.08])
+    elif key == "high_quality_fraction":
+        axis.update(range=[0, 1.05], tickformat=".0%")
+    elif key == "modes_covered":
+        k = max((np.nanmax(h["n_modes"]) for h in hs if np.isfinite(h.get("n_modes", np.zeros(0))).any()),
+                default=None)
+        if k is not None:
+            axis.update(range=[0, float(k) * 1.08], tickformat="d")
+    fig.update_yaxes(**axis)
+    return fig
+
+
+def estimate_chart(gsnap, *, height: int = 420) -> go.Figure:
+    """Each run's critic estimate (solid) beside the measured truth (dashed), in its run's colour."""
+    hs = _runs_history(gsnap)
+    log = [bool(s.log_loss) for s in gsnap.runs]
+    rows = [kind for kind in (False, True) if kind in log]
+    title = "Critic's estimate vs truth"
+    if not any(np.isfinite(h.get("w1", np.zeros(0))).any() for h in hs):
+        return empty_figure("No evaluations yet.", title, height=height, uirevision="cmp:estimate")
+    fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.1)
+    for i, (name, h, is_log) in enumerate(zip(gsnap.names, hs, log)):
+        est, truth = ("implied_js", "js") if is_log else ("wasserstein_estimate", "w1")
+        row = rows.index(is_log) + 1
+        xe, ye, _ = series(h, est)
+        xt, yt, _ = series(h, truth)
+        fig.add_trace(line(xe, ye, f"{name}: critic's estimate", run_color(i)), row=row, col=1)
+        fig.add_trace(line(xt, yt, f"{name}: measured", run_color(i), dash="dash", width=1.8), row=row, col=1)
+    style.apply_style(fig, title, subtitle="solid: what the critic believes · dashed: the truth (W1 or JS)",
+                      uirevision="cmp:estimate", height=height + 240 * (len(rows) - 1), per_row=2, fit_px=420)
+    for row, is_log in enumerate(rows, 1):
+        fig.update_yaxes(title=dict(text="implied JS vs JS (nats)" if is_log else "E D(real) − E D(fake) vs W1"),
+                         row=row, col=1, **({"range": [0, LN2 * 1.08]} if is_log else {}))
+    fig.update_xaxes(title=dict(text=STEP_AXIS), row=len(rows), col=1)
+    return fig
+
+
+def summary_rows(gsnap) -> list[dict[str, Any]]:
+    """One row per run at the current step: its latest evaluation (modes, high quality, W1, JS, or the
+    digit metrics) and its training speed."""
+    out = []
+    for name, snap, rate in zip(gsnap.names, gsnap.runs, gsnap.steps_per_second or [0.0] * len(gsnap.runs)):
+        evals = [h for h in snap.history if "w1" in h or "fid" in h]
+        last = evals[-1] if evals else {}
+        row: dict[str, Any] = {"run": name, "loss": snap.loss_label,
+                               "method": (snap.config or {}).get("lipschitz", ""), "evaluated at step": last.get("step")}
+        if "modes_covered" in last:
+            row["modes"] = f"{int(last['modes_covered'])}/{int(last.get('n_modes', 0))}"
+            row["high quality"] = f"{last.get('high_quality_fraction', float('nan')):.0%}"
+        for key, label in (("w1", "W1"), ("js", "JS"), ("fid", "Fréchet"), ("mean_confidence", "confidence")):
+            if key in last:
+                row[label] = round(float(last[key]), 3)
+        row["steps/s"] = round(float(rate), 1)
+        out.append(row)
+    return out
+
+
+__all__ = ["run_panel", "overlay_chart", "estimate_chart", "summary_rows", "critic_range", "x_range_1d",
+           "RUN_COLORS", "OVERLAYS", "run_color"]

@@ -1,0 +1,84 @@
+"""The compare page in AppTest: it renders a preset, Step advances every run to the same step,
+Reset clears all, a bad variant shows its sentence, and the URL holds the comparison."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers_pages import chart_keys, load_page, runner_of, status_text, stop_runners
+from playground.compare import Comparison
+from playground.compare_presets import COMPARISONS
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "compare.py")
+P = "cmp"
+
+
+@pytest.fixture
+def started():
+    apps: list = []
+    yield apps
+    stop_runners(apps, P)
+
+
+def test_page_renders_the_default_comparison(started):
+    at = load_page(PAGE, started)
+    runner = runner_of(at, P)
+    cmp = runner.status().config
+    assert isinstance(cmp, Comparison) and cmp.names == COMPARISONS["collapse-vs-gp"].comparison.names
+    assert {f"{P}_chart_run0", f"{P}_chart_run1", f"{P}_chart_w1", f"{P}_chart_js"} <= chart_keys(at)
+    assert "Idle" in status_text(at)
+    # the URL holds the whole comparison
+    back, warnings = Comparison.from_query(dict(at.query_params), COMPARISONS["critic-steps"].comparison)
+    assert warnings == [] and back.configs() == cmp.configs()
+
+
+def test_step_advances_every_run_and_reset_clears_all(started):
+    at = load_page(PAGE, started)
+    at.button(key=f"{P}_step10").click().run()
+    snap = runner_of(at, P).snapshot()
+    assert snap.step == 10 and [s.step for s in snap.runs] == [10, 10]
+    assert "step **10**" in status_text(at)
+    at.button(key=f"{P}_reset").click().run()
+    snap = runner_of(at, P).snapshot()
+    assert snap.step == 0 and [s.step for s in snap.runs] == [0, 0]
+
+
+def test_preset_button_loads_all_its_runs(started):
+    at = load_page(PAGE, started)
+    at.button(key=f"{P}_preset_lipschitz-methods").click().run()
+    assert not at.exception
+    cmp = runner_of(at, P).status().config
+    assert cmp == COMPARISONS["lipschitz-methods"].comparison or \
+        cmp.configs() == COMPARISONS["lipschitz-methods"].comparison.configs()
+    assert {f"{P}_chart_run{i}" for i in range(4)} <= chart_keys(at)
+    assert any("Expected at step" in m.value for m in at.markdown)
+
+
+def test_bad_variant_shows_its_sentence_and_blocks_play(started):
+    at = load_page(PAGE, started)
+    at.text_input(key=f"{P}_v_1_more").input("n_critic=lots").run()
+    assert not at.exception
+    assert any("Variant 2" in e.value and "n_critic" in e.value for e in at.error)
+    assert at.button(key=f"{P}_play").disabled
+    at.text_input(key=f"{P}_v_1_more").input("").run()
+    at.text_input(key=f"{P}_v_1_name").input(at.text_input(key=f"{P}_v_0_name").value).run()
+    assert any("both called" in e.value for e in at.error)
+
+
+def test_add_and_remove_a_run(started):
+    at = load_page(PAGE, started)
+    at.button(key=f"{P}_add").click().run()
+    assert at.text_input(key=f"{P}_v_2_name").value == "run 3"
+    assert any("press **Reset**" in i.value for i in at.info)  # a new run needs a reset
+    at.button(key=f"{P}_reset").click().run()
+    assert len(runner_of(at, P).snapshot().runs) == 3
+    at.button(key=f"{P}_v_0_remove").click().run()
+    assert at.text_input(key=f"{P}_v_0_name").value == "WGAN-GP"
+
+
+def test_a_link_with_bad_values_warns_and_falls_back(started):
+    q = {**COMPARISONS["clip-vs-gp"].comparison.to_query(), "seed": "x", "v2": "loss=bogus"}
+    at = load_page(PAGE, started, query=q)
+    assert any("seed='x'" in w.value and "v2=" in w.value for w in at.warning)
+    assert runner_of(at, P).status().config.names == COMPARISONS["collapse-vs-gp"].comparison.names
