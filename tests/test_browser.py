@@ -79,8 +79,12 @@ class StreamlitServer:
             self.proc.kill()
 
 
+STATUS_STEP = r"(?:Starting|Idle|Running|Paused|Diverged|Error|Dead|Stopped)\s*step ([\d,]+)"
+
+
 def _step_counter(page) -> int:
-    m = re.search(r"step ([\d,]+)", page.inner_text("body"))
+    """The step on the status line (not a step named elsewhere, e.g. in a preset's promise)."""
+    m = re.search(STATUS_STEP, page.inner_text("body"))
     return int(m.group(1).replace(",", "")) if m else -1
 
 
@@ -114,8 +118,8 @@ def test_toy_page_trains_wgan_gp_preset_in_the_browser():
             title = "() => document.querySelector('.js-plotly-plot .gtitle').textContent"
             first = page.evaluate(title)
             page.wait_for_function(
-                "() => { const m = document.body.innerText.match(/step ([\\d,]+)/);"
-                " return m && parseInt(m[1].replace(/,/g, '')) > 100; }", timeout=120_000)
+                "re => { const m = document.body.innerText.match(new RegExp(re));"
+                " return m && parseInt(m[1].replace(/,/g, '')) > 100; }", arg=STATUS_STEP, timeout=120_000)
             page.wait_for_timeout(2500)
             assert page.locator("[data-testid='stException']").count() == 0
             assert page.locator(".js-plotly-plot").count() >= 4, "the live charts are drawn"
@@ -219,8 +223,8 @@ def test_compare_page_plays_a_preset_in_lockstep():
                                    timeout=60_000)
             page.get_by_role("button", name="Play").click()
             page.wait_for_function(
-                "() => { const m = document.body.innerText.match(/step \\*?\\*?([\\d,]+)/);"
-                " return m && parseInt(m[1].replace(/,/g, '')) > 100; }", timeout=180_000)
+                "re => { const m = document.body.innerText.match(new RegExp(re));"
+                " return m && parseInt(m[1].replace(/,/g, '')) > 100; }", arg=STATUS_STEP, timeout=180_000)
             page.wait_for_timeout(2500)
             assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
             titles = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot .gtitle')]"
@@ -230,7 +234,9 @@ def test_compare_page_plays_a_preset_in_lockstep():
             steps = {re.search(r"step (\d+)", t).group(1) for t in panels}
             assert len(steps) == 1, f"the panels show different steps: {panels}"
             assert "v1=" in page.url and "v2=" in page.url, "the comparison is in the URL"
-            page.screenshot(path=str(ARTIFACTS / "compare-saturating.png"), full_page=True)
+            page.set_viewport_size({"width": 1600, "height": 3000})  # the whole page (Streamlit scrolls inside)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(ARTIFACTS / "compare-saturating.png"))
         finally:
             browser.close()
 
