@@ -366,3 +366,18 @@ def test_summary_rows_are_the_latest_evaluation(gsnap):
         last = [h for h in s.history if "w1" in h][-1]
         assert r["evaluated at step"] == 30 and r["W1"] == round(last["w1"], 3)
         assert r["modes"] == f"{int(last['modes_covered'])}/8"
+
+
+def test_1d_panels_share_the_x_range():
+    cmp = Comparison({"dataset": "two_modes1d", "seed": 1, "g_width": 32, "d_width": 32},
+                     (Variant("NS", {"loss": "ns"}), Variant("hinge", {"loss": "hinge"})), 20)
+    group = TrainerGroup(cmp)
+    group.run(10)
+    group.evaluate()
+    gsnap = group.snapshot(300)
+    figs = [cplots.run_panel(gsnap, i) for i in range(2)]
+    lo = min(float(s.views["x"].min()) for s in gsnap.runs)
+    hi = max(float(s.views["x"].max()) for s in gsnap.runs)
+    for f in figs:
+        assert tuple(f.layout.xaxis.range) == pytest.approx((lo, hi))
+        assert "histogram + KDE" in f.layout.title.subtitle.text  # the smoothing is named
