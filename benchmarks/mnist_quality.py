@@ -2,13 +2,43 @@
 
     python benchmarks/mnist_quality.py                         # budgets 1, 3, 10 minutes, 2 threads
     python benchmarks/mnist_quality.py --budgets 0.5 1 --threads 1 --configs mlp-ns
+    python benchmarks/mnist_quality.py --steps 2000 6000 --digits 3 --configs small-wgan-clip --speed-seconds 0
 
 Speed: each configuration trains for --speed-seconds after a short warm-up; generator steps/s (one
 step = n_critic critic updates + one generator update). Quality: each configuration trains from
 seed 0 and, whenever its training time (evaluation excluded) passes a budget, is judged on 2000
 samples from the fixed noise: Fréchet distance in the classifier's feature space (floor: real
-training digits vs the test set), classes covered, class KL and mean classifier confidence.
+training digits vs the test set), classes covered, class KL, the share outside the digit subset and
+mean classifier confidence. `--steps` judges at generator step counts instead: the same figures
+whatever else runs on the machine (a budget of M minutes is M · 60 · steps/s steps).
 Timings depend on the machine and on what else runs on it; compare rows from one run.
+
+Measured 2026-12-02, seed 0, the recipes of playground/recipes.py (EMA generator, β = 0.999 with its
+warm-up), 2000 samples (* 1000). The machine's 2 cores were shared with other work (load 2-9), so the
+quality rows are by generator step; the speeds are the best of two 2-thread runs at a load near 1.5
+(the other: mlp-ns 110, small-ns 29.4, small-wgan-clip 10.9), and a budget of M minutes is M · 60 times
+the speed.
+
+    speed, 2 threads, steps/s:  mlp-ns 134   small-ns 33.6   small-wgan-clip 12.3   dcgan-wgan-gp 1.31
+    (one thread, steps per CPU-second: 75.6, 17.9, 6.2 and 0.79)
+
+    config            digits  threads  step   Fréchet  classes  off-subset  confidence
+    small-wgan-clip   3       2 (CLI)   500    91.1     1/1      0.025       0.979
+    small-wgan-clip   3       2 (CLI)  1870    53.9     1/1      0.022       0.986
+    small-wgan-clip   3       1         600    78.3*    1/1      0.029       0.982
+    small-ns          3       1 (CLI)   800    10.5     1/1      0.007       0.995
+    small-ns          3       1 (CLI)  3200     5.45    1/1      0.004       0.997
+    small-ns          all     1        1000   142.1    10/10     0           0.862
+    small-ns          all     1        2000   109.2    10/10     0           0.885
+    small-ns          all     1        3000   104.2    10/10     0           0.896
+    small-ns          all     1        5000   107.3    10/10     0           0.910
+    small-ns          all     2 (CLI)  8000    99.8    10/10     0           0.909
+    small-ns          all     2 (CLI) 12475    91.6    10/10     0           0.908   (`--minutes 10`)
+
+5 minutes of small-wgan-clip are ~3700 steps, 3 of small-ns ~6000, 10 of small-ns ~20000 (the
+`--minutes 10` run reached 12475 under load). On all ten digits the Fréchet distance falls slowly
+after step 3000 (Adam 5e-4: 116 at 4000, 111 at 6000; a critic of 64/128 channels: 114 at 3000); the
+MLP reaches 41.3 in 10 minutes (README), so on all ten digits dcgan_small does not beat the MLP.
 """
 from __future__ import annotations
 
@@ -32,6 +62,9 @@ CONFIGS = {  # name -> (arch, loss, lipschitz)
     "mlp-wgan-gp": ("mlp", "wgan", "gp"),
     "dcgan-ns": ("dcgan", "ns", "none"),
     "dcgan-wgan-clip": ("dcgan", "wgan", "clip"),
+    "small-wgan-clip": ("dcgan_small", "wgan", "clip"),
+    "small-ns": ("dcgan_small", "ns", "none"),
+    "small-wgan-gp": ("dcgan_small", "wgan", "gp"),
 }
 
 
@@ -40,45 +73,56 @@ def config_for(name: str, seed: int, digits: str = ""):
     return recommended_config("mnist", loss, lip, arch=arch, seed=seed, digits=digits, device="cpu")
 
 
+def _chunk(name: str) -> int:
+    return 1 if CONFIGS[name][0] == "dcgan" else 10  # the seed-size DCGAN takes ~1 s a step on a CPU
+
+
 def speed(name: str, seconds: float, seed: int) -> tuple[float, int]:
     """Generator steps per second over about `seconds` of training (after 2 warm-up steps)."""
     t = Trainer(config_for(name, seed), n_eval=64)
     t.run(2)
     steps, t0 = 0, time.perf_counter()
-    chunk = 10 if CONFIGS[name][0] == "mlp" else 1
+    chunk = _chunk(name)
     while time.perf_counter() - t0 < seconds:
         t.run(chunk)
         steps += chunk
     return steps / (time.perf_counter() - t0), steps
 
 
-def quality(name: str, budgets_min: list[float], seed: int, digits: str, log) -> list[dict]:
-    """Train until each budget of training time and evaluate there (evaluation time not counted)."""
+def quality(name: str, budgets_min: list[float], seed: int, digits: str, log,
+            steps: list[int] | None = None) -> list[dict]:
+    """Train until each budget of training time (or each step count in `steps`) and evaluate there
+    (evaluation time not counted)."""
     t = Trainer(config_for(name, seed, digits))
-    chunk = 10 if CONFIGS[name][0] == "mlp" else 1
+    chunk = _chunk(name)
     rows, trained = [], 0.0
-    for budget in sorted(budgets_min):
-        while trained < budget * 60:
+    marks = [("steps", n) for n in sorted(steps)] if steps else [("budget_min", b) for b in sorted(budgets_min)]
+    for kind, mark in marks:
+        while (t.step_count < mark) if kind == "steps" else (trained < mark * 60):
             t0 = time.perf_counter()
-            t.run(chunk)
+            t.run(min(chunk, mark - t.step_count) if kind == "steps" else chunk)
             trained += time.perf_counter() - t0
         m = t.evaluate()
-        row = {"config": name, "budget_min": budget, "trained_s": round(trained, 1), "steps": t.step_count,
-               **{k: m[k] for k in ("fid", "modes_covered", "n_modes", "class_kl", "mean_confidence")}}
+        row = {"config": name, "budget_min": mark if kind == "budget_min" else None, "trained_s": round(trained, 1),
+               "steps": t.step_count,
+               **{k: m[k] for k in ("fid", "modes_covered", "n_modes", "class_kl", "off_subset_fraction",
+                                    "mean_confidence")}}
         rows.append(row)
-        log(f"  {name:15s} {budget:5.1f} min  step {t.step_count:6d}  fid {m['fid']:8.2f}  "
+        log(f"  {name:15s} {trained / 60:5.1f} min  step {t.step_count:6d}  fid {m['fid']:8.2f}  "
             f"classes {m['modes_covered']:.0f}/{m['n_modes']:.0f}  class KL {m['class_kl']:.3f}  "
-            f"confidence {m['mean_confidence']:.3f}")
+            f"off-subset {m['off_subset_fraction']:.3f}  confidence {m['mean_confidence']:.3f}")
     return rows
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--budgets", type=float, nargs="+", default=[1, 3, 10], help="minutes of training")
+    p.add_argument("--steps", type=int, nargs="+", help="judge at these generator step counts instead")
     p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--digits", default="", help="digit subset for the quality runs ('' = all)")
-    p.add_argument("--configs", nargs="+", default=["mlp-ns", "dcgan-wgan-gp"], choices=list(CONFIGS))
+    p.add_argument("--configs", nargs="*", default=["mlp-ns", "dcgan-wgan-gp"], choices=list(CONFIGS),
+                   help="quality runs (none: only the speed table)")
     p.add_argument("--speed-configs", nargs="+", default=["mlp-ns", "dcgan-ns", "dcgan-wgan-gp"],
                    choices=list(CONFIGS), dest="speed_configs")
     p.add_argument("--speed-seconds", type=float, default=15.0, dest="speed_seconds",
@@ -99,10 +143,13 @@ def main(argv=None) -> int:
         sps, n = speed(name, args.speed_seconds, args.seed)
         speeds[name] = sps
         log(f"  {name:15s} n_critic {config_for(name, args.seed).n_critic}  {sps:8.2f} steps/s  ({n} steps)")
-    log(f"quality after {', '.join(f'{b:g}' for b in sorted(args.budgets))} min of training:")
+    marks = (f"{', '.join(map(str, sorted(args.steps)))} generator steps" if args.steps else
+             f"{', '.join(f'{b:g}' for b in sorted(args.budgets))} min of training")
+    if args.configs:
+        log(f"quality after {marks}{f' on digits {args.digits}' if args.digits else ''}:")
     rows = []
     for name in args.configs:
-        rows += quality(name, args.budgets, args.seed, args.digits, log)
+        rows += quality(name, args.budgets, args.seed, args.digits, log, args.steps)
     if args.json:
         Path(args.json).write_text(json.dumps({"threads": args.threads, "seed": args.seed, "fid_floor": floor,
                                                "steps_per_second": speeds, "quality": rows}, indent=1))

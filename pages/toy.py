@@ -2,7 +2,7 @@
 import streamlit as st
 
 from playground.datasets.toy import TOY
-from playground.plots import curves, toy as toyplots
+from playground.plots import curves, timeline, toy as toyplots
 from playground.presets import PRESETS
 from playground.ui.config_form import load_into_widgets
 from playground.ui.live import CURVES_SECONDS, LIVE_RUNNER_OPTIONS, SAMPLES_SECONDS, Panel
@@ -30,7 +30,26 @@ def presets(page: TrainingPage) -> None:
         current = st.session_state.get(f"{P}_preset")
         if current:
             p = PRESETS[current]
-            st.markdown(f"**{p.title}.** {p.explanation} *Expected by step {p.steps:,}: {p.promise}.*")
+            st.markdown(f"**{p.title}.** {p.explanation} *Shows {p.shows}. Expected by step {p.steps:,}: "
+                        f"{p.promise}.*")
+
+
+SHOWN_LABELS = {"averaged": "Weight average", "raw": "Raw generator"}
+
+
+def shown_toggle(page: TrainingPage) -> None:
+    """Raw or averaged, one click: which generator the samples, arrows and metrics show. A live
+    setting (g_shown): the run goes on, and training is the same either way."""
+    ema_on = page.shown.g_ema > 0
+    snap = page.runner.snapshot()
+    if snap is not None and page.config is not None and snap.config.get("g_shown") != page.config.g_shown:
+        page.runner.wait_processed(5)  # the worker redraws a paused run with the other generator: show it
+    st.radio("Show", list(SHOWN_LABELS), key=f"{P}_g_shown", horizontal=True, format_func=SHOWN_LABELS.get,
+             disabled=not ema_on,
+             help="Which generator the samples, arrows and metrics come from: the moving average of its "
+                  "weights (smooth, sits tighter on the modes) or the raw generator being trained (shows its "
+                  "hops and oscillation). Switching never changes training."
+                  if ema_on else "The generator EMA β is 0: there is only the raw generator to show.")
 
 
 def draw_samples(snap) -> None:
@@ -46,6 +65,8 @@ def draw_curves(snap) -> None:
 
 def draw_more_curves(snap) -> None:
     h = snap.history
+    if snap.modes is not None:  # mixtures: which modes the samples fall to, evaluation by evaluation
+        live_plotly_chart(timeline.mode_timeline(h, snap.kind, height=360), f"{P}_chart_timeline", CHART_CONFIG)
     for col, fig, name in zip(st.columns(3), (curves.losses_chart(h, legend_px=400),
                                               curves.modes_chart(h, legend_px=400),
                                               curves.gradient_chart(h, legend_px=400)), ("loss", "modes", "grad")):
@@ -60,4 +81,4 @@ training_page(
     default=PRESETS["mode-collapse"].config, datasets=list(TOY), options=LIVE_RUNNER_OPTIONS,
     panels=[[Panel(draw_samples, SAMPLES_SECONDS, status=True, width=1.2), Panel(draw_curves, CURVES_SECONDS)],
             Panel(draw_more_curves, CURVES_SECONDS)],
-    before_controls=presets)
+    before_controls=presets, after_controls=shown_toggle)

@@ -100,7 +100,7 @@ def build_config(args: argparse.Namespace) -> tuple[RunConfig, int | None]:
     if not args.preset and not getattr(args, "config", None):
         chosen = {**RunConfig().to_dict(), **explicit, **sets}
         fields = recommended(chosen["dataset"], chosen["loss"], chosen["lipschitz"],
-                             mixture=chosen["mixture"], digits=chosen["digits"])
+                             mixture=chosen["mixture"], digits=chosen["digits"], arch=chosen["arch"])
     fields.update(explicit)
     defaults = RunConfig().to_dict()
     for k, raw in sets.items():

@@ -90,7 +90,7 @@ class Comparison:
         defaults = RunConfig().to_dict()
         pick = {**defaults, **fields_}
         layered = recommended(pick["dataset"], pick["loss"], pick["lipschitz"],
-                              mixture=pick["mixture"], digits=pick["digits"])
+                              mixture=pick["mixture"], digits=pick["digits"], arch=pick["arch"])
         return RunConfig.from_dict({**defaults, **layered, **fields_})
 
     def configs(self) -> list[RunConfig]:

@@ -149,6 +149,11 @@ class RunConfig:
         help="0 = off. Show and measure a moving average of the generator's weights, θ̄ ← β·θ̄ + (1 − β)·θ, instead "
              "of the raw generator (Yazıcı et al. 2019). Training itself is unchanged; the average smooths "
              "out the generator's oscillation, so samples sit tighter on the modes. 0.99 works well.")
+    g_shown: str = setting(
+        "averaged", "generator shown", "optim", live=True, choices=("averaged", "raw"),
+        help="With the EMA on, which generator the samples, arrows and metrics come from: the weight average "
+             "or the raw generator being trained (its hops and oscillation stay visible). Training is the same "
+             "either way; without the EMA there is only the raw one.")
     # networks
     arch: str = setting("mlp", "architecture", "network")  # checked against the dataset's archs
     noise: str = setting("gaussian", "noise", "network", choices=NOISES)

@@ -7,6 +7,8 @@ import json
 import math
 from typing import Any
 
+from .metric_specs import csv_columns
+
 
 def clean(x: Any) -> Any:
     """Replace non-finite floats by None, recursively (numpy scalars become Python numbers)."""
@@ -27,7 +29,9 @@ def run_json(config: dict[str, Any], history: list[dict[str, Any]], **extra: Any
 
 
 def history_csv(history: list[dict[str, Any]], config: dict[str, Any] | None = None) -> str:
-    """One row per history record, columns = union of keys (step first); the config as # comments."""
+    """One row per history record, columns = union of keys (step first); the config as # comments.
+    A list value (mode_shares) fills one column per item (metric_specs.csv_columns)."""
+    history = [{c: x for k, v in rec.items() for c, x in csv_columns(k, v).items()} for rec in history]
     keys: list[str] = []
     for rec in history:
         keys += [k for k in rec if k not in keys]

@@ -30,8 +30,9 @@ class Metric:
     log: drawn on a log axis; better: "lower", "higher" or "" (a diagnostic with no good direction);
     fmt: d3 number format for hover text; estimator: the short note shown after the label ("" when
     exact or obvious); floor: the estimator's value on two samples of the data itself (None: none
-    known in advance), floor_note: what that floor compares; kinds: per data kind overrides of any
-    of these fields."""
+    known in advance), floor_note: what that floor compares; column: for a list-valued key (one number
+    per mode), the CSV column prefix: item i goes to column f"{column}_{i}" (see csv_columns), while
+    the history and the JSON keep the list; kinds: per data kind overrides of any of these fields."""
     key: str
     label: str
     doc: str
@@ -44,6 +45,7 @@ class Metric:
     estimator: str = ""
     floor: float | None = None
     floor_note: str = ""
+    column: str = ""
     kinds: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def for_kind(self, kind: str | None) -> "Metric":
@@ -130,10 +132,23 @@ _ALL = [
        "modes with ≥ 1 high-quality sample (within 3σ of its nearest mode)", "modes", better="higher", fmt=".0f",
        kinds={"image": dict(label="classes covered",
                             doc="classes of the training subset with ≥ 1 % of the classified samples")}),
+    _m("modes_visited", "modes visited so far",
+       "modes covered at one evaluation or more up to this step (the union of the covered modes)", "modes",
+       better="higher", fmt=".0f",
+       kinds={"image": dict(label="classes visited so far",
+                            doc="trained classes with ≥ 1 % of the classified samples at one evaluation or more")}),
     _m("n_modes", "modes", "number of modes of the mixture", "modes", fmt=".0f",
        kinds={"image": dict(label="classes", doc="number of classes trained on")}),
     _m("high_quality_fraction", "high quality (within 3σ)", "share of samples within 3σ of their nearest mode",
        "modes", axis="high-quality fraction", better="higher", fmt=".1%"),
+    _m("mode_shares", "share of samples",
+       "per mode k: the fraction of all samples whose nearest mode is k (high quality or not); sums to 1",
+       "modes", axis="mode", fmt=".0%", column="mode_share",
+       kinds={"image": dict(axis="class", doc="per class (all ten digits): the fraction of the samples the "
+                                               "classifier assigns to it; sums to 1")}),
+    _m("median_mode_distance", "median distance to the nearest mode",
+       "median over samples of minₖ ‖x − μₖ‖ (data units; σ of a ring8 mode is 0.02, neighbours 1.53 apart)",
+       "modes", axis="distance", better="lower"),
     _m("mode_reverse_kl", "mode KL(q̂‖uniform)",
        "KL of the high-quality samples' mode histogram to uniform: 0 balanced, ln K in one mode, ∞ none",
        "modes", unit="nats", better="lower"),
@@ -159,4 +174,13 @@ def spec(key: str, kind: str | None = None) -> Metric:
     return METRICS[key].for_kind(kind)
 
 
-__all__ = ["Metric", "METRICS", "KINDS", "GROUPS", "spec"]
+def csv_columns(key: str, value: Any) -> dict[str, Any]:
+    """The CSV columns of one history value: {key: value} for a number; for a list, one column per
+    item named by the key's `column` prefix (the key itself when it has none): mode_share_0, ..."""
+    if not isinstance(value, (list, tuple)):
+        return {key: value}
+    prefix = METRICS[key].column if key in METRICS and METRICS[key].column else key
+    return {f"{prefix}_{i}": v for i, v in enumerate(value)}
+
+
+__all__ = ["Metric", "METRICS", "KINDS", "GROUPS", "spec", "csv_columns"]

@@ -8,7 +8,9 @@ Estimators (shown on the charts):
   ≈ 0.2 on ring8: compare with two real samples); JS from 2D histograms, KL with an additive
   smoothing of 1e-4 per bin (an empty bin would make KL infinite).
 - Modes (VEEGAN / PacGAN protocol): a sample is high quality when within 3σ of its nearest mode; a
-  mode is covered when at least one high-quality sample falls to it.
+  mode is covered when at least one high-quality sample falls to it. Per mode, its share of all
+  samples (by nearest mode, whatever the distance) and the median distance to the nearest mode show
+  which modes a collapsed generator sits on, and how close (Metz et al. 2017, Fig. 1).
 """
 from __future__ import annotations
 
@@ -111,18 +113,28 @@ def divergences_2d(real, fake, bins: int = 50, bounds=None, smoothing: float = 1
     return out
 
 
-def mode_coverage(samples, centers, sigma) -> dict[str, float]:
+def mode_coverage(samples, centers, sigma) -> dict[str, float | list[float]]:
     """VEEGAN / PacGAN protocol. high_quality_fraction: share of samples within 3σ of their nearest
     mode; modes_covered: modes with ≥ 1 high-quality sample; reverse_kl: KL(q̂‖uniform) of the
-    high-quality samples' mode histogram (0 when balanced, ln K when all in one mode, inf when none)."""
+    high-quality samples' mode histogram (0 when balanced, ln K when all in one mode, inf when none).
+
+    mode_shares: per mode k, n_k / n with n_k the samples whose nearest mode is k, all samples counted
+    (high quality or not), so the K shares sum to 1; median_mode_distance: the median over samples of
+    minₖ ‖x − μₖ‖, in data units. A collapsed generator (Metz et al. 2017) puts almost all of its share
+    on one or two modes at a small median distance; a blob between the modes has a large one.
+    covered_modes: the indices of the covered modes (the trainer keeps their union as modes_visited)."""
     samples = np.asarray(samples, np.float64).reshape(len(samples), -1)
     centers = np.asarray(centers, np.float64).reshape(len(centers), -1)
     sigma = np.broadcast_to(np.asarray(sigma, np.float64), (len(centers),))
     d = cdist(samples, centers)
     nearest = d.argmin(1)
-    hq = d[np.arange(len(samples)), nearest] <= 3 * sigma[nearest]
-    counts = np.bincount(nearest[hq], minlength=len(centers))
+    dist = d[np.arange(len(samples)), nearest]
+    hq = dist <= 3 * sigma[nearest]
     k = len(centers)
+    counts = np.bincount(nearest[hq], minlength=k)
     rkl = kl(counts, np.full(k, 1.0 / k)) if counts.sum() > 0 else float("inf")
+    shares = np.bincount(nearest, minlength=k) / max(len(samples), 1)
     return {"modes_covered": int((counts > 0).sum()), "n_modes": k,
-            "high_quality_fraction": float(hq.mean()), "reverse_kl": rkl}
+            "high_quality_fraction": float(hq.mean()), "reverse_kl": rkl,
+            "mode_shares": shares.tolist(), "covered_modes": tuple(int(i) for i in np.flatnonzero(counts)),
+            "median_mode_distance": float(np.median(dist)) if len(dist) else float("nan")}

@@ -12,10 +12,18 @@
 The trainer owns its torch.Generator (data, noise and penalty randomness all come from it), so the
 same config and seed give the same run on CPU. Evaluation draws from a separate fixed reference set,
 so how often you evaluate never changes the training trajectory. With `g_ema` > 0 the trainer also keeps
-an exponential moving average of the generator's weights, θ̄ ← β·θ̄ + (1 − β)·θ after every generator
-step (Yazıcı et al. 2019, "The Unusual Effectiveness of Averaging in GAN Training"); samples, views and
-metrics then come from the averaged generator, while training uses the raw one. A non-finite loss or parameter
-raises `Diverged(what, step)`; `history` keeps everything logged before it.
+an exponential moving average of the generator's weights (Yazıcı et al. 2019, "The Unusual Effectiveness
+of Averaging in GAN Training"), with a warm-up so the average does not sit at the initial weights:
+
+    θ̄₀ = θ₀,   θ̄ ← β_t·θ̄ + (1 − β_t)·θ   after the t-th generator step of the average (t = 0, 1, ...),
+    β_t = min(β, (1 + t)/(10 + t))
+
+(the schedule of TensorFlow's tf.train.ExponentialMovingAverage with num_updates): β_0 = 0.1,
+β_90 = 0.91, and β itself once t ≥ (10β − 1)/(1 − β) (≈ 890 steps for β = 0.99, ≈ 8990 for 0.999).
+Without it a β = 0.999 average still weighs the random initial weights by 0.999^t (61 % after 500
+steps). Samples, views and metrics then come from the averaged generator (or, with g_shown = "raw", from
+the raw one: a live choice), while training always uses the raw one. A non-finite loss or parameter raises `Diverged(what, step)`;
+`history` keeps everything logged before it.
 """
 from __future__ import annotations
 
@@ -103,7 +111,9 @@ class Trainer:
         self.opt_g = OPTIMIZERS[config.g_optim](self.G.parameters(), config.g_lr, config.g_beta1, config.g_beta2)
         self.opt_d = OPTIMIZERS[config.d_optim](self.D.parameters(), config.d_lr, config.d_beta1, config.d_beta2)
         self.G_ema: torch.nn.Module | None = None
+        self.ema_updates = 0  # generator steps averaged so far (t of the warm-up)
         self._sync_ema()
+        self._visited: set[int] = set()  # modes covered at some evaluation so far (modes_visited)
         self.step_count = 0
         self.history: list[dict[str, Any]] = []
         self.diverged: Diverged | None = None
@@ -131,22 +141,31 @@ class Trainer:
         """Create the averaged generator (a copy of G now) when g_ema turns on; drop it when off."""
         if self.config.g_ema > 0 and self.G_ema is None:
             self.G_ema = copy.deepcopy(self.G).requires_grad_(False)
+            self.ema_updates = 0  # a new average warms up from the current weights
             # (averaged, raw) parameter and buffer lists, built once: _update_ema runs every step
             self._ema_params = (list(self.G_ema.parameters()), [p.detach() for p in self.G.parameters()])
             self._ema_buffers = list(zip(self.G_ema.buffers(), self.G.buffers()))
         elif self.config.g_ema == 0:
             self.G_ema = None
 
+    def ema_decay(self, t: int | None = None) -> float:
+        """β_t = min(β, (1 + t)/(10 + t)) for the t-th update of the average (default: the next one)."""
+        t = self.ema_updates if t is None else t
+        return min(self.config.g_ema, (1.0 + t) / (10.0 + t))
+
     @torch.no_grad()
     def _update_ema(self) -> None:
-        torch._foreach_lerp_(*self._ema_params, 1.0 - self.config.g_ema)
+        torch._foreach_lerp_(*self._ema_params, 1.0 - self.ema_decay())
+        self.ema_updates += 1
         for be, b in self._ema_buffers:  # batch-norm statistics: copied
             be.copy_(b)
 
     @property
     def G_eval(self) -> torch.nn.Module:
-        """The generator that samples, views and metrics use: the averaged one when g_ema > 0."""
-        return self.G_ema if self.G_ema is not None else self.G
+        """The generator that samples, views and metrics use: the averaged one when g_ema > 0 and
+        g_shown is "averaged", else the raw one. The average is kept up to date either way, so the
+        choice can flip live and never touches training."""
+        return self.G_ema if self.G_ema is not None and self.config.g_shown == "averaged" else self.G
 
     # ----- training ---------------------------------------------------------------------------
     def _noise(self, n: int) -> torch.Tensor:
@@ -282,23 +301,28 @@ class Trainer:
 
     @torch.no_grad()
     def fakes(self, n: int | None = None) -> torch.Tensor:
-        """G applied to the fixed noise (the same z every time, so samples evolve smoothly); the
-        averaged generator when g_ema > 0."""
+        """G applied to the fixed noise (the same z every time, so samples evolve smoothly): the
+        generator shown (G_eval)."""
         with self.inspecting():
             return self.G_eval(self.fixed_noise[:n])
 
-    def evaluate(self) -> dict[str, float]:
+    def evaluate(self) -> dict[str, float | list[float]]:
         """Distances to the data (dataset.metrics) and the critic's own estimates, merged into the
-        history record of the current step."""
+        history record of the current step (numbers, and lists of numbers such as mode_shares)."""
         self._flush()
         fake = self.fakes()
         with torch.no_grad(), self.inspecting():
             r, f = self.D(self.real_ref[:1024]).view(-1), self.D(fake[:1024]).view(-1)
         m = self.dataset.metrics(fake.cpu().numpy(), self.real_ref.cpu().numpy())
+        # modes_visited: the union over evaluations of the covered modes (a hopping generator covers one
+        # mode at a time but visits many); kept here so thinning the history never loses a visit
+        self._visited.update(m.pop("covered_modes", ()))
+        if "modes_covered" in m:
+            m["modes_visited"] = len(self._visited)
         m["wasserstein_estimate"] = wasserstein_estimate(r, f)
         if self.loss.log_loss:
             m["implied_js"] = implied_js(r, f)
-        m = {k: float(v) for k, v in m.items()}
+        m = {k: [float(x) for x in v] if isinstance(v, (list, tuple)) else float(v) for k, v in m.items()}
         if not self.history or self.history[-1]["step"] != self.step_count:
             self.history.append({"step": self.step_count, "seconds": self.seconds})
         self.history[-1].update(m)

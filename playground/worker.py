@@ -227,8 +227,12 @@ class Worker:
                 self._set(RunState.PAUSED, "")
                 self.pending_steps += n
             case ApplyConfig(config) if self.trainer is not None and self.trainer.diverged is None:
+                shown = _shown(self.config) != _shown(config)
                 self.trainer.update_config(config)
                 self.config = config
+                if shown and self.state != RunState.RUNNING:  # raw ↔ averaged while paused: redraw now
+                    self.trainer.evaluate()
+                    self._publish(0.0)
             case Speed(steps_per_frame):
                 self.steps_per_frame = steps_per_frame
             case Stop():
@@ -349,6 +353,11 @@ class Worker:
     def _set(self, state: RunState, message: str) -> None:
         self.state, self.message = state, message
         self.out.put(StateChanged(state, message))
+
+
+def _shown(config) -> tuple:
+    """Which generator a config shows (a comparison's runs have their own: None)."""
+    return (getattr(config, "g_ema", 0.0) > 0, getattr(config, "g_shown", None))
 
 
 def thin_history(history: list, limit: int) -> list:

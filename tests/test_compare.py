@@ -284,9 +284,9 @@ def _g_median(run) -> float:
 
 
 PROMISES = {
-    "collapse-vs-gp": lambda r: (r["WGAN-GP"].final["modes_covered"] == 8
-                                 and r["NS GAN"].final["modes_covered"] <= 3
-                                 and r["WGAN-GP"].final["w1"] < r["NS GAN"].final["w1"]),
+    "collapse-vs-gp": lambda r: (r["NS GAN"].final["modes_covered"] <= 2
+                                 and r["NS GAN"].final["high_quality_fraction"] >= 0.9
+                                 and r["WGAN-GP"].final["modes_covered"] == 8),
     "clip-vs-gp": lambda r: (r["WGAN-GP"].final["high_quality_fraction"] > r["WGAN clip"].final["high_quality_fraction"] + 0.2
                              and r["WGAN-GP"].final["w1"] < r["WGAN clip"].final["w1"] - 0.1),
     "saturating-vs-ns": lambda r: _g_median(r["minimax"]) < 0.01 * _g_median(r["non-saturating"]),

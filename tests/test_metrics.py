@@ -228,8 +228,9 @@ def test_every_mnist_metric_has_a_registry_entry():
     from playground.metric_specs import METRICS
     ds = _dataset("mnist")
     fake = np.random.default_rng(0).uniform(-1, 1, (64, 1, 28, 28)).astype(np.float32)
-    keys = set(ds.metrics(fake, fake))
-    assert {"fid", "modes_covered", "n_modes", "class_kl", "off_subset_fraction", "mean_confidence"} <= keys
+    keys = set(ds.metrics(fake, fake)) - {"covered_modes"}  # not logged: the trainer keeps it as modes_visited
+    assert {"fid", "modes_covered", "n_modes", "class_kl", "off_subset_fraction", "mean_confidence",
+            "mode_shares"} <= keys
     assert keys <= set(METRICS), keys - set(METRICS)
 
 
@@ -263,3 +264,96 @@ def test_registry_is_a_leaf_module():
     mods = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
     mods += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
     assert all(m in ("__future__", "dataclasses", "types", "typing") for m in mods), mods
+
+
+# ----- per-mode shares and the median distance to the nearest mode ----------------------------------
+def _hand_built_ring8():
+    """101 samples on ring8 with known nearest modes and distances: 45 on five of the eight modes
+    (0.02 from the centre, radially outward: 20 / 10 / 8 / 5 / 2 on modes 0 / 1 / 2 / 4 / 6), 11 junk
+    points 0.5 out from mode 2 and 45 junk points 1.0 out from mode 0 (radius 3; every other mode is
+    farther: its neighbours are √(3² + 2² − 2·3·2·cos 45°) ≈ 2.13 away)."""
+    c = _dataset("ring8").modes.centers
+    u = c / np.linalg.norm(c, axis=1, keepdims=True)            # unit vectors to the modes
+    on = {0: 20, 1: 10, 2: 8, 4: 5, 6: 2}
+    pts = [np.repeat((c[k] + 0.02 * u[k])[None], n, 0) for k, n in on.items()]
+    pts += [np.repeat((c[2] + 0.5 * u[2])[None], 11, 0), np.repeat((c[0] + 1.0 * u[0])[None], 45, 0)]
+    return np.concatenate(pts), c
+
+
+def test_mode_shares_and_median_distance_of_hand_built_samples():
+    s, c = _hand_built_ring8()
+    assert len(s) == 101
+    out = M.mode_coverage(s, c, np.full(8, 0.02))
+    # shares of all samples by nearest mode, junk included: mode 0 has 20 + 45, mode 2 has 8 + 11
+    expected = np.array([65, 10, 19, 0, 5, 0, 2, 0]) / 101
+    np.testing.assert_allclose(out["mode_shares"], expected, atol=1e-12)
+    assert isinstance(out["mode_shares"], list) and len(out["mode_shares"]) == 8
+    assert sum(out["mode_shares"]) == pytest.approx(1.0, abs=1e-12)
+    # sorted distances: 45 × 0.02, 11 × 0.5, 45 × 1.0: the 51st of 101 is 0.5
+    assert out["median_mode_distance"] == pytest.approx(0.5, abs=1e-9)
+    # within 3σ = 0.06: only the 45 on-mode samples, on the five modes hit
+    assert out["modes_covered"] == 5 and out["covered_modes"] == (0, 1, 2, 4, 6)
+    assert out["high_quality_fraction"] == pytest.approx(45 / 101)
+    # 46 more points on mode 4 (0.02 out): now 91 of 147 sit at 0.02, and the median (74th) is 0.02
+    more = np.repeat((c[4] + 0.02 * c[4] / 2.0)[None], 46, 0)
+    out2 = M.mode_coverage(np.concatenate([s, more]), c, np.full(8, 0.02))
+    assert out2["median_mode_distance"] == pytest.approx(0.02, abs=1e-9)
+    assert out2["mode_shares"][4] == pytest.approx(51 / 147)
+
+
+def test_mode_shares_of_the_data_itself_are_uniform():
+    ds = _dataset("ring8")
+    out = M.mode_coverage(_samples("ring8", 8000), ds.modes.centers, ds.modes.sigma)
+    np.testing.assert_allclose(out["mode_shares"], 1 / 8, atol=0.02)   # binomial sd ≈ 0.004
+    # |x − μ| of a 2D N(μ, σ²I) is Rayleigh: median σ·√(2 ln 2) ≈ 1.177σ
+    assert out["median_mode_distance"] == pytest.approx(0.02 * math.sqrt(2 * LN2), rel=0.05)
+
+
+def test_mode_shares_in_the_history_json_and_csv():
+    """An evaluation records the list in the history and the JSON, one CSV column per mode."""
+    import csv
+    import io
+    import json
+
+    from playground.export import history_csv, run_json
+    from playground.trainer import Trainer
+    from tests.helpers_engine import small_config
+    t = Trainer(small_config("ring8"), log_every=5)
+    t.run(10)
+    t.evaluate()
+    rec = t.history[-1]
+    assert len(rec["mode_shares"]) == 8 and sum(rec["mode_shares"]) == pytest.approx(1.0, abs=1e-9)
+    assert rec["median_mode_distance"] >= 0 and "covered_modes" not in rec
+    assert json.loads(run_json({}, t.history))["history"][-1]["mode_shares"] == rec["mode_shares"]
+    rows = list(csv.DictReader(io.StringIO(history_csv(t.history))))
+    assert [float(rows[-1][f"mode_share_{i}"]) for i in range(8)] == rec["mode_shares"]
+    assert "mode_shares" not in rows[-1] and float(rows[-1]["median_mode_distance"]) == rec["median_mode_distance"]
+    assert rows[0]["mode_share_0"] == ""                   # a loss-only record leaves the columns empty
+
+
+def test_modes_visited_is_the_union_of_the_covered_modes():
+    """Evaluations of hand-placed generators: on mode 3, then on mode 5, then on both: covered 1, 1, 2,
+    visited 1, 2, 2 (and never fewer than covered)."""
+    from playground.trainer import Trainer
+    from tests.helpers_engine import small_config
+    t = Trainer(small_config("ring8"))
+    c = t.dataset.modes.centers
+    seen = []
+    for modes in ((3,), (5,), (3, 5)):
+        on = torch.tensor(np.concatenate([np.repeat(c[k][None], 10, 0) for k in modes]), dtype=torch.float32)
+        t.fakes = lambda n=None, on=on: on                 # the generator's output, replaced
+        m = t.evaluate()
+        seen.append((m["modes_covered"], m["modes_visited"]))
+    assert seen == [(1, 1), (1, 2), (2, 2)]
+
+
+def test_mnist_mode_shares_are_the_class_histogram():
+    from playground.evaluation import evaluate_digits
+    from playground.datasets.mnist import mnist_reference
+    ds = _dataset("mnist", digits="38")
+    fake = np.random.default_rng(0).uniform(-1, 1, (64, 1, 28, 28)).astype(np.float32)
+    m = ds.metrics(fake, fake)
+    hist = evaluate_digits(fake, mnist_reference(), (3, 8))["class_hist"]
+    assert len(m["mode_shares"]) == 10 and sum(m["mode_shares"]) == pytest.approx(1.0, abs=1e-6)
+    np.testing.assert_array_equal(m["mode_shares"], hist.tolist())
+    assert m["covered_modes"] == tuple(c for c in (3, 8) if hist[c] >= 0.01)

@@ -47,7 +47,7 @@ def test_shipped_mnist_is_complete_and_loaded_once():
 
 def test_scaling_and_sampling():
     ds = make_dataset(mnist_config())
-    assert ds.kind == "image" and ds.shape == (1, 28, 28) and set(ds.archs) == {"mlp", "dcgan"}
+    assert ds.kind == "image" and ds.shape == (1, 28, 28) and set(ds.archs) == {"mlp", "dcgan", "dcgan_small"}
     g = torch.Generator().manual_seed(0)
     x = ds.sample(512, g)
     assert x.shape == (512, 1, 28, 28) and x.dtype == torch.float32
@@ -214,10 +214,10 @@ def _norm_layers(module: nn.Module) -> set[type]:
     return {type(m) for m in module.modules() if isinstance(m, (nn.BatchNorm2d, nn.GroupNorm, nn.LayerNorm))}
 
 
-@pytest.mark.parametrize("arch", ["mlp", "dcgan"])
+@pytest.mark.parametrize("arch", ["mlp", "dcgan", "dcgan_small"])
 @pytest.mark.parametrize("lip", list(LIPSCHITZ))
 def test_every_loss_and_lipschitz_method(arch, lip):
-    """Both architectures train a step with every loss; shapes, norms and clipping are right."""
+    """Every architecture trains a step with every loss; shapes, norms and clipping are right."""
     for loss in LOSSES:
         cfg = mnist_config(arch=arch, lipschitz=lip, loss=loss, batch_size=4, n_critic=1)
         t = Trainer(cfg, n_eval=16)
@@ -251,11 +251,12 @@ def test_dcgan_generator_evaluates_big_batches_in_chunks():
     assert torch.allclose(whole, parts, atol=1e-5)
 
 
-def test_layer_norm_critic_scores_each_sample_on_its_own():
+@pytest.mark.parametrize("arch", ["dcgan", "dcgan_small"])
+def test_layer_norm_critic_scores_each_sample_on_its_own(arch):
     """∂D(x₀)/∂x₁ = 0 with layer norm, ≠ 0 with batch norm: why gp / lp / r1 need the swap."""
     def cross_grad(lip):
         torch.manual_seed(0)
-        _, D = make_dataset(mnist_config()).archs["dcgan"](mnist_config(arch="dcgan", lipschitz=lip), None)
+        _, D = make_dataset(mnist_config()).archs[arch](mnist_config(arch=arch, lipschitz=lip), None)
         x = torch.randn(8, 1, 28, 28, requires_grad=True)
         (g,) = torch.autograd.grad(D(x)[0, 0], x)
         return float(g[1:].abs().max())

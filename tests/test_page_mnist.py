@@ -1,17 +1,27 @@
 """AppTest tests of the MNIST page (no browser): render, Step updates the grid and the histogram, the
-digit subset from the URL, the critic-norm note, the digit toggles."""
+digit subset from the URL, the critic-norm note, the digit toggles; uploads of your own images (the
+digit metrics hidden, the hash in the config, bad files and missing data in a sentence)."""
+import base64
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from playground.datasets import upload
+from playground.datasets.mnist import FASHION_CLASSES
 from playground.recipes import recommended
 from tests import helpers_pages
 from tests.helpers_pages import chart, chart_keys, load_page, status_text, stop_runners
+from tests.test_upload import fashion_like, idx_files
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "mnist.py")
 # grid, histogram, timeline, losses, Fréchet distance, modes
 CHARTS = {f"mnist_chart_{name}" for name in ("grid", "hist", "gallery", "loss", "fid", "modes")}
+# data the digit classifier cannot judge: grid, label histogram, timeline, losses, real images
+UPLOAD_CHARTS = {f"mnist_chart_{name}" for name in ("grid", "labels", "gallery", "loss", "real")}
+HIDDEN = "The digit classifier's metrics (classes, confidence, Fréchet distance) are hidden"
 
 
 def runner_of(at):
@@ -105,6 +115,95 @@ def test_layer_norm_note_recommended_settings_and_a_visit_to_another_page(apps):
     assert at.pills(key="mnist_digits_pick").value == [3] and at.session_state["mnist_digits"] == "3"
     assert at.text_input(key="mnist_g_lr").value and not at.error and not at.warning
     assert any(note in i.value for i in at.info)
+
+
+# ----- your own images -----------------------------------------------------------------------------
+@pytest.fixture
+def cache_files():
+    """The page's worker is another process: uploads go to the real upload cache. Remove what a test
+    stored there (by its hash) afterwards; `before` is what the cache held at the start."""
+    d = upload.cache_dir()
+    before = set(d.glob("*")) if d.exists() else set()
+    made: list[str] = []
+    yield before, made
+    for name in made:
+        for ext in ("npz", "json"):
+            (d / f"{name[len(upload.PREFIX):]}.{ext}").unlink(missing_ok=True)
+
+
+def _array(v) -> np.ndarray:
+    """A figure JSON array: a plain list, or Plotly's typed array {"dtype", "bdata"}."""
+    if isinstance(v, dict):
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+    return np.asarray(v)
+
+
+def _upload(at, files, label_names="digits"):
+    at.get("file_uploader")[0].set_value([(n, raw, "application/octet-stream") for n, raw in files]).run()
+    at.selectbox(key="mnist_label_names").set_value(label_names)
+    at.button(key="mnist_upload_load").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_an_upload_hides_the_digit_metrics_and_its_run_records_the_hash(apps, cache_files):
+    d = fashion_like()
+    files = idx_files(d, gz=True, prefix="fashion-")
+    name = upload.read_upload(files).name
+    cache_files[1].append(name)
+    at = _upload(load(apps, {"g_ema": "0"}), files, "fashion")
+    note = " ".join(x.value for x in at.success)
+    assert "**Fashion-MNIST (upload" in note and "200 training and 50 test images, labelled (10 classes)" in note
+    assert at.selectbox(key="mnist_dataset").value == name and upload.available(name)
+    assert at.get("file_uploader")[0].value == [], "a fresh upload widget: the files are not kept twice"
+    pills = at.pills(key="mnist_digits_pick")
+    assert pills.label == "Classes to train on" and pills.format_func(0) == "T-shirt/top"
+    at.button(key="mnist_reset").click().run()
+    assert not at.exception, at.exception
+    cfg = runner_of(at).status().config
+    assert cfg.dataset == name == "upload:" + upload.content_hash(d)
+    assert json.loads(at.session_state["mnist_config"].to_json())["dataset"] == name, "the config download"
+    assert at.query_params["dataset"] in (name, [name]), "the link names the data by their hash"
+    # the digit classifier's metrics are hidden, and the page says why
+    assert chart_keys(at) == UPLOAD_CHARTS
+    assert not at.metric and any(HIDDEN in i.value for i in at.info)
+    assert not [t for t in at.toggle if t.key == "mnist_tile_labels"]
+    labels = titled(at, "mnist_chart_labels", "Your training images per label")
+    assert labels["data"][0]["x"] == list(FASHION_CLASSES)
+    assert np.array_equal(_array(labels["data"][0]["y"]), np.bincount(d["train_labels"], minlength=10))
+    assert titled(at, "mnist_chart_real", "Real training images")["data"][0]["source"].startswith("data:image/png")
+    grid0 = titled(at, "mnist_chart_grid", "Samples from")
+    assert "classifier" not in grid0["layout"]["title"]["subtitle"]["text"]
+    at.button(key="mnist_step").click().run()
+    assert not at.exception, at.exception
+    assert "step **1**" in status_text(at), "the worker process found the data by their hash"
+    assert titled(at, "mnist_chart_grid", "Samples from")["data"][0]["source"] != grid0["data"][0]["source"]
+    assert titled(at, "mnist_chart_loss", "")["data"], "the losses are drawn"
+    # the link reopens the uploaded data in a new session (its worker finds them by the hash)
+    again = load(apps, dict(at.query_params))
+    assert again.selectbox(key="mnist_dataset").value == name and runner_of(again).status().config.dataset == name
+    assert chart_keys(again) == UPLOAD_CHARTS and not again.warning
+
+
+def test_a_bad_upload_says_why_and_loads_nothing(apps, cache_files):
+    d = fashion_like()
+    files = idx_files({"train_images": d["train_images"], "train_labels": d["train_labels"][:150]}, gz=False)
+    at = _upload(load(apps), files)
+    errors = " ".join(e.value for e in at.error)
+    assert "train-images-idx3-ubyte holds 200 images but train-labels-idx1-ubyte holds 150 labels" in errors
+    assert at.selectbox(key="mnist_dataset").value == "mnist" and at.selectbox(key="mnist_dataset").options == ["MNIST"]
+    assert runner_of(at).status().config.dataset == "mnist"
+    d_ = upload.cache_dir()
+    assert (set(d_.glob("*")) if d_.exists() else set()) == cache_files[0], "nothing stored"
+    assert len(at.get("file_uploader")[0].value) == 2, "the files stay, to be fixed or added to"
+
+
+def test_a_link_to_upload_data_that_are_missing_names_the_hash(apps):
+    sha = "ab" * 32
+    at = load(apps, {"dataset": f"upload:{sha}"})
+    warning = " ".join(w.value for w in at.warning)
+    assert sha in warning and "not in this machine's upload cache" in warning
+    assert runner_of(at).status().config.dataset == "mnist" and chart_keys(at) == CHARTS
 
 
 # ----- the pure builders behind the page (no Streamlit) --------------------------------------------

@@ -1,4 +1,5 @@
 """AppTest tests of the toy page (no browser): render, Step, Reset, invalid config, URL state."""
+import time
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ from tests import helpers_pages
 from tests.helpers_pages import chart, chart_keys, load_page, status_text, stop_runners
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "toy.py")
-CHARTS = {f"toy_chart_{name}" for name in ("main", "div", "est", "loss", "modes", "grad")}
+CHARTS = {f"toy_chart_{name}" for name in ("main", "div", "est", "loss", "modes", "grad", "timeline")}
 
 
 def runner_of(at):
@@ -112,10 +113,10 @@ def test_structural_change_asks_for_reset(apps):
 
 
 def test_generator_average_applies_live_without_a_reset(apps):
-    at = load(apps)
+    at = load(apps, {"g_ema": "0.99"})  # the default preset (mode collapse) shows the raw generator
     at.button(key="toy_step10").click().run()
     ema = at.number_input(key="toy_g_ema")
-    assert ema.value == runner_of(at).status().config.g_ema == 0.99   # the recipes turn it on
+    assert ema.value == runner_of(at).status().config.g_ema == 0.99   # from the link
     ema.set_value(0.0).run()
     assert not at.exception, at.exception
     assert not any("Reset" in i.value for i in at.info), "g_ema applies live"
@@ -164,7 +165,7 @@ def test_a_missing_device_in_the_link_gets_a_sentence_and_a_selector(apps):
 
 
 def test_opening_another_page_pauses_this_one_and_says_so(apps):
-    """A user's own run on /toy must not hold the training slot that /mnist then waits for."""
+    """A user's own run on /toy pauses when they open /mnist (it would share the cores unwatched), and says so."""
     from streamlit.testing.v1 import AppTest
 
     from playground.ui.common import LEFT_PAGE
@@ -188,3 +189,62 @@ def test_opening_another_page_pauses_this_one_and_says_so(apps):
         assert any(LEFT_PAGE in c.value for c in at.caption), "the page says why it paused"
     finally:
         stop_runners([at], "mnist")
+
+
+def test_mode_timeline_shows_the_evaluated_shares(apps):
+    at = load(apps)
+    at.button(key="toy_step10").click().run()
+    fig = chart(at, "toy_chart_timeline")
+    (hm,) = [t for t in fig["data"] if t["type"] == "heatmap"]
+    evals = [h for h in runner_of(at).snapshot().history if "mode_shares" in h]
+    assert evals, "Step 10 evaluates"
+    z = _array(hm["z"])
+    assert z.shape == (8, len(evals))
+    assert z[:, -1].tolist() == pytest.approx(evals[-1]["mode_shares"], abs=1e-6)
+    modes = chart(at, "toy_chart_modes")
+    assert "modes visited so far" in {t.get("name") for t in modes["data"]}
+
+
+def test_a_shape_without_modes_has_no_mode_timeline(apps):
+    at = load(apps, {"dataset": "spiral"})
+    at.button(key="toy_step10").click().run()
+    assert not at.exception and chart_keys(at) == CHARTS - {"toy_chart_timeline"}
+    assert "toy_chart_timeline" not in chart_keys(at), "a shape without modes has no per-mode timeline"
+
+
+def _array(v):
+    """A figure JSON array: a plain list, or Plotly's typed array {"dtype", "bdata", "shape"}."""
+    import base64
+
+    import numpy as np
+    if isinstance(v, dict):
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        return a.reshape([int(n) for n in str(v.get("shape", len(a))).split(",")])
+    return np.asarray(v, dtype=float)
+
+
+def test_raw_or_averaged_toggle_applies_live_and_labels_the_samples(apps):
+    at = load(apps, {"g_ema": "0.99"})
+    at.button(key="toy_step10").click().run()
+    toggle = at.radio(key="toy_g_shown")
+    assert toggle.value == "averaged" and not toggle.disabled
+    assert "averaged generator" in chart(at, "toy_chart_main")["layout"]["title"]["subtitle"]["text"]
+    toggle.set_value("raw").run()
+    assert not at.exception and not any("Reset" in i.value for i in at.info), "g_shown applies live"
+    deadline = time.monotonic() + 20
+    while runner_of(at).snapshot().config.get("g_shown") != "raw" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    snap = runner_of(at).snapshot()
+    assert snap.step == 10 and snap.config["g_shown"] == "raw", "a paused run redraws with the raw generator"
+    at.run()
+    assert "raw generator" in chart(at, "toy_chart_main")["layout"]["title"]["subtitle"]["text"]
+    at.button(key="toy_step").click().run()
+    snap = runner_of(at).snapshot()
+    assert snap.step == 11 and snap.config["g_shown"] == "raw", "the worker's trainer took the change"
+    assert "raw generator" in chart(at, "toy_chart_main")["layout"]["title"]["subtitle"]["text"]
+    assert at.query_params["g_shown"] == "raw"      # in the link
+
+
+def test_raw_or_averaged_toggle_is_off_without_an_average(apps):
+    at = load(apps, {"g_ema": "0"})
+    assert at.radio(key="toy_g_shown").disabled

@@ -254,8 +254,8 @@ def test_curves_on_real_history(ring_ns, ring_wgp, two_modes_ns):
 
     fig = curves.modes_chart(h)
     check_common(fig)
-    assert names(fig) == ["modes covered (of 8)", "all 8 modes", "high quality (within 3σ)"]
-    assert fig.data[2].yaxis == "y2"
+    assert names(fig) == ["modes covered (of 8)", "all 8 modes", "high quality (within 3σ)", "modes visited so far"]
+    assert fig.data[2].yaxis == "y2" and fig.data[3].yaxis == "y"
 
     fig = curves.gradient_chart(h)
     check_common(fig)

@@ -1,6 +1,7 @@
 """Every preset keeps its promise at its step budget, headless, seed fixed, one torch thread."""
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
@@ -22,23 +23,34 @@ ROOT = Path(__file__).resolve().parents[1]
 _RUNS: dict = {}
 
 
-def train(config, steps: int) -> Trainer:
+def train(config, steps: int, eval_every: int = 0) -> Trainer:
+    """Train `steps` generator steps, evaluating every `eval_every` steps (0: only at the end)."""
     torch.set_num_threads(1)
     tr = Trainer(config)
-    tr.run(steps)
-    tr.evaluate()
+    every = eval_every or steps
+    while tr.step_count < steps:
+        tr.run(min(every, steps - tr.step_count))
+        tr.evaluate()
     return tr
 
 
-def _train_job(job: tuple[str, dict, int]) -> tuple[str, list, float]:
-    """One headless preset run in a worker process: (name, history, seconds)."""
-    name, config, steps = job
+def _train_job(job: tuple[str, dict, int, int, bool]) -> tuple[str, list, dict | None, float]:
+    """One headless preset run in a worker process: (name, history, raw, seconds). With `also_raw` the
+    final step is evaluated a second time on the raw generator (g_shown flipped live: training is
+    unchanged) and `raw` holds those metrics; the history keeps the preset's own view."""
+    name, config, steps, eval_every, also_raw = job
     t0 = time.perf_counter()
-    tr = train(RunConfig.from_dict(config), steps)
-    return name, tr.history, time.perf_counter() - t0
+    cfg = RunConfig.from_dict(config)
+    tr = train(cfg, steps, eval_every)
+    history, raw = copy.deepcopy(tr.history), None
+    if also_raw:
+        tr.update_config(cfg.replace(g_shown="raw"))
+        raw = tr.evaluate()
+    return name, history, raw, time.perf_counter() - t0
 
 
 VANISHING_NS = "vanishing-gradients (ns twin)"
+ALSO_RAW = {"wgan-gp", "average-hides"}
 
 
 def _all_runs() -> dict:
@@ -46,13 +58,13 @@ def _all_runs() -> dict:
     session, two at a time in spawned processes (one torch thread each), longest first: the suite runs
     on 2 cores, and the WGAN presets alone take ~4 minutes one after the other."""
     if not _RUNS:
-        jobs = [(name, p.config.to_dict(), p.steps) for name, p in PRESETS.items()]
+        jobs = [(name, p.config.to_dict(), p.steps, p.eval_every, name in ALSO_RAW) for name, p in PRESETS.items()]
         vg = PRESETS["vanishing-gradients"]
-        jobs.append((VANISHING_NS, vg.config.replace(loss="ns").to_dict(), vg.steps))
+        jobs.append((VANISHING_NS, vg.config.replace(loss="ns").to_dict(), vg.steps, 0, False))
         jobs.sort(key=lambda j: -j[2] * RunConfig.from_dict(j[1]).n_critic)
         with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
-            for name, history, seconds in pool.map(_train_job, jobs):
-                _RUNS[name] = SimpleNamespace(history=history)
+            for name, history, raw, seconds in pool.map(_train_job, jobs):
+                _RUNS[name] = SimpleNamespace(history=history, raw=raw)
                 m = history[-1]
                 print(f"\n{name}: {m['step']} steps in {seconds:.1f} s; "
                       f"modes {m.get('modes_covered')}, HQ {m.get('high_quality_fraction', float('nan')):.3f}, "
@@ -61,8 +73,29 @@ def _all_runs() -> dict:
 
 
 def preset_run(name: str) -> SimpleNamespace:
-    """The finished run of a preset (its `history`)."""
+    """The finished run of a preset (its `history`; `raw`: the final metrics of its raw generator, for
+    the presets in ALSO_RAW)."""
     return _all_runs()[name]
+
+
+def second_half(name: str) -> list[dict]:
+    """The evaluations of a preset's run after half its budget."""
+    p = PRESETS[name]
+    evals = [h for h in preset_run(name).history if "mode_shares" in h and h["step"] > p.steps / 2]
+    assert len(evals) >= p.steps // (2 * max(p.eval_every, 1)), "one evaluation every eval_every steps"
+    return evals
+
+
+def top2(h: dict) -> float:
+    """The share of the samples whose nearest mode is one of the two fullest modes."""
+    return sum(sorted(h["mode_shares"])[-2:])
+
+
+def hops(evals: list[dict], majority: float = 2 / 3) -> int:
+    """How often the dominant mode changes between evaluations, counting only evaluations where one
+    mode holds ≥ `majority` of the samples (a near 50/50 split between two modes is not a hop)."""
+    dom = [int(np.argmax(h["mode_shares"])) for h in evals if max(h["mode_shares"]) >= majority]
+    return sum(a != b for a, b in zip(dom, dom[1:]))
 
 
 def g_grad(tr) -> np.ndarray:
@@ -70,16 +103,55 @@ def g_grad(tr) -> np.ndarray:
 
 
 def test_presets_are_well_formed():
-    assert set(PRESETS) >= {"mode-collapse", "wgan-gp", "clip-vs-gp", "vanishing-gradients", "hinge-sn"}
+    assert set(PRESETS) >= {"mode-collapse", "mode-hopping", "average-hides", "wgan-gp", "clip-vs-gp",
+                            "vanishing-gradients", "hinge-sn"}
     for p in PRESETS.values():
         p.config.validate()
         assert p.config.seed == 0 and p.steps > 0
         assert p.explanation and "\n" not in p.explanation and p.promise
+    # the presets that teach dynamics show the raw generator, and say so
+    for name in ("mode-collapse", "mode-hopping", "clip-vs-gp", "vanishing-gradients"):
+        assert PRESETS[name].shows.startswith("the raw generator"), name
+    assert PRESETS["average-hides"].shows.startswith("the weight-averaged generator")
 
 
 def test_mode_collapse():
-    m = preset_run("mode-collapse").history[-1]
-    assert m["modes_covered"] <= 3
+    """Collapsed and on the mode at every evaluation of the second half."""
+    evals = second_half("mode-collapse")
+    print("\nmode-collapse, second half: top-2 share", [round(top2(h), 3) for h in evals],
+          "\n  median distance", [round(h["median_mode_distance"], 3) for h in evals],
+          "\n  high quality", [round(h["high_quality_fraction"], 3) for h in evals],
+          "\n  dominant", [int(np.argmax(h["mode_shares"])) for h in evals])
+    for h in evals:
+        assert top2(h) >= 0.9, h["step"]
+        assert h["median_mode_distance"] <= 0.3, h["step"]
+        assert h["high_quality_fraction"] >= 0.8, h["step"]
+
+
+@pytest.mark.xfail(strict=True, reason="issue 15's full promise, not met by any setting tried (see the closing "
+                   "note): the collapsed generator that sits on its mode does not hop, and the one that hops "
+                   "(mode-hopping) circles 0.4-0.8 away from the modes")
+def test_mode_collapse_also_hops():
+    assert hops(second_half("mode-collapse")) >= 2
+
+
+def test_mode_hopping():
+    """Collapsed at every evaluation of the second half, onto a mode that keeps changing."""
+    evals = second_half("mode-hopping")
+    print("\nmode-hopping, second half: top-2 share", [round(top2(h), 3) for h in evals],
+          "\n  median distance", [round(h["median_mode_distance"], 3) for h in evals],
+          "\n  dominant", [int(np.argmax(h["mode_shares"])) for h in evals], "hops", hops(evals))
+    assert all(top2(h) >= 0.9 for h in evals)
+    assert hops(evals) >= 5
+
+
+def test_average_hides_the_hopping():
+    run = preset_run("average-hides")
+    avg, raw = run.history[-1], run.raw
+    print(f"\naverage-hides: averaged median {avg['median_mode_distance']:.2f}, covered {avg['modes_covered']}; "
+          f"raw top-2 {top2(raw):.3f}, median {raw['median_mode_distance']:.2f}")
+    assert avg["modes_covered"] == 0 and avg["median_mode_distance"] >= 1.0
+    assert top2(raw) >= 0.9
 
 
 def test_wgan_gp():
@@ -89,8 +161,12 @@ def test_wgan_gp():
 
 
 def test_clip_vs_gp():
+    """Clipping shows its raw generator: compared with WGAN-GP's raw generator at the same step."""
     assert PRESETS["clip-vs-gp"].steps == PRESETS["wgan-gp"].steps
-    clip, gp = preset_run("clip-vs-gp").history[-1], preset_run("wgan-gp").history[-1]
+    assert PRESETS["clip-vs-gp"].config.g_shown == "raw"
+    clip, gp = preset_run("clip-vs-gp").history[-1], preset_run("wgan-gp").raw
+    print(f"\nclip (raw): HQ {clip['high_quality_fraction']:.3f}, W1 {clip['w1']:.3f}; "
+          f"gp (raw): HQ {gp['high_quality_fraction']:.3f}, W1 {gp['w1']:.3f}")
     assert clip["high_quality_fraction"] < gp["high_quality_fraction"] - 0.2
     assert clip["w1"] > gp["w1"] + 0.1
 
@@ -111,7 +187,7 @@ def test_hinge_sn():
 def test_preset_is_reproducible():
     p = PRESETS["mode-collapse"]
     first = preset_run("mode-collapse").history
-    again = train(p.config, p.steps).history
+    again = train(p.config, p.steps, p.eval_every).history
     strip = lambda h: [{k: v for k, v in r.items() if k != "seconds"} for r in h]  # wall time differs
     assert strip(first) == strip(again)
 

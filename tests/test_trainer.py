@@ -9,7 +9,7 @@ import torch
 from playground.config import ConfigError
 from playground.lipschitz import input_grad
 from playground.snapshot import Snapshot
-from playground.trainer import Diverged, StepStats, Trainer
+from playground.trainer import STAT_KEYS, Diverged, StepStats, Trainer
 from tests.helpers_engine import (MIXTURE_1D, history_without_time, param_vector,
                                   small_config)
 
@@ -164,19 +164,84 @@ def test_update_config_rejects_invalid_values_without_applying_them():
 
 # ----- generator weight averaging (g_ema) --------------------------------------------------------
 def test_ema_is_the_moving_average_of_the_generator_weights():
-    """θ̄ after k steps = β^k θ₀ + Σ (1 − β) β^(k−i) θ_i, checked against the raw weights step by step."""
-    beta = 0.75
-    t = Trainer(small_config("ring8", g_ema=beta))
+    """θ̄ ← β_t θ̄ + (1 − β_t) θ with the warm-up β_t = min(β, (1 + t)/(10 + t)), checked against the
+    raw weights step by step. With β = 0.3 the first five decays are, by hand, 1/10, 2/11, 3/12, then
+    the cap 0.3 (4/13 ≈ 0.308 > 0.3), 0.3."""
+    t = Trainer(small_config("ring8", g_ema=0.3))
     expected = param_vector(t.G)
     assert np.array_equal(param_vector(t.G_ema), expected)          # starts as a copy of G
-    for _ in range(4):
+    for beta in (1 / 10, 2 / 11, 3 / 12, 0.3, 0.3):
+        assert t.ema_decay() == pytest.approx(beta)
         t.step()
         expected = beta * expected + (1 - beta) * param_vector(t.G)
+    assert t.ema_updates == 5
     np.testing.assert_allclose(param_vector(t.G_ema), expected, rtol=1e-5, atol=1e-7)
     assert not np.allclose(param_vector(t.G_ema), param_vector(t.G))
     # samples, views and metrics come from the average
     with torch.no_grad():
         np.testing.assert_array_equal(t.fakes(100).numpy(), t.G_ema.eval()(t.fixed_noise[:100]).numpy())
+
+
+def test_ema_warm_up_schedule():
+    """β_t = min(β, (1 + t)/(10 + t)): 0.1 at t = 0, β itself from t = (10β − 1)/(1 − β) on (890 for 0.99)."""
+    t = Trainer(small_config("ring8", g_ema=0.99))
+    assert [t.ema_decay(k) for k in (0, 1, 90)] == pytest.approx([0.1, 2 / 11, 0.91])
+    assert t.ema_decay(889) < 0.99 and t.ema_decay(890) == 0.99 and t.ema_decay(10 ** 6) == 0.99
+
+
+def test_ema_equals_the_raw_generator_at_step_0_and_after_a_first_step_is_mostly_raw():
+    """At step 0 the average is the raw generator; after one step it is 0.1 θ₀ + 0.9 θ₁ even for
+    β = 0.999 (without the warm-up it would be 0.999 θ₀ + 0.001 θ₁: still the initial weights)."""
+    t = Trainer(small_config("ring8", g_ema=0.999))
+    theta0 = param_vector(t.G)
+    with torch.no_grad():
+        np.testing.assert_array_equal(t.fakes(50).numpy(), t.G.eval()(t.fixed_noise[:50]).numpy())
+    t.step()
+    np.testing.assert_allclose(param_vector(t.G_ema), 0.1 * theta0 + 0.9 * param_vector(t.G), rtol=1e-5, atol=1e-7)
+
+
+def test_ema_switched_on_mid_run_warms_up_from_the_current_weights():
+    cfg = small_config("ring8", g_ema=0.0)
+    t = Trainer(cfg)
+    t.run(5)
+    t.update_config(cfg.replace(g_ema=0.99))
+    assert t.ema_updates == 0 and t.ema_decay() == pytest.approx(0.1)
+    t.run(2)
+    assert t.ema_updates == 2
+
+
+def test_showing_raw_or_averaged_changes_what_is_shown_never_training():
+    """g_shown flipped live mid-run: the samples and metrics switch generator, while the training
+    trajectory (every step statistic, the weights, the average itself) is that of the run left alone."""
+    cfg = small_config("ring8", g_ema=0.9)
+    alone, flipped = Trainer(cfg, log_every=2), Trainer(cfg, log_every=2)
+    for t in (alone, flipped):
+        t.run(6)
+        t.evaluate()
+    flipped.update_config(cfg.replace(g_shown="raw"))
+    assert flipped.G_eval is flipped.G and alone.G_eval is alone.G_ema
+    with torch.no_grad():
+        np.testing.assert_array_equal(flipped.fakes(64).numpy(), flipped.G.eval()(flipped.fixed_noise[:64]).numpy())
+    for t in (alone, flipped):
+        t.run(6)
+        t.evaluate()
+    flipped.update_config(cfg)                                       # and back
+    for t in (alone, flipped):
+        t.run(6)
+        t.evaluate()
+    assert np.array_equal(_params(alone), _params(flipped))
+    assert np.array_equal(param_vector(alone.G_ema), param_vector(flipped.G_ema))
+    for a, b in zip(alone.history, flipped.history):
+        assert a["step"] == b["step"] and all(a[k] == b[k] or (a[k] != a[k] and b[k] != b[k]) for k in STAT_KEYS)
+    shown_raw = [i for i, h in enumerate(flipped.history) if h["step"] == 12 and "w1" in h]
+    (i,) = shown_raw
+    assert flipped.history[i]["w1"] != alone.history[i]["w1"]       # measured on the raw generator there
+    assert flipped.history[-1]["w1"] == alone.history[-1]["w1"]      # and on the average again after
+
+
+def test_showing_raw_without_an_average_is_the_raw_generator():
+    t = Trainer(small_config("ring8", g_ema=0.0, g_shown="raw"))
+    assert t.G_ema is None and t.G_eval is t.G
 
 
 def test_ema_does_not_change_training():

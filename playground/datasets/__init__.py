@@ -1,7 +1,9 @@
 """Dataset registry: name -> factory -> Dataset.
 
 A factory takes, as keywords, only the dataset parameters it uses (`mixture`, `digits`); the rest of
-a RunConfig is none of its business.
+a RunConfig is none of its business. Besides its fixed entries the registry knows names that carry
+their own reference: "upload:<sha256>" is uploaded image data found by its content hash in the upload
+cache (datasets/upload.py), so any process, the training worker included, builds it from the name.
 """
 from __future__ import annotations
 
@@ -11,10 +13,29 @@ from typing import Callable
 
 from ..errors import ConfigError
 from .base import Dataset, Modes
+from . import upload
 from .mnist import idx_factory, make_mnist
 from .toy import TOY
 
-DATASETS: dict[str, Callable[..., Dataset]] = {**TOY, "mnist": make_mnist}
+
+class Registry(dict):
+    """name -> factory. Iterating lists the fixed entries (and registered IDX folders); `in`, [] and
+    get() also resolve "upload:..." names (upload.upload_factory), whose data need not be here yet:
+    building such a dataset says so in a sentence when they are missing."""
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or upload.is_reference(name)
+
+    def __missing__(self, name: str) -> Callable[..., Dataset]:
+        if upload.is_reference(name):
+            return upload.upload_factory(name)
+        raise KeyError(name)
+
+    def get(self, name, default=None):
+        return self[name] if name in self else default
+
+
+DATASETS: dict[str, Callable[..., Dataset]] = Registry({**TOY, "mnist": make_mnist})
 
 
 def dataset_parameters(name: str) -> tuple[str, ...]:
@@ -37,6 +58,15 @@ def _make(name: str, mixture: str, digits: str) -> Dataset:
     return DATASETS[name](**{k: v for k, v in (("mixture", mixture), ("digits", digits)) if k in wants})
 
 
+def add_upload(up: "upload.Upload", label_names: str = "digits") -> str:
+    """Store a validated upload (upload.read_upload) in the cache and return its dataset name
+    "upload:<sha256>"; a dataset of that name built earlier in this process is rebuilt (its class names
+    may have changed)."""
+    name = upload.save_upload(up, label_names)
+    _make.cache_clear()
+    return name
+
+
 def register_idx_dataset(name: str, path, label: str | None = None, class_names=None) -> Callable:
     """Read a folder of IDX files now (errors surface here) and add it to DATASETS under `name`
     (see datasets.mnist.idx_factory). Returns the factory. Re-registering a name replaces the data."""
@@ -50,4 +80,5 @@ def register_idx_dataset(name: str, path, label: str | None = None, class_names=
     return factory
 
 
-__all__ = ["DATASETS", "Dataset", "Modes", "dataset_parameters", "make_dataset", "register_idx_dataset"]
+__all__ = ["DATASETS", "Dataset", "Modes", "add_upload", "dataset_parameters", "make_dataset", "register_idx_dataset",
+           "upload"]

@@ -12,9 +12,11 @@ of classes ("3", "38", "0123456789"; "" = all). `image_view` is the snapshot vie
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import struct
 import threading
+import zlib
 from pathlib import Path
 from typing import Any, Callable
 
@@ -23,7 +25,8 @@ import torch
 
 from ..errors import ConfigError
 from ..evaluation import DigitReference, classify, evaluate_digits, feature_stats, frechet_distance
-from ..models.mnist import build_dcgan_pair, build_mnist_mlp_pair
+from ..evaluation.digits import COVERED_AT
+from ..models.mnist import build_dcgan_pair, build_dcgan_small_pair, build_mnist_mlp_pair
 from .base import Dataset
 
 ASSET = Path(__file__).resolve().parent.parent / "assets" / "mnist.npz"
@@ -31,7 +34,8 @@ MNIST_CLASSES = tuple(str(d) for d in range(10))
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
                    "Bag", "Ankle boot")
 
-MNIST_ARCHS: dict[str, Callable] = {"mlp": build_mnist_mlp_pair, "dcgan": build_dcgan_pair}
+MNIST_ARCHS: dict[str, Callable] = {"mlp": build_mnist_mlp_pair, "dcgan": build_dcgan_pair,
+                                    "dcgan_small": build_dcgan_small_pair}
 
 
 # ----- digit subsets ---------------------------------------------------------------------------------
@@ -51,14 +55,20 @@ def parse_digits(text: str) -> tuple[int, ...]:
 # ----- sources: the arrays of one data set, loaded once per process -----------------------------------
 class ImageSource:
     """Train / test images (uint8, (N, 28, 28)) and labels (uint8, (N,)) of one data set, plus the
-    per-device tensors made from them (each made once)."""
+    per-device tensors made from them (each made once). Without "train_labels" the set is unlabelled:
+    every image (train and test) gets label 0 and `labelled` is False."""
 
     def __init__(self, key: str, label: str, arrays: dict[str, np.ndarray], class_names=MNIST_CLASSES,
                  classifier_fits: bool = False):
         self.key, self.label = key, label
-        self.train_images, self.train_labels = arrays["train_images"], arrays["train_labels"]
+        self.labelled = arrays.get("train_labels") is not None
+        self.train_images = arrays["train_images"]
         self.test_images = arrays.get("test_images")
-        self.test_labels = arrays.get("test_labels")
+        if self.labelled:
+            self.train_labels, self.test_labels = arrays["train_labels"], arrays.get("test_labels")
+        else:
+            self.train_labels = np.zeros(len(self.train_images), np.uint8)
+            self.test_labels = None if self.test_images is None else np.zeros(len(self.test_images), np.uint8)
         self.class_names = tuple(class_names)
         self.classifier_fits = classifier_fits  # the MNIST classifier may judge these images
         self._lock = threading.Lock()
@@ -127,39 +137,77 @@ class IdxError(ConfigError):
     """A missing, unreadable or malformed IDX file; the message names the file and the problem."""
 
 
-def read_idx(path: str | Path) -> np.ndarray:
-    """Read one IDX file (gzip-compressed or not) of unsigned bytes.
+IDX_MAGIC = {1: 0x00000801, 3: 0x00000803}  # unsigned bytes (type 0x08), 1 dimension (labels) or 3 (images)
 
-    Layout: two zero bytes, a type code (0x08 = unsigned byte), the number of dimensions k, k
-    big-endian uint32 sizes, then the data in row-major order."""
+
+def read_idx(path: str | Path, max_items: int | None = None) -> np.ndarray:
+    """Read one IDX file (gzip-compressed or not) of unsigned bytes; see `parse_idx`."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as e:
         raise IdxError(f"Cannot read {path.name}: {e.strerror or e}.") from None
+    return parse_idx(raw, path.name, max_items)
+
+
+def parse_idx(raw: bytes, name: str, max_items: int | None = None) -> np.ndarray:
+    """The array in the bytes of one IDX file (gzip-compressed or not) named `name`.
+
+    Layout (LeCun et al., the MNIST database): two zero bytes, a type code (0x08 = unsigned byte),
+    the number of dimensions k, k big-endian uint32 sizes, then the data in row-major order. With
+    `max_items`, a file of more than that many items (images or labels), or of more than that many
+    28×28 images' worth of data, is refused from its header, before its data are decompressed."""
+    stream: Any = io.BytesIO(raw)
     if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, gzip.BadGzipFile) as e:
-            raise IdxError(f"{path.name} is a damaged gzip file ({e}).") from None
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
-        raise IdxError(f"{path.name} is not an IDX file (it does not start with the IDX magic number).")
-    type_code, ndim = raw[2], raw[3]
-    if type_code != 0x08:
-        raise IdxError(f"{path.name} holds values of IDX type 0x{type_code:02x}; only unsigned bytes "
-                       "(0x08) are supported.")
-    if ndim not in (1, 3):
-        raise IdxError(f"{path.name} has {ndim} dimensions; expected 1 (labels) or 3 (images).")
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise IdxError(f"{path.name} is truncated inside its header.")
-    dims = struct.unpack(f">{ndim}I", raw[4:header])
-    expected = int(np.prod(dims, dtype=np.int64))
-    if len(raw) - header != expected:
-        state = "truncated" if len(raw) - header < expected else "longer than its header says"
-        raise IdxError(f"{path.name} is {state}: its header promises {expected} bytes of data for shape "
-                       f"{tuple(dims)}, the file holds {len(raw) - header}.")
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims).copy()
+        stream = gzip.GzipFile(fileobj=stream, mode="rb")
+    try:
+        head = stream.read(4)
+        if len(head) < 4 or head[0] != 0 or head[1] != 0:
+            found = f"0x{int.from_bytes(head.ljust(4, bytes(1)), 'big'):08x}"
+            raise IdxError(f"{name} is not an IDX file: its magic number is {found}, where an IDX file of "
+                           f"unsigned bytes starts with 0x{IDX_MAGIC[1]:08x} (labels) or 0x{IDX_MAGIC[3]:08x} (images).")
+        type_code, ndim = head[2], head[3]
+        if type_code != 0x08:
+            raise IdxError(f"{name} holds values of IDX type 0x{type_code:02x}; only unsigned bytes "
+                           "(0x08) are supported.")
+        if ndim not in (1, 3):
+            raise IdxError(f"{name} has {ndim} dimensions; expected 1 (labels) or 3 (images).")
+        sizes = stream.read(4 * ndim)
+        if len(sizes) < 4 * ndim:
+            raise IdxError(f"{name} is truncated inside its header.")
+        dims = struct.unpack(f">{ndim}I", sizes)
+        expected = int(np.prod(dims, dtype=np.int64))
+        if max_items is not None and (dims[0] > max_items or expected > max_items * 28 * 28):
+            what = "labels" if ndim == 1 else "images"
+            raise IdxError(f"{name} is too large: its header announces {dims[0]:,} {what} of shape "
+                           f"{tuple(dims[1:])}; the limit is {max_items:,} images of 28×28.")
+        data = stream.read(expected + 1)  # one byte more: a file longer than its header says
+    except (OSError, EOFError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
+        raise IdxError(f"{name} is a damaged gzip file ({e}).") from None
+    if len(data) != expected:
+        state = "truncated" if len(data) < expected else "longer than its header says"
+        held = f"{len(data)}" if len(data) <= expected else f"more than {expected}"
+        raise IdxError(f"{name} is {state}: its header promises {expected} bytes of data for shape "
+                       f"{tuple(dims)}, the file holds {held}.")
+    return np.frombuffer(data, dtype=np.uint8).reshape(dims).copy()
+
+
+def check_split(images: np.ndarray, labels: np.ndarray | None, iname: str, lname: str = "") -> None:
+    """Raise IdxError unless `images` are (n ≥ 1, 28, 28) and `labels` (when given) hold one class
+    0–9 per image; `iname` / `lname` name the files (or arrays) in the sentence."""
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise IdxError(f"{iname} should hold 28×28 images; its shape is {images.shape}.")
+    if len(images) == 0:
+        raise IdxError(f"{iname} holds no images.")
+    if labels is None:
+        return
+    if labels.ndim != 1:
+        raise IdxError(f"{lname} should hold one label per image; its shape is {labels.shape}.")
+    if len(images) != len(labels):
+        raise IdxError(f"{iname} holds {len(images)} images but {lname} holds {len(labels)} labels.")
+    if len(labels) and (labels.min() < 0 or labels.max() > 9):
+        raise IdxError(f"{lname} has labels outside 0–9 (from {int(labels.min())} to {int(labels.max())}); "
+                       "expected classes 0–9.")
 
 
 def _find(folder: Path, stem: str) -> Path | None:
@@ -192,24 +240,15 @@ def load_idx_folder(path: str | Path) -> dict[str, np.ndarray]:
         if found[f"{split}_images"] is None:
             continue
         images, labels = read_idx(found[f"{split}_images"]), read_idx(found[f"{split}_labels"])
-        iname, lname = found[f"{split}_images"].name, found[f"{split}_labels"].name
-        if images.ndim != 3 or images.shape[1:] != (28, 28):
-            raise IdxError(f"{iname} should hold 28×28 images; its shape is {images.shape}.")
-        if labels.ndim != 1:
-            raise IdxError(f"{lname} should hold one label per image; its shape is {labels.shape}.")
-        if len(images) != len(labels):
-            raise IdxError(f"{iname} holds {len(images)} images but {lname} holds {len(labels)} labels.")
-        if len(labels) and labels.max() > 9:
-            raise IdxError(f"{lname} has labels above 9 (max {int(labels.max())}); expected classes 0–9.")
-        if len(images) == 0:
-            raise IdxError(f"{iname} holds no images.")
+        check_split(images, labels, found[f"{split}_images"].name, found[f"{split}_labels"].name)
         out[f"{split}_images"], out[f"{split}_labels"] = images, labels
     return out
 
 
 # ----- the Dataset -----------------------------------------------------------------------------------
 class ImageDataset(Dataset):
-    """28×28 grey images with class labels; `digits` is the subset of classes trained on."""
+    """28×28 grey images with class labels; `digits` is the subset of classes trained on (all ten,
+    as `parse_digits("")` gives, means every class the training split has)."""
 
     kind = "image"
     shape = (1, 28, 28)
@@ -220,15 +259,19 @@ class ImageDataset(Dataset):
         self.archs = MNIST_ARCHS
         self._data: dict[str, torch.Tensor] = {}
         counts = np.bincount(source.train_labels, minlength=10).astype(np.float64)
+        self.label_counts = counts.astype(np.int64)  # the whole training split's images per label
+        present = tuple(int(c) for c in np.flatnonzero(counts))
+        if digits == tuple(range(10)):
+            self.digits = digits = present
         missing = [d for d in digits if counts[d] == 0]
         if missing:
             raise ConfigError(f"{source.label} has no training images of class "
-                              f"{', '.join(map(str, missing))}; choose classes it has.")
+                              f"{', '.join(source.class_names[d] for d in missing)}; choose classes it has.")
         prior = np.zeros(10)
         prior[list(digits)] = counts[list(digits)]
         self.class_prior = prior / prior.sum()  # the training subset's class distribution
         self.n_train = int(counts[list(digits)].sum())
-        subset = "" if digits == tuple(range(10)) else (
+        subset = "" if digits == present or not source.labelled else (
             " (" + ", ".join(source.class_names[d] for d in digits) + ")")
         self.label = f"{source.label}{subset}"
         self.description = description or (
@@ -275,7 +318,11 @@ class ImageDataset(Dataset):
         against this set's held-out images; compare runs with it, not with MNIST figures."""
         if self.classifier_fits:
             out = evaluate_digits(fake, mnist_reference(), self.digits, self.class_prior)
-            return {k: v for k, v in out.items() if np.isscalar(v)}
+            # mode_shares: the classifier's class histogram over all ten digits (sums to 1); covered_modes:
+            # the trained classes with ≥ 1 % of it (the trainer keeps their union as modes_visited)
+            hist = out["class_hist"]
+            return {**{k: v for k, v in out.items() if np.isscalar(v)}, "mode_shares": hist.tolist(),
+                    "covered_modes": tuple(int(c) for c in self.digits if hist[c] >= COVERED_AT)}
         mu, cov = _idx_reference_stats(self)
         fmu, fcov = feature_stats(fake)
         return {"fid": frechet_distance(fmu, fcov, mu, cov)}
@@ -332,8 +379,9 @@ def image_view(trainer, n: int = 256) -> dict[str, Any]:
 
     grid (224, 224) float32 in [0, 1]: G(fixed noise)[:64] as 8×8 tiles (the same z every time);
     real_grid (224, 224): 64 training images; classes (k,) int64: the classes trained on;
-    class_names (10,) str; train_hist (10,) float32: the training subset's class distribution.
-    Where the MNIST classifier applies (classifier_fits = 1) also: class_hist (10,) float32, the
+    class_names (10,) str; train_hist (10,) float32: the training subset's class distribution;
+    labelled () int: 1 when the data came with labels, and then label_counts (10,) int64, the whole
+    training split's images per label. Where the MNIST classifier applies (classifier_fits = 1) also: class_hist (10,) float32, the
     share of max(n, 64) fakes given to each class; tile_labels (64,) int64 and tile_confidence (64,)
     float32, the classifier's verdict on each tile; fid_floor () float32, the Fréchet distance of
     2000 real training digits to the test set (what a perfect generator would score)."""
@@ -346,7 +394,10 @@ def image_view(trainer, n: int = 256) -> dict[str, Any]:
         "class_names": np.asarray(ds.class_names),
         "train_hist": ds.class_prior.astype(np.float32),
         "classifier_fits": np.asarray(int(ds.classifier_fits)),
+        "labelled": np.asarray(int(ds.source.labelled)),
     }
+    if ds.source.labelled:
+        out["label_counts"] = ds.label_counts
     if ds.classifier_fits:
         _, probs = classify(fakes)
         pred = probs.argmax(1)

@@ -1,5 +1,5 @@
-"""The two MNIST architectures of the seed articles. Images are (1, 28, 28) in [−1, 1]; the critic
-returns a raw score (B, 1): no sigmoid, every loss in losses.py works on it.
+"""The MNIST architectures: the seed articles' two and a DCGAN sized for a CPU. Images are (1, 28, 28)
+in [−1, 1]; the critic returns a raw score (B, 1): no sigmoid, every loss in losses.py works on it.
 
 mlp (fully connected GAN):
     G: z (noise_dim) → 256 → 512 → 784, LeakyReLU(0.2) between, tanh out, reshaped to 1×28×28
@@ -12,12 +12,23 @@ dcgan (DCGAN-style, as in the WGAN article):
          → conv 7×7 (1) → tanh
     D: conv 4×4 stride 2 (64) → norm → LeakyReLU → 64×14×14
        → conv 4×4 stride 2 (64) → norm → LeakyReLU → 64×7×7 → flatten → linear 1
-    Weights start from N(0, 0.02²), as in DCGAN.
+    Weights start from N(0, 0.02²), as in DCGAN. Multiply-adds per sample: G 70 M, D 3.4 M.
 
-The critic's "norm" is batch norm, except with a per-sample Lipschitz penalty (gp, lp, r1): those
-penalise ‖∇ₓD(xᵢ)‖ for each sample, but with batch norm D(xᵢ) depends on the whole batch, so the
-gradient mixes samples and the penalty no longer constrains what it means to. There the critic uses
-layer norm (GroupNorm with one group: each sample normalised over its own C×H×W) instead.
+dcgan_small (the same shape, sized to learn on 2 CPU threads):
+    G: z → linear 64·7·7 → LeakyReLU → 64×7×7
+         → convT 4×4 stride 2 (32) → BN → LeakyReLU → 32×14×14
+         → convT 4×4 stride 2 (1) → tanh → 1×28×28
+    D: conv 4×4 stride 2 (32) → norm → LeakyReLU → 32×14×14
+       → conv 4×4 stride 2 (64) → norm → LeakyReLU → 64×7×7 → flatten → linear 1
+    Multiply-adds per sample: G 2.0 M, D 1.7 M. The seed's generator spends 64 M of its 70 M in its
+    two 128-channel transposed convolutions (the second one writes 128 channels at 28×28); here the
+    28×28 grid is only the output. The generator is ~35× cheaper, the critic ~2× (figures:
+    recipes.py, benchmarks/mnist_quality.py).
+
+The critic's "norm" (both DCGANs) is batch norm, except with a per-sample Lipschitz penalty (gp, lp,
+r1): those penalise ‖∇ₓD(xᵢ)‖ for each sample, but with batch norm D(xᵢ) depends on the whole batch,
+so the gradient mixes samples and the penalty no longer constrains what it means to. There the critic
+uses layer norm (GroupNorm with one group: each sample normalised over its own C×H×W) instead.
 `critic_norm(config)` says which, for the UI.
 """
 from __future__ import annotations
@@ -52,10 +63,13 @@ class ChunkedSequential(nn.Sequential):
         return torch.cat([super(ChunkedSequential, self).forward(c) for c in x.split(self.chunk)])
 
 
+CONV_ARCHS = ("dcgan", "dcgan_small")
+
+
 def critic_norm(config) -> str:
-    """"none" for the MLP critic; for the DCGAN critic "layer" when the Lipschitz method penalises
+    """"none" for the MLP critic; for a DCGAN critic "layer" when the Lipschitz method penalises
     per-sample input gradients (gp / lp / r1), else "batch"."""
-    if config.arch != "dcgan":
+    if config.arch not in CONV_ARCHS:
         return "none"
     lip = LIPSCHITZ.get(config.lipschitz)
     return "layer" if lip is not None and lip.penalises_input_gradients else "batch"
@@ -122,3 +136,19 @@ def build_dcgan_pair(config, dataset) -> tuple[nn.Module, nn.Module]:
     _dcgan_init(d)
     # NHWC layout: the transposed convolutions ran 1.5–2× faster on CPU (oneDNN) in this form
     return g.to(memory_format=torch.channels_last), d
+
+
+def build_dcgan_small_pair(config, dataset) -> tuple[nn.Module, nn.Module]:
+    """The CPU-sized DCGAN pair; the critic's norm follows `critic_norm(config)`."""
+    g = ChunkedSequential(
+        nn.Linear(config.noise_dim, 64 * 7 * 7), nn.LeakyReLU(LEAK), _Reshape(64, 7, 7),
+        nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1), nn.BatchNorm2d(32), nn.LeakyReLU(LEAK),
+        nn.ConvTranspose2d(32, 1, 4, stride=2, padding=1), nn.Tanh())
+    norm = critic_norm(config)
+    d = nn.Sequential(
+        nn.Conv2d(1, 32, 4, stride=2, padding=1), _critic_norm_layer(norm, 32), nn.LeakyReLU(LEAK),
+        nn.Conv2d(32, 64, 4, stride=2, padding=1), _critic_norm_layer(norm, 64), nn.LeakyReLU(LEAK),
+        nn.Flatten(), nn.Linear(64 * 7 * 7, 1))
+    _dcgan_init(g)
+    _dcgan_init(d)
+    return g, d

@@ -22,7 +22,7 @@ from ..metric_specs import spec
 from . import style
 from .curves import LN2, STEP_AXIS, history_arrays, log_ticks, series
 from .style import empty_figure, f32, line, ref_line, step_range
-from .toy import distributions_1d, landscape_2d
+from .toy import distributions_1d, landscape_2d, shown_ema
 
 # one colour per run (Okabe–Ito, in the order the variants are listed)
 RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
@@ -75,9 +75,9 @@ def run_panel(gsnap, i: int, *, shared_scale: bool = True, show_arrows: bool = T
         scale = "histogram + KDE"
     else:
         return empty_figure(f"No side-by-side view for {snap.kind} data yet.", name)
-    beta = (snap.config or {}).get("g_ema") or 0.0
+    beta = shown_ema(snap.config)
     gen = f"EMA generator (β {beta:g})" if beta > 0 else "raw generator"
-    sub = f"{snap.loss_label} · {gen} · {scale}"
+    sub = f"{snap.loss_label} · {gen}<br>{scale}"  # two lines: the landscape's own subtitle had two
     if gsnap.diverged and gsnap.diverged.get("what", "").startswith(f"{name}: "):
         sub = f"<span style='color:#B00020'>diverged at step {gsnap.diverged['step']}</span> · {sub}"
     fig.update_layout(title=dict(text=f"<b style='color:{run_color(i)}'>{name}</b> — step {snap.step}",
@@ -155,9 +155,11 @@ def estimate_chart(gsnap, *, height: int = 420) -> go.Figure:
         row = rows.index(is_log) + 1
         xe, ye, _ = series(h, est)
         xt, yt, _ = series(h, truth)
-        fig.add_trace(line(xe, ye, f"{name}: critic's estimate", run_color(i)), row=row, col=1)
-        fig.add_trace(line(xt, yt, f"{name}: measured", run_color(i), dash="dash", width=1.8), row=row, col=1)
-    style.apply_style(fig, title, subtitle="solid: what the critic believes · dashed: the truth (W1 or JS)",
+        # one legend entry per run (its estimate); the dashed truth follows it in the legend group
+        fig.add_trace(line(xe, ye, f"{name}: critic's estimate", run_color(i), legendgroup=name), row=row, col=1)
+        fig.add_trace(line(xt, yt, f"{name}: measured", run_color(i), dash="dash", width=1.8, legendgroup=name,
+                           showlegend=False), row=row, col=1)
+    style.apply_style(fig, title, subtitle="solid: what each critic believes · dashed, same colour: the truth",
                       uirevision="cmp:estimate", height=height + 240 * (len(rows) - 1), per_row=2, fit_px=420)
     for row, is_log in enumerate(rows, 1):
         fig.update_yaxes(title=dict(text="implied JS vs JS (nats)" if is_log else "E D(real) − E D(fake) vs W1"),

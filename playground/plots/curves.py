@@ -200,10 +200,11 @@ def critic_estimate_chart(history: Sequence[dict[str, Any]] | None, log_loss: bo
 
 def modes_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420,
                 legend_px: float = style.LEGEND_FIT_PX) -> go.Figure:
-    """Modes covered (of n_modes, left axis) and the share of high-quality samples (within 3σ of a
-    mode, right axis) over training (VEEGAN / PacGAN protocol)."""
+    """Modes covered (of n_modes, left axis), modes visited so far (covered at one evaluation or more:
+    a generator that hops covers one mode at a time but visits many) and the share of high-quality
+    samples (within 3σ of a mode, right axis) over training (VEEGAN / PacGAN protocol)."""
     title = "Mode coverage"
-    h = history_arrays(history, ["modes_covered", "n_modes", "high_quality_fraction"])
+    h = history_arrays(history, ["modes_covered", "modes_visited", "n_modes", "high_quality_fraction"])
     if not has(h, "modes_covered"):
         return empty_figure("No discrete modes to count for this dataset.", title, uirevision="curves:modes")
     cov, hq = spec("modes_covered"), spec("high_quality_fraction")
@@ -218,6 +219,11 @@ def modes_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420,
                        line_shape="hv"), secondary_y=False)
     fig.add_trace(ref_line(lo, hi, float(k), f"all {k} {spec('n_modes').label}"), secondary_y=False)
     fig.add_trace(line(xq, yq, hq.name, style.PINK, markers=mk, fmt=hq.fmt), secondary_y=True)
+    if has(h, "modes_visited"):
+        vis = spec("modes_visited")
+        xv, yv, _ = series(h, "modes_visited")
+        fig.add_trace(line(xv, yv, vis.name, style.COVERED, dash="dot", width=2, fmt=vis.fmt, line_shape="hv"),
+                      secondary_y=False)
     style.apply_style(fig, title, uirevision="curves:modes", height=height, per_row=3, fit_px=legend_px)
     fig.update_yaxes(**_axis("modes_covered", font=dict(color=style.COVERED)), range=[0, k * 1.08 + 0.1],
                      autorange=False, secondary_y=False, tickmode="auto", nticks=min(k + 1, 8),

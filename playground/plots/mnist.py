@@ -11,6 +11,8 @@ training digits to the test set.
   shows what the classifier says it is.
 - `class_histogram_figure`: generated share per class next to the training subset's share; a class of
   the subset with (almost) no samples is marked "missing" (mode collapse).
+- `label_histogram_figure`: for data the digit classifier cannot judge (uploads): the training
+  images per label, the classes trained on coloured.
 - `frechet_chart`, `modes_confidence_chart`: curves over training (Fréchet distance on a log axis with
   its real-vs-real floor dashed; modes covered and mean confidence).
 - `gallery_figure` + `update_gallery`: a strip of small grids kept at milestones of one run.
@@ -104,22 +106,25 @@ def _image_axes(fig: go.Figure, width: int, height: int) -> None:
 
 
 def sample_grid_figure(views: dict[str, Any], step: int, *, show_labels: bool = False,
-                       height: int = 560, title: str | None = None, ema: float = 0.0) -> go.Figure:
-    """The 8×8 grid of G(fixed noise) as a square greyscale image without axes. Hover: the
-    classifier's label and confidence per tile; `show_labels` also writes them on the tiles. `ema`:
-    the generator's weight-average β when the samples come from the average (said in the subtitle)."""
+                       height: int = 560, title: str | None = None, ema: float = 0.0,
+                       image: str = "grid", subtitle: str | None = None) -> go.Figure:
+    """The 8×8 grid of G(fixed noise) (or of views[`image`], e.g. "real_grid") as a square greyscale
+    image without axes. Hover: the classifier's label and confidence per tile where the view has them;
+    `show_labels` also writes them on the tiles. `ema`: the generator's weight-average β when the
+    samples come from the average (said in the subtitle)."""
     title = title or f"Samples from a fixed noise batch — step {step:,}"
-    if views.get("grid") is None:
-        return empty_figure("No samples yet.", title, height=height, uirevision="mnist:grid")
-    img = with_gaps(views["grid"])
+    revision = f"mnist:{image}"
+    if views.get(image) is None:
+        return empty_figure("No samples yet.", title, height=height, uirevision=revision)
+    img = with_gaps(views[image])
     size = img.shape[0]
     fig = go.Figure()
-    sub = "the same 64 noise vectors at every step; hover a tile for the classifier's verdict"
+    verdict = "hover a tile for the classifier's verdict" if views.get("tile_labels") is not None else ""
+    sub = "the same 64 noise vectors at every step" + (f"; {verdict}" if verdict else "")
     if ema > 0:
-        sub = f"the same 64 noise vectors · weight-averaged G (EMA β = {ema:g})<br>" \
-              "hover a tile for the classifier's verdict"
+        sub = f"the same 64 noise vectors · weight-averaged G (EMA β = {ema:g})" + (f"<br>{verdict}" if verdict else "")
     # style first: style.apply_style counts legend entries and Image traces have no `showlegend`
-    style.apply_style(fig, title, uirevision="mnist:grid", height=height, subtitle=sub,
+    style.apply_style(fig, title, uirevision=revision, height=height, subtitle=subtitle or sub,
                   margin=dict(l=4, r=4, b=4, t=78))
     fig.add_trace(go.Image(source=data_uri(img), x0=0, y0=0, dx=1, dy=1, hoverinfo="skip"))
     labels, conf = views.get("tile_labels"), views.get("tile_confidence")
@@ -181,6 +186,33 @@ def class_histogram_figure(views: dict[str, Any], *, height: int = 430,
     fig.update_layout(barmode="group", bargap=0.2, bargroupgap=0.05)
     fig.update_xaxes(title=dict(text="class (MNIST classifier)"), type="category", ticks="")
     fig.update_yaxes(title=dict(text="share of samples"), range=[0, top], tickformat=".0%")
+    return fig
+
+
+def label_histogram_figure(views: dict[str, Any], *, height: int = 430) -> go.Figure:
+    """Images per label in the training split of data the digit classifier cannot judge (an upload):
+    the classes trained on in the data colour, the others grey. Without labels: a note saying so."""
+    title = "Your training images per label"
+    counts = views.get("label_counts")
+    if counts is None or not int(np.asarray(views.get("labelled", 0))):
+        return empty_figure("These images came without labels: there is no label histogram, and the GAN "
+                            "learns all of them.", title, height=height, uirevision="mnist:labels")
+    counts = np.asarray(counts, np.int64)
+    names = [str(n) for n in np.asarray(views.get("class_names", [str(d) for d in range(10)]))][: len(counts)]
+    classes = set(int(c) for c in np.asarray(views.get("classes", np.flatnonzero(counts))))
+    trained = [i in classes for i in range(len(counts))]
+    colors = [style.REAL if t else "#BBBBBB" for t in trained]
+    fig = go.Figure(go.Bar(x=names, y=f32(counts), marker=dict(color=colors),
+                           customdata=np.array(["trained on" if t else "not in the subset" for t in trained]),
+                           hovertemplate="%{x}: %{y:,} images (%{customdata})<extra></extra>", showlegend=False))
+    n_in = int(counts[[i for i in range(len(counts)) if trained[i]]].sum())
+    present = int((counts > 0).sum())
+    sub = f"{int(counts.sum()):,} images, {present} labels"
+    if len(classes) < present:
+        sub += f" · training on {len(classes)} of them ({n_in:,} images; grey: left out)"
+    style.apply_style(fig, title, subtitle=sub, uirevision="mnist:labels", height=height)
+    fig.update_xaxes(title=dict(text="label"), type="category", ticks="")
+    fig.update_yaxes(title=dict(text="training images"), rangemode="tozero", tickformat=",d")
     return fig
 
 
@@ -301,5 +333,5 @@ def gallery_figure(items: Sequence[tuple[int, Any]], *, height: int = 230, gap: 
 
 
 __all__ = ["png_bytes", "grid_png", "data_uri", "with_gaps", "downsample", "to_uint8", "sample_grid_figure",
-           "class_histogram_figure", "frechet_chart", "modes_confidence_chart", "milestones_between",
+           "class_histogram_figure", "label_histogram_figure", "frechet_chart", "modes_confidence_chart", "milestones_between",
            "update_gallery", "gallery_figure"]

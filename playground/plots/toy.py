@@ -52,10 +52,21 @@ def _title(snap, what: str, notes: list[str] | None = None) -> tuple[str, str]:
     return t, sub
 
 
+def shown_ema(config: dict | None) -> float:
+    """β of the weight average when it is the generator shown (g_ema > 0, g_shown "averaged"), else 0."""
+    config = config or {}
+    beta = config.get("g_ema") or 0.0
+    return float(beta) if config.get("g_shown", "averaged") == "averaged" else 0.0
+
+
 def ema_notes(snap) -> list[str]:
-    """A note when the samples come from the weight-averaged generator (config g_ema > 0)."""
+    """Which generator the samples come from, when the weight average exists (config g_ema > 0)."""
     beta = (snap.config or {}).get("g_ema") or 0.0
-    return [f"samples from the averaged generator (EMA β = {beta:g})"] if beta > 0 else []
+    if beta <= 0:
+        return []
+    if shown_ema(snap.config) > 0:
+        return [f"samples from the averaged generator (EMA β = {beta:g})"]
+    return [f"samples from the raw generator (the EMA β = {beta:g} average is kept, not shown)"]
 
 
 def _points(a: Any, dim: int, limit: int = style.MAX_POINTS) -> tuple[np.ndarray, int]:

@@ -20,7 +20,8 @@ from ..recipes import recommended
 
 DEVICE_LABELS = {"auto": "auto (CUDA, then MPS, then CPU)", "cpu": "CPU", "cuda": "CUDA (NVIDIA GPU)",
                  "mps": "MPS (Apple GPU)"}
-ARCH_LABELS = {"mlp": "MLP (fully connected)", "dcgan": "DCGAN (convolutional)"}
+ARCH_LABELS = {"mlp": "MLP (fully connected)", "dcgan_small": "DCGAN, CPU-sized",
+               "dcgan": "DCGAN, the seed's network (fast on a GPU)"}
 
 
 def _k(prefix: str, name: str) -> str:
@@ -83,7 +84,7 @@ def _mixture_table(prefix: str, dim: int, mixture: str) -> str:
 def _recommend(prefix: str, keep_arch: bool) -> None:
     """The recommended settings for the chosen dataset, loss and method, into the widgets."""
     S = st.session_state
-    base = {n: S.get(_k(prefix, n)) or "" for n in ("mixture", "digits")}
+    base = {n: S.get(_k(prefix, n)) or "" for n in ("mixture", "digits") + (("arch",) if keep_arch else ())}
     rec = recommended(S.get(_k(prefix, "dataset")), S.get(_k(prefix, "loss")), S.get(_k(prefix, "lipschitz")), **base)
     if keep_arch:
         rec.pop("arch", None)  # the architecture is the user's choice, not a tuning

@@ -1,0 +1,214 @@
+"""GPU check: throughput on the GPU beside the CPU, the presets' promises on the GPU, and whether two
+same-seed GPU runs agree.
+
+    python benchmarks/device_check.py                       # sized for under 8 minutes on an H200
+    python benchmarks/device_check.py --gpu-seconds 10 --cpu-seconds 4 --skip-promises
+
+1. Throughput: every toy preset (playground/presets.py) and the MNIST recipes (MLP + NS, dcgan_small
+   with WGAN + clipping on "only 3" and with its best recipe, the seed-size dcgan with WGAN-GP) train
+   for a fixed budget on the CPU (--cpu-threads torch threads, 2 as on the project's machines) and on
+   the GPU; generator steps/s side by side. The MNIST runs are then judged (Fréchet distance, classes,
+   confidence) after their GPU budget, and one snapshot (the page's views) is taken on the GPU.
+2. Promises: each preset trains its full step budget on the GPU and is judged by the very checks of
+   tests/test_presets.py (its own runner `_all_runs()` on GPU configs, then its `test_<preset name>`
+   functions).
+3. Same seed, same run: two GPU runs of the same config are compared step for step (critic and
+   generator losses in the history, then every parameter). CUDA kernels that reduce with atomics
+   (cuDNN convolution backward, index_add) need not be bitwise reproducible; the check passes when the
+   runs are bitwise equal, or when every logged loss agrees to within REL_TOL relative (ABS_TOL
+   absolute near zero) and every parameter to within PARAM_TOL, and says which. Where they are not
+   bitwise equal it runs them once more with `torch.use_deterministic_algorithms(True)` and reports
+   whether that makes them so.
+
+Without CUDA it prints one sentence and exits 0. Exit status 1 when a promise or the agreement check fails.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import inspect
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+# cuBLAS needs this set before its first call to honour use_deterministic_algorithms (part 3)
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+
+from playground.presets import PRESETS  # noqa: E402
+from playground.recipes import recommended_config  # noqa: E402
+from playground.trainer import Trainer, device_label  # noqa: E402
+
+REL_TOL, ABS_TOL, PARAM_TOL = 1e-3, 1e-5, 1e-4
+GPU = "cuda"  # the device checked (a module constant, so the script's logic can be tried elsewhere)
+NO_CUDA = ("No CUDA GPU here (torch.cuda.is_available() is False), so there is nothing to check; run this on "
+           "a machine with an NVIDIA GPU.")
+
+
+def mnist_recipes() -> dict:
+    """The MNIST configurations compared (name -> config), with the settings of recipes.py."""
+    return {
+        "mnist mlp ns": recommended_config("mnist", "ns", "none", arch="mlp", seed=0),
+        "mnist dcgan_small wgan/clip 3": recommended_config("mnist", "wgan", "clip", arch="dcgan_small",
+                                                            digits="3", seed=0),
+        "mnist dcgan_small ns": recommended_config("mnist", "ns", "none", arch="dcgan_small", seed=0),
+        "mnist dcgan wgan/gp": recommended_config("mnist", "wgan", "gp", arch="dcgan", seed=0),
+    }
+
+
+def rate(config, device: str, seconds: float, chunk: int = 10) -> tuple[float, Trainer]:
+    """Generator steps/s on `device` over about `seconds` of training, after a warm-up chunk (CUDA
+    kernels, allocator, oneDNN primitives). Trainer.run syncs with the device at the end of a chunk."""
+    t = Trainer(config.replace(device=device), n_eval=2000)
+    t.run(2)
+    steps, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        t.run(chunk)
+        steps += chunk
+    return steps / (time.perf_counter() - t0), t
+
+
+def throughput(args, log) -> bool:
+    """Part 1. Returns False if an MNIST run on the GPU gave a non-finite metric."""
+    log(f"\n1. throughput (generator steps/s; CPU: {args.cpu_threads} torch thread(s), "
+        f"{args.cpu_seconds:g} s each; GPU: {args.gpu_seconds:g} s each)")
+    log(f"  {'run':34s} {'n_critic':>8s} {'CPU':>9s} {'GPU':>9s} {'GPU/CPU':>8s}")
+    configs = {f"preset {n}": p.config for n, p in PRESETS.items()}
+    configs.update(mnist_recipes())
+    ok, judged = True, []
+    for name, config in configs.items():
+        chunk = 1 if config.arch == "dcgan" else 10
+        cpu, _ = rate(config, "cpu", args.cpu_seconds, chunk)
+        gpu, tr = rate(config, GPU, args.gpu_seconds if name.startswith("mnist") else args.gpu_seconds / 2, 10)
+        log(f"  {name:34s} {config.n_critic:8d} {cpu:9.1f} {gpu:9.1f} {gpu / cpu:7.1f}×")
+        if name.startswith("mnist"):
+            judged.append((name, tr))
+    log("  MNIST runs judged after their GPU budget (2000 samples of the fixed noise), and a snapshot on the GPU:")
+    for name, tr in judged:
+        m = tr.evaluate()
+        snap = tr.snapshot(256)
+        fine = all(math.isfinite(m[k]) for k in ("fid", "mean_confidence")) and snap.views["grid"].shape == (224, 224)
+        ok &= fine
+        log(f"  {name:34s} step {tr.step_count:6d}  Fréchet {m['fid']:7.1f}  classes "
+            f"{m['modes_covered']:.0f}/{m['n_modes']:.0f}  off-subset {m['off_subset_fraction']:.3f}  "
+            f"confidence {m['mean_confidence']:.3f}  snapshot {'ok' if fine else 'BAD'}")
+    return ok
+
+
+def promises(log) -> bool:
+    """Part 2: each preset's full run on the GPU, judged by tests/test_presets.py's own checks: its
+    `_all_runs()` trains every preset (in spawned processes, from the configs in its PRESETS, here
+    moved to the GPU) and its `test_<preset name>()` functions judge those runs."""
+    log("\n2. the presets' promises on the GPU (checks: tests/test_presets.py)")
+    try:
+        import tests.test_presets as tp  # the checks themselves; imported here: only part 2 needs pytest
+    except ImportError as e:
+        log(f"  cannot import tests/test_presets.py ({e}); promises not checked")
+        return False
+    if not hasattr(tp, "_all_runs"):
+        log("  tests/test_presets.py has no _all_runs(); promises not checked")
+        return False
+    tp.PRESETS = {n: dataclasses.replace(p, config=p.config.replace(device=GPU)) for n, p in PRESETS.items()}
+    t0 = time.perf_counter()
+    tp._all_runs()
+    log(f"  {len(tp._RUNS)} runs trained in {time.perf_counter() - t0:.0f} s")
+    ok = True
+    for name, p in PRESETS.items():
+        check = getattr(tp, "test_" + name.replace("-", "_"), None)
+        if check is None or inspect.signature(check).parameters:
+            log(f"  {name:22s} no check in tests/test_presets.py that takes no fixtures")
+            continue
+        try:
+            check()
+            log(f"  {name:22s} keeps its promise: {p.promise}")
+        except AssertionError as e:
+            ok = False
+            log(f"  {name:22s} BROKEN on the GPU: {p.promise} ({e or 'assertion failed'})")
+    return ok
+
+
+def _compare(a: Trainer, b: Trainer) -> tuple[bool, float, float]:
+    """(bitwise equal, largest relative loss difference, largest parameter difference)."""
+    rel = 0.0
+    for ra, rb in zip(a.history, b.history):
+        for k in ("d_loss", "g_loss"):
+            x, y = ra.get(k), rb.get(k)
+            if x is None or y is None or (x != x and y != y):
+                continue
+            rel = max(rel, abs(x - y) / max(abs(x), abs(y), ABS_TOL / REL_TOL))
+    pa = [p.detach() for m in (a.G, a.D) for p in m.parameters()]
+    pb = [p.detach() for m in (b.G, b.D) for p in m.parameters()]
+    dmax = max(float((x - y).abs().max()) for x, y in zip(pa, pb))
+    same = len(a.history) == len(b.history) and all(torch.equal(x, y) for x, y in zip(pa, pb)) and rel == 0.0
+    return same, rel, dmax
+
+
+def agreement(log) -> bool:
+    """Part 3: same config and seed twice on the GPU."""
+    log(f"\n3. same seed, same run on the GPU (tolerance when not bitwise: losses {REL_TOL:g} relative, "
+        f"parameters {PARAM_TOL:g})")
+    cases = [("preset wgan-gp", PRESETS["wgan-gp"].config, 300),
+             ("mnist dcgan_small ns", mnist_recipes()["mnist dcgan_small ns"], 100),
+             ("mnist dcgan wgan/gp", mnist_recipes()["mnist dcgan wgan/gp"], 20)]
+    ok = True
+    for name, config, steps in cases:
+        def twice():
+            out = []
+            for _ in range(2):
+                t = Trainer(config.replace(device=GPU), n_eval=256)
+                t.run(steps)
+                out.append(t)
+            return _compare(*out)
+        same, rel, dmax = twice()
+        if same:
+            verdict = "bitwise equal"
+        else:
+            close = rel <= REL_TOL and dmax <= PARAM_TOL
+            ok &= close
+            verdict = (f"not bitwise equal; losses differ by ≤ {rel:.2e} (relative), parameters by ≤ {dmax:.2e}: "
+                       f"{'within' if close else 'OUTSIDE'} tolerance")
+            torch.use_deterministic_algorithms(True, warn_only=True)
+            try:
+                det, rel2, dmax2 = twice()
+            finally:
+                torch.use_deterministic_algorithms(False)
+            verdict += (f"; with deterministic algorithms: "
+                        f"{'bitwise equal' if det else f'still differ ({rel2:.2e}, {dmax2:.2e})'}")
+        log(f"  {name:30s} {steps:4d} steps: {verdict}")
+    return ok
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--cpu-seconds", type=float, default=8.0, dest="cpu_seconds")
+    p.add_argument("--gpu-seconds", type=float, default=20.0, dest="gpu_seconds",
+                   help="training time per MNIST recipe on the GPU (toy presets: half of it)")
+    p.add_argument("--cpu-threads", type=int, default=2, dest="cpu_threads")
+    p.add_argument("--skip-promises", action="store_true", dest="skip_promises")
+    args = p.parse_args(argv)
+    if not torch.cuda.is_available():
+        print(NO_CUDA)
+        return 0
+    torch.set_num_threads(args.cpu_threads)
+
+    def log(s):
+        print(s, flush=True)
+
+    t0 = time.perf_counter()
+    log(f"torch {torch.__version__}, {device_label(torch.device(GPU))}, CPU {os.cpu_count()} cores")
+    ok = throughput(args, log)
+    if not args.skip_promises:
+        ok &= promises(log)
+    ok &= agreement(log)
+    log(f"\n{'all checks passed' if ok else 'SOME CHECKS FAILED'} ({time.perf_counter() - t0:.0f} s)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
