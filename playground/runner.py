@@ -104,7 +104,10 @@ class WorkerPool:
         self._spare: tuple | None = None
 
     def warm(self) -> None:
-        """Spawn the spare now if there is none (returns at once: the child imports on its own)."""
+        """Spawn the spare now if there is none (returns at once: the child imports on its own). Not
+        from a process that is itself a spawned child (it may be importing a page as its __main__)."""
+        if mp.parent_process() is not None:
+            return
         with self._lock:
             if self._spare is None or not self._spare[0].is_alive():
                 if _live_workers() < MAX_WORKERS:

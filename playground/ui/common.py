@@ -10,7 +10,6 @@ from ..runner import POOL, CapacityError, Options, Runner, RunState
 from ..trainer import device_label, resolve_device
 
 _RUNNERS = "_gp_runner_keys"
-POOL.warm()  # the first page's runner then takes a worker that is already importing torch
 
 
 @st.cache_resource(scope="session", on_release=lambda r: r.stop(), show_spinner=False)
@@ -24,6 +23,7 @@ def _session_runner(key: str, _config: RunConfig, _options: Options) -> Runner:
 def get_runner(key: str, config: RunConfig, options: Options = Options()) -> Runner:
     """The session's runner for this page, created with `config` and `options` the first time. When
     the machine has no memory left for another worker, the page says so and stops there."""
+    POOL.warm()  # a spare for the next runner (the first takes one that is already importing torch)
     try:
         runner = _session_runner(key, config, options)
     except CapacityError as e:
