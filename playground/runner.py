@@ -136,7 +136,7 @@ POOL = WorkerPool()
 
 def _live_workers() -> int:
     n = sum(1 for r in list(_RUNNERS) if r.opts.mode == "process" and not r.stopped and r._proc.is_alive())
-    spare = POOL.spare if "POOL" in globals() else None
+    spare = POOL.spare
     return n + (1 if spare is not None and spare[0].is_alive() else 0)
 
 
