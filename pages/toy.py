@@ -4,6 +4,7 @@ import streamlit as st
 from playground.datasets.toy import TOY
 from playground.plots import curves, timeline, toy as toyplots
 from playground.presets import PRESETS
+from playground.ui.anatomy import explain_toggle, explain_view
 from playground.ui.config_form import load_into_widgets
 from playground.ui.live import CURVES_SECONDS, LIVE_RUNNER_OPTIONS, SAMPLES_SECONDS, Panel
 from playground.ui.live_chart import live_plotly_chart
@@ -22,8 +23,10 @@ def presets(page: TrainingPage) -> None:
         page.runner.reset(preset.config)
         page.runner.wait_idle(20)
 
+    # always open: a speaker switches presets at any step (an expander that folds once training starts
+    # would hide them mid-talk)
     with st.expander("Presets for talks: one click, the same run every time", icon=":material/co_present:",
-                     expanded=page.runner.status().step == 0):
+                     expanded=True):
         for col, (name, preset) in zip(st.columns(len(PRESETS)), PRESETS.items()):
             col.button(preset.title, key=f"{P}_preset_{name}", on_click=load, args=(name,), width="stretch",
                        help=preset.explanation)
@@ -35,6 +38,20 @@ def presets(page: TrainingPage) -> None:
 
 
 SHOWN_LABELS = {"averaged": "Weight average", "raw": "Raw generator"}
+
+
+def view_controls(page: TrainingPage) -> None:
+    """One row under the controls: which generator is shown, and the page's modes."""
+    c1, c2 = st.columns([2.2, 1])
+    with c1:
+        shown_toggle(page)
+    with c2:
+        explain_toggle(P)
+
+
+def main_view(page: TrainingPage) -> bool:
+    """A mode that takes over the main chart (the explained step), or False for the live panels."""
+    return explain_view(P, page.runner, f"{P}_chart_main", CHART_CONFIG)
 
 
 def shown_toggle(page: TrainingPage) -> None:
@@ -81,4 +98,4 @@ training_page(
     default=PRESETS["mode-collapse"].config, datasets=list(TOY), options=LIVE_RUNNER_OPTIONS,
     panels=[[Panel(draw_samples, SAMPLES_SECONDS, status=True, width=1.2), Panel(draw_curves, CURVES_SECONDS)],
             Panel(draw_more_curves, CURVES_SECONDS)],
-    before_controls=presets, after_controls=shown_toggle)
+    before_controls=presets, after_controls=view_controls, main=main_view, single_updates=True)

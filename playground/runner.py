@@ -66,6 +66,7 @@ class Status:
     device: str = "CPU"
     config: RunConfig = field(default_factory=RunConfig)
     sharing: int = 0              # runs training in this server now (this one included while it trains)
+    critic_updates: int | None = None  # critic updates so far (None: a comparison, or not known yet)
 
 
 _main_lock = threading.Lock()
@@ -157,6 +158,7 @@ class Runner:
         self._state, self._message = RunState.STARTING, ""
         self._config, self._device = config, "CPU"
         self._step, self._rate = 0, 0.0
+        self._critic_updates: int | None = None
         self._snapshot: Snapshot | None = None
         self._sent, self._done = 0, 0
         self._steps_per_frame: int | None = None
@@ -210,10 +212,12 @@ class Runner:
         self._want_play = False
         self._send(Pause(message))
 
-    def step(self, n: int = 1) -> None:
-        """Pause, then run exactly n generator steps (each n_critic critic steps + 1 generator step)."""
+    def step(self, n: int = 1, kind: str = "both") -> None:
+        """Pause, then run exactly n generator steps (each n_critic critic steps + 1 generator step), or
+        with `kind` n critic updates alone ("critic"), generator updates alone ("generator") or one
+        explained step ("explain": its phases come with the next snapshot, `Snapshot.explain`)."""
         self._want_play = False
-        self._send(Step(int(n)))
+        self._send(Step(int(n), kind))
 
     def reset(self, config: RunConfig | None = None) -> None:
         """Stop training and start over from step 0 (with a new config if given). A worker that died
@@ -294,7 +298,7 @@ class Runner:
         with self._lock:
             state, message = self._state, self._message
             status = Status(state, self._step, self._rate if state == RunState.RUNNING else 0.0,
-                            message, self._device, self._config)
+                            message, self._device, self._config, critic_updates=self._critic_updates)
         status.sharing = sharing()
         return status
 
@@ -348,10 +352,11 @@ class Runner:
                     self._done += 1
                 case StateChanged(state, message):
                     self._state, self._message = state, message
-                case Progress(step, rate):
-                    self._step, self._rate = step, rate
+                case Progress(step, rate, critic_updates):
+                    self._step, self._rate, self._critic_updates = step, rate, critic_updates
                 case Published(snap, rate, state, message, device):
                     self._snapshot, self._step = snap, snap.step
+                    self._critic_updates = getattr(snap, "critic_updates", None)
                     self._rate, self._state, self._message, self._device = rate, state, message, device
         if isinstance(msg, Idle) and self._done >= self._sent:
             self._idle.set()

@@ -31,6 +31,8 @@ class Snapshot:
     steps_per_second: float = 0.0
     modes: dict[str, np.ndarray] | None = None
     bounds: np.ndarray | None = None
+    critic_updates: int = 0
+    explain: dict[str, Any] | None = None   # an explained step's phases (Trainer.explain_step), once
 
 
 def _critic(trainer, x: torch.Tensor) -> np.ndarray:
@@ -104,5 +106,5 @@ def take_snapshot(trainer, n: int = 1000) -> Snapshot:
         views=_views(trainer, n),
         diverged=trainer.diverged.to_dict() if trainer.diverged else None,
         steps_per_second=trainer.step_count / secs if secs > 0 else 0.0,
-        modes=modes, bounds=ds.bounds,
+        modes=modes, bounds=ds.bounds, critic_updates=trainer.critic_updates,
     )

@@ -9,6 +9,11 @@
         L_G = loss.g_loss(D(x), D(G(z)))
         generator optimiser step
 
+GAN Lab's separate buttons are `critic_step()` (one critic update alone) and `generator_step()` (one
+generator update alone, a generator step with no critic update); `critic_updates` counts the critic's
+updates however they came. `explain_step()` is an ordinary step that also records its phases for the
+step anatomy (playground/anatomy.py).
+
 The trainer owns its torch.Generator (data, noise and penalty randomness all come from it), so the
 same config and seed give the same run on CPU. Evaluation draws from a separate fixed reference set,
 so how often you evaluate never changes the training trajectory. With `g_ema` > 0 the trainer also keeps
@@ -48,6 +53,8 @@ OPTIMIZERS = {
     "rmsprop": lambda params, lr, b1, b2: torch.optim.RMSprop(params, lr=lr),
     "sgd": lambda params, lr, b1, b2: torch.optim.SGD(params, lr=lr),
 }
+
+EXPLAIN_RES = 40  # the explained step's landscape grid (res × res), one per critic update
 
 STAT_KEYS = ("d_loss", "g_loss", "d_real", "d_fake", "g_grad_norm", "critic_grad_norm")
 
@@ -115,6 +122,8 @@ class Trainer:
         self._sync_ema()
         self._visited: set[int] = set()  # modes covered at some evaluation so far (modes_visited)
         self.step_count = 0
+        self.critic_updates = 0
+        self._trace: dict[str, Any] | None = None  # set by explain_step while it runs
         self.history: list[dict[str, Any]] = []
         self.diverged: Diverged | None = None
         self.seconds = 0.0
@@ -172,35 +181,59 @@ class Trainer:
         c = self.config
         return sample_noise(c.noise, n, c.noise_dim, self.gen, self.device)
 
-    def _step_tensors(self, measure: bool = True) -> torch.Tensor:
-        """One generator step as a tensor of STAT_KEYS. ‖∇ₓD‖ (an extra critic pass) is measured only
-        when `measure` (the last step of each logging window); NaN otherwise."""
-        cfg, loss, lip = self.config, self.loss, self.lip
+    def _critic_update(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One critic update on a fresh real and fake batch; (L_D, D(real), D(fake), real, fake), the
+        scores as the update saw them (before it)."""
+        cfg, lip = self.config, self.lip
         B = cfg.batch_size
         weight = getattr(cfg, lip.param) if lip.param else 0.0  # the method's own setting (λ, γ, c)
+        real = self.dataset.sample(B, self.gen, self.device)
+        with torch.no_grad():
+            fake = self.G(self._noise(B))
+        r, f = self.D(real).view(-1), self.D(fake).view(-1)
+        d_loss = self.loss.d_loss(r, f)
+        if lip.penalty is not None and weight > 0:
+            d_loss = d_loss + lip.penalty(self.D, real, fake, weight, self.gen)
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.opt_d.step()
+        if lip.after_step is not None:
+            lip.after_step(self.D, weight)
+        return d_loss, r, f, real, fake
+
+    def _step_tensors(self, measure: bool = True, n_critic: int | None = None) -> torch.Tensor:
+        """One generator step (n_critic critic updates, default the config's, then one generator update)
+        as a tensor of STAT_KEYS. ‖∇ₓD‖ (an extra critic pass) is measured only when `measure` (the last
+        step of each logging window); NaN otherwise. With n_critic = 0 (a generator step alone) the
+        critic's entries are NaN. While `self._trace` is a dict, each phase is recorded into it."""
+        loss, trace = self.loss, self._trace
+        B = self.config.batch_size
+        n_critic = self.config.n_critic if n_critic is None else n_critic
+        nan = torch.tensor(float("nan"), device=self.device)
+        d_loss = d_real = d_fake = nan
+        real = None
         self.D.requires_grad_(True)
-        for _ in range(cfg.n_critic):
-            real = self.dataset.sample(B, self.gen, self.device)
-            with torch.no_grad():
-                fake = self.G(self._noise(B))
-            r, f = self.D(real).view(-1), self.D(fake).view(-1)
-            d_loss = loss.d_loss(r, f)
-            if lip.penalty is not None and weight > 0:
-                d_loss = d_loss + lip.penalty(self.D, real, fake, weight, self.gen)
-            self.opt_d.zero_grad(set_to_none=True)
-            d_loss.backward()
-            self.opt_d.step()
-            if lip.after_step is not None:
-                lip.after_step(self.D, weight)
-        d_real, d_fake = r.detach().mean(), f.detach().mean()
+        for _ in range(n_critic):
+            if trace is not None and not trace["critic"]:
+                trace["landscape_before"] = self._landscape()
+            d_loss, r, f, real, fake = self._critic_update()
+            if trace is not None:
+                trace["critic"].append(self._trace_critic(real, fake, r, f, d_loss))
+        if n_critic:
+            d_real, d_fake = r.detach().mean(), f.detach().mean()
 
         self.D.requires_grad_(False)
-        fake = self.G(self._noise(B))
+        z = self._noise(B)
+        fake = self.G(z)
         fake.retain_grad()
         f = self.D(fake).view(-1)
         if loss.relativistic:
-            with torch.no_grad():
+            with torch.no_grad():  # L_G compares with real scores: the last critic batch, or a fresh one
+                if real is None:
+                    real = self.dataset.sample(B, self.gen, self.device)
                 r = self.D(real).view(-1)
+        else:
+            r = f  # unused by a non-relativistic L_G
         g_loss = loss.g_loss(r.detach(), f)
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
@@ -208,13 +241,100 @@ class Trainer:
         if self.G_ema is not None:
             self._update_ema()
         g_grad = fake.grad.flatten(1).norm(dim=1).mean() * B  # ‖∇ₓ ℓ_G‖ per sample (loss is a mean)
+        if trace is not None:
+            trace["generator"] = self._trace_generator(z, fake, g_loss)
         if measure:
             with self.inspecting():
                 c_grad = input_grad(self.D, fake.detach()[:64], create_graph=False).norm(dim=1).mean()
         else:
-            c_grad = torch.tensor(float("nan"), device=self.device)
+            c_grad = nan
         self.D.requires_grad_(True)
         return torch.stack([d_loss.detach(), g_loss.detach(), d_real, d_fake, g_grad, c_grad]).float()
+
+    # ----- one update at a time (GAN Lab's separate buttons, and the explained step) ------------------
+    def critic_step(self) -> float:
+        """One critic update alone; the generator stays. Returns L_D. The history gets a record at the
+        current generator step marked "update": "critic"."""
+        if self.diverged is not None:
+            raise self.diverged
+        t0 = time.perf_counter()
+        self.D.requires_grad_(True)
+        d_loss, r, f, _, _ = self._critic_update()
+        vals = torch.stack([d_loss.detach(), r.detach().mean(), f.detach().mean()]).cpu().numpy().astype(float)
+        self.seconds += time.perf_counter() - t0
+        if not np.isfinite(vals[0]):
+            self._fail(f"critic loss became {_nonfinite(vals[0])} (critic update {self.critic_updates + 1:,})",
+                       self.step_count)
+        self.critic_updates += 1
+        bad = self._nonfinite_parameter()
+        if bad:
+            self._fail(bad, self.step_count)
+        self._flush()
+        self.history.append({"step": self.step_count, "seconds": self.seconds, "critic_updates": self.critic_updates,
+                             "update": "critic", "d_loss": float(vals[0]), "d_real": float(vals[1]),
+                             "d_fake": float(vals[2])})
+        return float(vals[0])
+
+    def generator_step(self) -> StepStats:
+        """One generator update alone (no critic update first): a generator step like any other, its
+        history record marked "update": "generator"."""
+        self._flush()
+        s = self.run(1, n_critic=0)[0]
+        self._flush(update="generator")
+        return s
+
+    def explain_step(self, n_show: int = 128) -> dict[str, Any]:
+        """One ordinary generator step, recorded phase by phase for the step anatomy (playground/anatomy.py):
+        the batches each critic update drew, their scores, the critic's landscape before and after each
+        update, the generator's gradient at its fakes and where each fake moved. Only inspection is
+        added (eval mode, no randomness drawn), so the trainer ends exactly where step() would leave it."""
+        self._trace = {"critic": [], "n_show": int(n_show), "step": self.step_count + 1,
+                       "critic_updates_before": self.critic_updates, "kind": self.dataset.kind}
+        try:
+            self.run(1)
+            return self._trace
+        finally:
+            self._trace = None
+
+    def _landscape(self) -> np.ndarray:
+        """D over the view's grid (2D: res × res; 1D: the x grid), as the explained step's background."""
+        with torch.no_grad(), self.inspecting():
+            return self.D(self._explain_grid()).view(-1).float().cpu().numpy()
+
+    def _explain_grid(self) -> torch.Tensor:
+        if getattr(self, "_grid", None) is None:
+            b = self.dataset.bounds
+            if self.dataset.kind == "2d":
+                gx, gy = np.linspace(b[0, 0], b[0, 1], EXPLAIN_RES), np.linspace(b[1, 0], b[1, 1], EXPLAIN_RES)
+                xx, yy = np.meshgrid(gx, gy)
+                pts = np.stack([xx.ravel(), yy.ravel()], 1)
+                self._grid_axes = (gx, gy)
+            else:
+                pts = np.linspace(b[0, 0], b[0, 1], 400)[:, None]
+                self._grid_axes = (pts[:, 0],)
+            self._grid = torch.as_tensor(pts, dtype=torch.float32, device=self.device)
+        return self._grid
+
+    def _trace_critic(self, real, fake, r, f, d_loss) -> dict[str, Any]:
+        k = self._trace["n_show"]
+        cpu = lambda t: t.detach()[:k].float().cpu().numpy()  # noqa: E731
+        with torch.no_grad(), self.inspecting():  # the same points scored by the updated critic
+            r_after, f_after = self.D(real[:k]).view(-1), self.D(fake[:k]).view(-1)
+        return {"real": cpu(real), "fake": cpu(fake), "real_score": cpu(r), "fake_score": cpu(f),
+                "real_score_after": cpu(r_after), "fake_score_after": cpu(f_after),
+                "d_loss": float(d_loss.detach()), "landscape_after": self._landscape()}
+
+    def _trace_generator(self, z, fake, g_loss) -> dict[str, Any]:
+        """The generator batch: G(z) before the update, the push −∂ℓ_G/∂x per sample (the loss is a
+        mean: ×B), and G(z) after the update for the same z."""
+        k, B = self._trace["n_show"], self.config.batch_size
+        with torch.no_grad(), self.inspecting():
+            after = self.G(z[:k]).float().cpu().numpy()
+        out = {"z": z[:k].float().cpu().numpy(), "before": fake.detach()[:k].float().cpu().numpy(), "push": (-fake.grad[:k] * B).float().cpu().numpy(),
+               "after": after, "g_loss": float(g_loss.detach()), "batch_size": B}
+        out["grid_axes"] = [a.astype(np.float32) for a in self._grid_axes]
+        self._trace["view_width"] = float(np.ptp(self._grid_axes[0]))
+        return out
 
     @contextmanager
     def inspecting(self):
@@ -236,28 +356,33 @@ class Trainer:
             for p, g in zip(self.D.parameters(), grads):
                 p.requires_grad_(g)
 
-    def run(self, n_steps: int) -> list[StepStats]:
-        """Run n generator steps, syncing with the device once; raise Diverged on NaN/Inf."""
+    def run(self, n_steps: int, n_critic: int | None = None) -> list[StepStats]:
+        """Run n generator steps (n_critic critic updates each, default the config's), syncing with the
+        device once; raise Diverged on NaN/Inf."""
         if self.diverged is not None:
             raise self.diverged
+        n_critic = self.config.n_critic if n_critic is None else n_critic
         t0 = time.perf_counter()
         k0 = self.step_count
-        rows = [self._step_tensors(measure=(k0 + i + 1) % self.log_every == 0 or n_steps == 1)
+        rows = [self._step_tensors(measure=(k0 + i + 1) % self.log_every == 0 or n_steps == 1, n_critic=n_critic)
                 for i in range(n_steps)]
         stats = torch.stack(rows).cpu().numpy().astype(np.float64)
         dt = (time.perf_counter() - t0) / max(1, n_steps)
-        bad_rows = np.flatnonzero(~np.isfinite(stats[:, :2]).all(1))  # the losses (‖∇D‖ may be NaN: not measured)
+        # the losses (‖∇D‖ may be NaN: not measured; L_D is when no critic update ran)
+        checked = stats[:, :2] if n_critic else stats[:, 1:2]
+        bad_rows = np.flatnonzero(~np.isfinite(checked).all(1))
         n_ok = int(bad_rows[0]) if len(bad_rows) else n_steps
         out = []
         for i in range(n_ok):
             self.step_count += 1
+            self.critic_updates += n_critic
             self.seconds += dt
             s = StepStats(self.step_count, *stats[i].tolist(), seconds=dt)
             out.append(s)
             self._log(s)
         if len(bad_rows):
             row = stats[n_ok]
-            what = "critic loss" if not np.isfinite(row[0]) else "generator loss"
+            what = "critic loss" if n_critic and not np.isfinite(row[0]) else "generator loss"
             self._fail(f"{what} became {_nonfinite(row[0] if what == 'critic loss' else row[1])}",
                        self.step_count + 1)
         bad = self._nonfinite_parameter()
@@ -288,10 +413,13 @@ class Trainer:
         if s.step % self.log_every == 0:
             self._flush()
 
-    def _flush(self) -> None:
+    def _flush(self, update: str | None = None) -> None:
         if not self._window:
             return
-        rec: dict[str, Any] = {"step": self._window[-1].step, "seconds": self.seconds}
+        rec: dict[str, Any] = {"step": self._window[-1].step, "seconds": self.seconds,
+                               "critic_updates": self.critic_updates}
+        if update:
+            rec["update"] = update
         for k in STAT_KEYS:
             vals = np.array([getattr(s, k) for s in self._window])
             vals = vals[~np.isnan(vals)]

@@ -1,7 +1,7 @@
 """The live worker: owns one Trainer and talks to its handle (runner.py) only through two queues.
 
-Commands come in as small dataclasses (`Configure`, `Play`, `Pause`, `Step`, `Reset`, `ApplyConfig`,
-`Speed`, `Stop`); they are idempotent and never race the optimiser, since only the worker touches the models.
+Commands come in as small dataclasses (`Configure`, `Play`, `Pause`, `Step` — a whole step, a critic
+or generator update alone, or an explained step —, `Reset`, `ApplyConfig`, `Speed`, `Stop`); they are idempotent and never race the optimiser, since only the worker touches the models.
 Messages go out the same way (`Done`, `Idle`, `StateChanged`, `Progress`, `Published`, `Bye`). Both
 kinds are picklable: by default the worker is a spawned process.
 
@@ -86,6 +86,13 @@ class Pause:
 @dataclass(frozen=True)
 class Step:
     n: int
+    kind: str = "both"             # one of STEP_KINDS
+
+
+# What a Step runs: a whole generator step (n_critic critic updates + one generator update), one
+# update of one network alone, or one whole step recorded phase by phase (the explained step).
+STEP_KINDS = {"both": lambda t: t.run(1), "critic": lambda t: t.critic_step(),
+              "generator": lambda t: t.generator_step(), "explain": lambda t: t.explain_step()}
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,7 @@ class StateChanged:
 class Progress:
     step: int
     rate: float                    # steps per second, recent
+    critic_updates: int | None = None  # None: a comparison (each run counts its own)
 
 
 @dataclass(frozen=True)
@@ -160,6 +168,7 @@ class Worker:
         self.config: RunConfig | None = None
         self.state, self.message = RunState.STARTING, ""
         self.pending_steps = 0
+        self.pending_updates: list[str] = []   # single updates asked for (STEP_KINDS other than "both")
         self.steps_per_frame: int | None = None
         self.stopping = False
         self.last_snap = self.last_eval = 0.0
@@ -173,7 +182,7 @@ class Worker:
 
     @property
     def training(self) -> bool:
-        return self.state == RunState.RUNNING or self.pending_steps > 0
+        return self.state == RunState.RUNNING or self.pending_steps > 0 or bool(self.pending_updates)
 
     def run(self) -> None:
         torch.set_num_threads(self.opts.torch_threads)  # per thread: must be called here, not by the caller
@@ -223,9 +232,12 @@ class Worker:
                 self._set(RunState.RUNNING, "")
             case Pause(message) if self.state == RunState.RUNNING:
                 self._set(RunState.PAUSED, message)
-            case Step(n) if self.state in _ACTIVE:
+            case Step(n, kind) if self.state in _ACTIVE:
                 self._set(RunState.PAUSED, "")
-                self.pending_steps += n
+                if kind == "both":
+                    self.pending_steps += n
+                elif kind in STEP_KINDS and hasattr(self.trainer, f"{kind}_step"):
+                    self.pending_updates += [kind] * n
             case ApplyConfig(config) if self.trainer is not None and self.trainer.diverged is None:
                 shown = _shown(self.config) != _shown(config)
                 self.trainer.update_config(config)
@@ -242,6 +254,7 @@ class Worker:
 
     def _reset(self, config: RunConfig) -> None:
         self.pending_steps = 0
+        self.pending_updates = []
         self.budget_passed = False
         try:
             self.trainer = TRAINERS[type(config)](config, log_every=self.opts.log_every)
@@ -258,6 +271,9 @@ class Worker:
     # training ---------------------------------------------------------------------------------
     def _train_chunk(self) -> None:
         t, o = self.trainer, self.opts
+        if self.pending_updates:
+            self._single_update(self.pending_updates.pop(0))
+            return
         stepping = self.pending_steps > 0
         if stepping:
             n = self.pending_steps
@@ -275,13 +291,7 @@ class Worker:
         try:
             t.run(n)
         except Diverged as e:
-            self.pending_steps = 0
-            self._publish(0.0)
-            # the status line shows the steps completed: one fewer when a loss blew up mid-step
-            self._set(RunState.DIVERGED, f"Diverged: {e.what} in step {e.step:,} ({t.step_count:,} steps "
-                                         f"completed). "
-                                         f"The history up to there is kept; reset to start again.")
-            self._publish(0.0)
+            self._diverged(e)
             return
         self.pending_steps = 0
         if not stepping and not self.budget_passed and self._at_budget():
@@ -300,7 +310,29 @@ class Worker:
         if stepping or now - self.last_snap >= max(o.snapshot_interval, self._spacing(self.snap_cost)):
             self._publish(rate)
         else:
-            self.out.put(Progress(t.step_count, rate))
+            self.out.put(Progress(t.step_count, rate, getattr(t, "critic_updates", None)))
+
+    def _single_update(self, kind: str) -> None:
+        """A critic or generator update alone, or an explained step: evaluated and shown at once."""
+        t = self.trainer
+        try:
+            result = STEP_KINDS[kind](t)
+        except Diverged as e:
+            self.pending_updates = []
+            self._diverged(e)
+            return
+        t.evaluate()
+        self.last_eval = time.monotonic()
+        self._publish(0.0, explain=result if kind == "explain" else None)
+
+    def _diverged(self, e: Diverged) -> None:
+        t = self.trainer
+        self.pending_steps = 0
+        self._publish(0.0)
+        # the status line shows the steps completed: one fewer when a loss blew up mid-step
+        self._set(RunState.DIVERGED, f"Diverged: {e.what} in step {e.step:,} ({t.step_count:,} steps "
+                                     f"completed). The history up to there is kept; reset to start again.")
+        self._publish(0.0)
 
     def _budget_left(self) -> int:
         """Steps to a comparison's budget (a single run has none: 0)."""
@@ -332,7 +364,7 @@ class Worker:
             return 1
         return max(1, min(500, int(self.opts.chunk_seconds * t.step_count / t.seconds)))
 
-    def _publish(self, rate: float) -> None:
+    def _publish(self, rate: float, explain: dict | None = None) -> None:
         t = self.trainer
         for member in getattr(t, "trainers", (t,)):  # a comparison thins each run's own history
             member.history = thin_history(member.history, self.opts.max_history)
@@ -348,6 +380,8 @@ class Worker:
         self.last_snapshot = snap
         self.snap_step = t.step_count
         self.last_snap = time.monotonic()
+        if explain is not None:  # this frame only: the page keeps it while it walks through the phases
+            snap = dataclasses.replace(snap, explain=explain)
         self.out.put(Published(snap, rate, self.state, self.message, self.device))
 
     def _set(self, state: RunState, message: str) -> None:

@@ -79,7 +79,7 @@ class StreamlitServer:
             self.proc.kill()
 
 
-STATUS_STEP = r"(?:Starting|Idle|Running|Paused|Diverged|Error|Dead|Stopped)\s*step ([\d,]+)"
+STATUS_STEP = r"(?:Starting|Idle|Running|Paused|Diverged|Error|Dead|Stopped)\s*(?:generator )?step ([\d,]+)"
 
 
 def _step_counter(page) -> int:
@@ -225,6 +225,10 @@ def test_compare_page_plays_a_preset_in_lockstep():
             page.wait_for_function(
                 "re => { const m = document.body.innerText.match(new RegExp(re));"
                 " return m && parseInt(m[1].replace(/,/g, '')) > 100; }", arg=STATUS_STEP, timeout=180_000)
+            # read the panels once they are still: while running, one chart may be a frame ahead of the
+            # other for the moment between their in-place updates
+            page.get_by_role("button", name="Pause").click()
+            page.wait_for_function("t => document.body.innerText.includes(t)", arg="Paused", timeout=30_000)
             page.wait_for_timeout(2500)
             assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
             titles = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot .gtitle')]"

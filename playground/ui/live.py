@@ -54,9 +54,11 @@ def sync_url(config: RunConfig, extra: dict[str, str] | None = None) -> None:
         st.query_params.from_dict(want)
 
 
-def controls(prefix: str, runner: Runner, config: RunConfig | None, error: ConfigError | None) -> None:
-    """Play / Pause / Step / 10 steps / Reset and speed, in one row. The buttons' callbacks run before
-    the script, so the page drawn after a click already shows its effect; they only signal the worker."""
+def controls(prefix: str, runner: Runner, config: RunConfig | None, error: ConfigError | None,
+             single_updates: bool = False) -> None:
+    """Play / Pause / Step / 10 steps / Reset and speed, in one row (with `single_updates`, Critic step
+    and Generator step beside Step). The buttons' callbacks run before the script, so the page drawn
+    after a click already shows its effect; they only signal the worker."""
     st.session_state[f"{prefix}_config"] = config
 
     def act(what: str) -> None:
@@ -67,6 +69,9 @@ def controls(prefix: str, runner: Runner, config: RunConfig | None, error: Confi
         elif what.startswith("step"):
             runner.step(int(what[4:]))
             runner.wait_idle(30)
+        elif what in ("critic", "generator"):
+            runner.step(1, what)
+            runner.wait_idle(30)
         elif what == "reset":
             runner.reset(st.session_state.get(f"{prefix}_config") or runner.status().config)
             runner.wait_idle(30)
@@ -74,19 +79,26 @@ def controls(prefix: str, runner: Runner, config: RunConfig | None, error: Confi
 
     needs_reset = config is not None and runner.needs_reset(config)
     blocked = error is not None or runner.status().state == RunState.DEAD  # only Reset helps then
-    cols = st.columns([1, 1, 1, 1.1, 1, 1.6])
-    buttons = [("Play", ":material/play_arrow:", "play", blocked or needs_reset, None),
+    no_step = blocked or needs_reset
+    buttons = [("Play", ":material/play_arrow:", "play", no_step, None),
                ("Pause", ":material/pause:", "pause", False, None),
-               ("Step", ":material/skip_next:", "step1", blocked or needs_reset,
-                "One generator step: n_critic critic updates, then one generator update."),
-               ("10 steps", ":material/fast_forward:", "step10", blocked or needs_reset, None),
-               ("Reset", ":material/restart_alt:", "reset", blocked,
-                "Start over from step 0 with the settings in the sidebar.")]
+               ("Step", ":material/skip_next:", "step1", no_step,
+                "One generator step: n_critic critic updates, then one generator update.")]
+    if single_updates:
+        buttons += [("Critic step", ":material/gavel:", "critic", no_step,
+                     "One critic update alone, on a fresh real and fake batch; the generator stays."),
+                    ("Generator step", ":material/brush:", "generator", no_step,
+                     "One generator update alone against the critic as it is now (no critic update first).")]
+    buttons += [("10 steps", ":material/fast_forward:", "step10", no_step, None),
+                ("Reset", ":material/restart_alt:", "reset", blocked,
+                 "Start over from step 0 with the settings in the sidebar.")]
+    widths = {"Critic step": 1.25, "Generator step": 1.45, "10 steps": 1.1}
+    cols = st.columns([widths.get(b[0], 1.0) for b in buttons] + [1.6])
     for col, (label, icon, what, disabled, help_) in zip(cols, buttons):
         key = {"step1": "step", "step10": "step10"}.get(what, what)
         col.button(label, icon=icon, key=f"{prefix}_{key}", disabled=disabled, width="stretch", help=help_,
                    type="primary" if what == "play" else "secondary", on_click=act, args=(what,))
-    speed = cols[5].selectbox("Speed", list(SPEEDS), key=f"{prefix}_speed", label_visibility="collapsed",
+    speed = cols[-1].selectbox("Speed", list(SPEEDS), key=f"{prefix}_speed", label_visibility="collapsed",
                               help="Steps per frame: slow it down to watch each update.")
     runner.steps_per_frame = SPEEDS[speed]
     if error is not None:
@@ -114,7 +126,10 @@ def status_line(runner: Runner) -> None:
     rate = f" · **{r:,.0f} steps/s**" if r >= 10 else f" · **{r:.1f} steps/s**"
     rate = rate if s.state == RunState.RUNNING and r > 0 else ""  # 0: not measured yet (slow steps)
     shared = f" · {s.sharing} runs share this machine's {CORES} cores" if s.sharing > 1 and s.state == RunState.RUNNING else ""
-    st.markdown(f":{color}-badge[{s.state.capitalize()}] step **{s.step:,}**{rate} · {s.device}{shared}")
+    # the critic's own count: with n_critic > 1, or critic updates clicked alone, it is not the step count
+    steps = f"step **{s.step:,}**" if s.critic_updates is None else \
+        f"generator step **{s.step:,}** · critic updates **{s.critic_updates:,}**"
+    st.markdown(f":{color}-badge[{s.state.capitalize()}] {steps}{rate} · {s.device}{shared}")
     message = s.message or STATE_NOTES.get(s.state, "")
     if s.state in (RunState.DIVERGED, RunState.ERROR, RunState.DEAD):
         st.error(message, icon=":material/dangerous:")

@@ -61,10 +61,15 @@ def training_page(prefix: str, *, title: str, caption: str, default: RunConfig, 
                   form: dict[str, Any] | None = None,
                   before_sidebar: Callable[[], None] | None = None, after_sidebar: Hook | None = None,
                   before_controls: Hook | None = None, after_controls: Hook | None = None,
-                  exports: Callable[[TrainingPage, Snapshot | None], None] | None = None) -> TrainingPage:
+                  exports: Callable[[TrainingPage, Snapshot | None], None] | None = None,
+                  single_updates: bool = False, main: Callable[[TrainingPage], bool] | None = None,
+                  url_extra: Callable[[], dict[str, str]] | None = None) -> TrainingPage:
     """Draw a live training page. `form`: more keyword arguments for `config_sidebar` (e.g.
     show_arch, extra_data); `before_sidebar` runs after the URL's settings are in the widgets and
-    before the form is drawn (the one moment a page may still set a widget's value)."""
+    before the form is drawn (the one moment a page may still set a widget's value);
+    `single_updates`: Critic step and Generator step buttons; `main`: draws the main area in place of
+    the first row of panels when it returns True (a mode such as the explained step); `url_extra`:
+    page flags for the address bar besides the config (e.g. stage=1)."""
     page_setup()
     config_from_url(prefix, default)
     keep_to_datasets(prefix, datasets, default)
@@ -82,13 +87,16 @@ def training_page(prefix: str, *, title: str, caption: str, default: RunConfig, 
     show_url_warnings(prefix)
     if before_controls:
         before_controls(page)
-    controls(prefix, page.runner, config, error)
+    controls(prefix, page.runner, config, error, single_updates=single_updates)
     if config is not None:
-        sync_url(config)
+        sync_url(config, url_extra() if url_extra else None)
     if after_controls:
         after_controls(page)
 
-    for row in panels:
+    replaced = bool(main and main(page))
+    for i, row in enumerate(panels):
+        if replaced and i == 0:
+            continue
         if isinstance(row, Panel):
             live_fragments(page.runner, [row])
             continue

@@ -1,0 +1,203 @@
+"""The explained step's phases as figures: Snapshot (with `explain`) + a phase -> plotly Figure.
+
+2D: the critic's landscape as a heatmap (before or after the update a phase shows; for a critic
+update, the landscape before it as faint contours), the phase's batch on top (coloured by score in
+the scoring phase), the generator's gradient as arrows, the generator's update as segments before →
+after. 1D: the same on one axis, the critic curve over x and the batches as rows of points below it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ..anatomy import Phase, magnification, phases
+from . import style
+from .style import f32
+from .toy import _binned_push, _push_trace, _sigmoid, arrow_segments
+
+PHASE_POINT = 8   # marker size of the highlighted batches
+
+
+def _landscapes(trace: dict[str, Any], phase: Phase) -> tuple[np.ndarray, np.ndarray | None]:
+    """(the landscape drawn, the one before it for faint contours or None)."""
+    critic = trace["critic"]
+    if phase.key in ("batches", "scores"):
+        return np.asarray(trace["landscape_before"]), None
+    if phase.key == "critic":
+        i = phase.critic
+        before = trace["landscape_before"] if i == 0 else critic[i - 1]["landscape_after"]
+        return np.asarray(critic[i]["landscape_after"]), np.asarray(before)
+    return np.asarray(critic[-1]["landscape_after"]), None
+
+
+def _batch(trace: dict[str, Any], phase: Phase) -> dict[str, Any]:
+    return trace["critic"][phase.critic if phase.critic is not None else 0]
+
+
+def phase_figure(snap, index: int, *, arrow_ref: float | None = None, height: int = 640) -> go.Figure:
+    """Phase `index` of `snap.explain` (see playground/anatomy.py). `arrow_ref`: the gradient norm the
+    longest live arrow stood for, so the explained arrows share the live chart's scale."""
+    trace = snap.explain
+    ph = phases(trace, snap.log_loss)
+    phase = ph[max(0, min(index, len(ph) - 1))]
+    fig = (_figure_2d if trace["kind"] == "2d" else _figure_1d)(snap, trace, phase, arrow_ref)
+    sub = f"{snap.dataset_label} · {snap.loss_label} · phase {ph.index(phase) + 1} of {len(ph)}"
+    style.apply_style(fig, f"Step {trace['step']:,}: {phase.title}", subtitle=sub,
+                      uirevision=f"anatomy:{snap.dataset_label}", height=height, per_row=3, fit_px=style.MAIN_FIT_PX)
+    return fig
+
+
+def live_arrow_ref(views: dict[str, Any] | None, kind: str) -> float | None:
+    """What the longest live arrow stood for in `views` (a Snapshot's): the largest push norm in 2D,
+    the largest bin mean in 1D (the live 1D chart bins its arrows). None without arrows."""
+    if not views or views.get("push") is None:
+        return None
+    push = np.asarray(views["push"], np.float64)
+    if kind == "2d":
+        norms = np.linalg.norm(push.reshape(-1, 2), axis=1)
+    else:
+        at = np.asarray(views.get("push_x", []), np.float64).ravel()
+        x = np.asarray(views.get("x", at), np.float64)
+        ok = np.isfinite(at) & np.isfinite(push.ravel())
+        norms = np.abs(_binned_push(at[ok], push.ravel()[ok], float(x.min()), float(x.max()))[1]) if ok.any() else np.zeros(0)
+    norms = norms[np.isfinite(norms)]
+    top = float(norms.max()) if norms.size else 0.0
+    return top if top > 0 else None
+
+
+def _moves(at: np.ndarray, move: np.ndarray, m: float) -> dict[str, Any]:
+    """Segments at → at + m·move (arrowheads sized by each move relative to the largest)."""
+    norms = np.linalg.norm(np.asarray(move, np.float64).reshape(len(at), -1), axis=1)
+    top = float(norms[np.isfinite(norms)].max()) if np.isfinite(norms).any() else 0.0
+    top = top if top > 0 else 1.0
+    return arrow_segments(at, move, 1.0, ref=top, fraction=m * top)
+
+
+def _figure_2d(snap, trace, phase: Phase, arrow_ref: float | None) -> go.Figure:
+    gx, gy = (f32(a) for a in trace["generator"]["grid_axes"])
+    z, before = _landscapes(trace, phase)
+    z = f32(z).reshape(len(gy), len(gx))
+    fin = z[np.isfinite(z)]
+    zmin, zmax = (float(fin.min()), float(fin.max())) if fin.size else (-1.0, 1.0)
+    fig = go.Figure()
+    fig.add_trace(go.Heatmap(
+        x=gx, y=gy, z=z, colorscale=style.CRITIC_SCALE, zmin=zmin, zmax=zmax, zsmooth="fast", name="critic D(x)",
+        showlegend=False, colorbar=dict(title=dict(text="critic D(x)", side="right"), thickness=14, x=1.0,
+                                        xanchor="left", xpad=8),
+        hovertemplate="x = %{x:.2f}<br>y = %{y:.2f}<br>D(x) = %{z:.3g}<extra>critic</extra>"))
+    fig.add_trace(go.Contour(x=gx, y=gy, z=z, showscale=False, hoverinfo="skip", name="critic contours",
+                             showlegend=False, contours=dict(coloring="none"), ncontours=12,
+                             line=dict(color=style.CONTOUR_LINE, width=1.2)))
+    if before is not None:
+        fig.add_trace(go.Contour(
+            x=gx, y=gy, z=f32(before).reshape(len(gy), len(gx)), showscale=False, hoverinfo="skip",
+            name="critic before this update (contours)", contours=dict(coloring="none"), ncontours=12,
+            line=dict(color="rgba(123, 50, 148, 0.45)", width=1.4, dash="dot"), showlegend=True))
+    b = np.asarray(snap.bounds, np.float64)
+    gen = trace["generator"]
+    if phase.key in ("batches", "scores", "critic"):
+        batch = _batch(trace, phase)
+        real, fake = f32(batch["real"]), f32(batch["fake"])
+        if phase.key == "scores":
+            allscores = np.concatenate([f32(batch["real_score"]), f32(batch["fake_score"])])
+            cmin, cmax = (float(np.nanmin(allscores)), float(np.nanmax(allscores))) if allscores.size else (0, 1)
+            for pts, sc, name, sym in ((real, batch["real_score"], "real batch: D(x)", "circle"),
+                                       (fake, batch["fake_score"], "fake batch: D(G(z))", "diamond")):
+                fig.add_trace(go.Scatter(
+                    x=pts[:, 0], y=pts[:, 1], mode="markers", name=name, customdata=f32(sc),
+                    marker=dict(size=PHASE_POINT + 2, symbol=sym, color=f32(sc), colorscale="Viridis",
+                                cmin=cmin, cmax=cmax, line=dict(width=1, color="#222"),
+                                showscale=name.startswith("real"),
+                                colorbar=dict(title=dict(text="score", side="right"), x=1.13, thickness=12)),
+                    hovertemplate="(%{x:.2f}, %{y:.2f})<br>score %{customdata:.3g}<extra>" + name + "</extra>"))
+        else:
+            fig.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="real batch",
+                                     marker=dict(color=style.REAL, size=PHASE_POINT, line=dict(width=1, color="white"))))
+            fig.add_trace(go.Scatter(x=fake[:, 0], y=fake[:, 1], mode="markers", name="fake batch G(z)",
+                                     marker=dict(color=style.FAKE, size=PHASE_POINT, line=dict(width=1, color="white"))))
+    else:
+        before_pts, after_pts = f32(gen["before"]), f32(gen["after"])
+        if phase.key == "gradient":
+            fig.add_trace(go.Scatter(x=before_pts[:, 0], y=before_pts[:, 1], mode="markers",
+                                     name="generator batch G(z)", marker=dict(color=style.FAKE, size=PHASE_POINT)))
+            seg = arrow_segments(before_pts, f32(gen["push"]), float(b[0, 1] - b[0, 0]), ref=arrow_ref)
+            name = f"gradient −∂ℓ_G/∂x ({'live scale' if arrow_ref else 'max'} {seg['ref']:.3g})"
+            fig.add_trace(_push_trace(seg, seg["ys"], name))
+        else:
+            move = after_pts - before_pts
+            m = magnification(float(b[0, 1] - b[0, 0]), np.linalg.norm(move, axis=1))
+            fig.add_trace(go.Scatter(x=before_pts[:, 0], y=before_pts[:, 1], mode="markers", name="G(z) before",
+                                     marker=dict(color="rgba(213, 94, 0, 0.35)", size=PHASE_POINT - 2)))
+            fig.add_trace(go.Scatter(x=after_pts[:, 0], y=after_pts[:, 1], mode="markers", name="G(z) after",
+                                     marker=dict(color=style.FAKE, size=PHASE_POINT)))
+            seg = _moves(before_pts, move, m)
+            label = "before → after" + (f" (×{m:g}, magnified)" if m > 1 else "")
+            fig.add_trace(_push_trace(seg, seg["ys"], label))
+    fig.update_xaxes(range=list(b[0]), autorange=False, title=dict(text="x₁"), constrain="domain", showgrid=False)
+    fig.update_yaxes(range=list(b[1]), autorange=False, title=dict(text="x₂"), scaleanchor="x", scaleratio=1,
+                     constrain="domain", showgrid=False)
+    return fig
+
+
+def _figure_1d(snap, trace, phase: Phase, arrow_ref: float | None) -> go.Figure:
+    (x,) = (f32(a) for a in trace["generator"]["grid_axes"])
+    z, before = _landscapes(trace, phase)
+    log_loss = bool(snap.log_loss)
+    shown = (lambda v: f32(_sigmoid(v))) if log_loss else f32
+    crit = shown(z)
+    fin = crit[np.isfinite(crit)]
+    lo, hi = (0.0, 1.0) if log_loss else ((float(fin.min()), float(fin.max())) if fin.size else (-1.0, 1.0))
+    span = max(hi - lo, 1e-6)
+    rows = {"real": lo - 0.12 * span, "fake": lo - 0.26 * span, "after": lo - 0.40 * span}
+    label = "discriminator σ(D(x))" if log_loss else "critic D(x)"
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=x, y=crit, mode="lines", name=label, line=dict(color=style.CRITIC, width=3)))
+    if before is not None:
+        fig.add_trace(go.Scatter(x=x, y=shown(before), mode="lines", name=f"{label} before this update",
+                                 line=dict(color=style.CRITIC, width=2, dash="dot"), opacity=0.5))
+    gen = trace["generator"]
+
+    def row(pts, y, name, color, **marker):
+        pts = f32(pts).ravel()
+        fig.add_trace(go.Scatter(x=pts, y=np.full(len(pts), y, np.float32), mode="markers", name=name,
+                                 marker=dict(color=color, size=PHASE_POINT, line=dict(width=0.5, color="white"), **marker)))
+
+    if phase.key in ("batches", "scores", "critic"):
+        batch = _batch(trace, phase)
+        if phase.key == "scores":
+            sc = np.concatenate([f32(batch["real_score"]), f32(batch["fake_score"])])
+            rng = dict(cmin=float(np.nanmin(sc)), cmax=float(np.nanmax(sc))) if sc.size else {}
+            row(batch["real"], rows["real"], "real batch: D(x)", f32(batch["real_score"]), colorscale="Viridis",
+                showscale=True, colorbar=dict(title=dict(text="score", side="right"), thickness=12), **rng)
+            row(batch["fake"], rows["fake"], "fake batch: D(G(z))", f32(batch["fake_score"]), colorscale="Viridis",
+                symbol="diamond", **rng)
+        else:
+            row(batch["real"], rows["real"], "real batch", style.REAL)
+            row(batch["fake"], rows["fake"], "fake batch G(z)", style.FAKE)
+    else:
+        before_pts, after_pts = f32(gen["before"]).ravel(), f32(gen["after"]).ravel()
+        row(before_pts, rows["fake"], "generator batch G(z)" if phase.key == "gradient" else "G(z) before",
+            style.FAKE if phase.key == "gradient" else "rgba(213, 94, 0, 0.35)")
+        if phase.key == "gradient":
+            seg = arrow_segments(before_pts, f32(gen["push"]).ravel(), float(x.max() - x.min()) if x.size else 1.0,
+                                 ref=arrow_ref)
+            ys = np.repeat(np.full(seg["n"], rows["fake"]), 3).astype(np.float32)
+            name = f"gradient −∂ℓ_G/∂x ({'live scale' if arrow_ref else 'max'} {seg['ref']:.3g})"
+            fig.add_trace(_push_trace(seg, ys, name))
+        else:
+            move = after_pts - before_pts
+            m = magnification(float(x.max() - x.min()) if x.size else 1.0, np.abs(move))
+            row(after_pts, rows["after"], "G(z) after", style.FAKE)
+            seg = _moves(before_pts, move, m)
+            ys = np.repeat(np.full(seg["n"], rows["fake"]), 3).astype(np.float32)
+            label = "before → after" + (f" (×{m:g}, magnified)" if m > 1 else "")
+            fig.add_trace(_push_trace(seg, ys, label))
+    fig.update_yaxes(range=[rows["after"] - 0.1 * span, hi + 0.06 * span], autorange=False,
+                     title=dict(text=label), zeroline=False)
+    fig.update_xaxes(range=[float(x.min()), float(x.max())] if x.size else None, title=dict(text="x"))
+    return fig
+
+
+__all__ = ["phase_figure", "phases", "live_arrow_ref"]

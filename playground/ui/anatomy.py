@@ -1,0 +1,108 @@
+"""Explain one step: the toy page's slow motion of a generator step (playground/anatomy.py), phase
+by phase on the main chart, with Back / Next and an auto-advance.
+
+The explained step is an ordinary step of the run (the worker runs `Trainer.explain_step`), so
+leaving the mode continues the run exactly where the explained step left it.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from ..anatomy import phases
+from ..plots.anatomy import live_arrow_ref, phase_figure
+from ..runner import Runner, RunState
+from .live import status_line
+from .live_chart import live_plotly_chart
+
+AUTO_SECONDS = 3.0   # one phase per 3 s: time to read a caption aloud
+
+
+def _keys(prefix: str) -> dict[str, str]:
+    return {k: f"{prefix}_explain_{k}" for k in ("on", "snap", "phase", "ref", "auto", "error")}
+
+
+def explain_toggle(prefix: str) -> bool:
+    return st.toggle("Explain a step", key=_keys(prefix)["on"],
+                     help="Slow motion: the next generator step in its phases (batches, scores, critic "
+                          "update(s), the generator's gradient, its update), each with a caption.")
+
+
+def explain_next(prefix: str, runner: Runner) -> None:
+    """Run the next step as an explained step and keep its phases (a button's callback)."""
+    K, S = _keys(prefix), st.session_state
+    before = runner.snapshot()
+    S[K["ref"]] = live_arrow_ref(before.views, before.kind) if before is not None else None
+    runner.step(1, "explain")
+    runner.wait_idle(60)
+    snap = runner.snapshot()
+    if snap is None or snap.explain is None:
+        S[K["error"]] = runner.status().message or "The step could not be explained (the run is not ready)."
+        return
+    S[K["snap"]], S[K["phase"]], S[K["error"]] = snap, 0, None
+
+
+def _move(prefix: str, delta: int, n: int) -> None:
+    K = _keys(prefix)
+    st.session_state[K["phase"]] = max(0, min(n - 1, st.session_state.get(K["phase"], 0) + delta))
+
+
+def explain_view(prefix: str, runner: Runner, chart_key: str, chart_config: dict, stage=None) -> bool:
+    """The main area in explain mode (True), or nothing when the mode is off or the run is training (False)."""
+    K, S = _keys(prefix), st.session_state
+    if not S.get(K["on"]):
+        S.pop(K["snap"], None)
+        return False
+    status = runner.status()
+    if status.state == RunState.RUNNING:
+        runner.pause()
+        runner.wait_idle(10)
+        status = runner.status()
+    status_line(runner)
+    usable = status.state in (RunState.IDLE, RunState.PAUSED)
+    snap = S.get(K["snap"])
+    if snap is not None and snap.step != status.step:  # the run moved on (Step, Reset): explain afresh
+        snap = None
+        S.pop(K["snap"], None)
+    n = len(phases(snap.explain, snap.log_loss)) if snap is not None else 0
+    i = min(S.get(K["phase"], 0), max(n - 1, 0))
+    c1, c2, c3, c4 = st.columns([1.8, 1, 1, 1.4])
+    c1.button("Explain the next step", icon=":material/slow_motion_video:", key=f"{prefix}_explain_go",
+              type="primary", width="stretch", disabled=not usable, on_click=explain_next, args=(prefix, runner))
+    c2.button("Back", icon=":material/chevron_left:", key=f"{prefix}_explain_back", width="stretch",
+              disabled=snap is None or i == 0, on_click=_move, args=(prefix, -1, n))
+    c3.button("Next", icon=":material/chevron_right:", key=f"{prefix}_explain_fwd", width="stretch",
+              disabled=snap is None or i >= n - 1, on_click=_move, args=(prefix, 1, n))
+    auto = c4.toggle("Auto-advance", key=K["auto"], disabled=snap is None,
+                     help=f"Next phase every {AUTO_SECONDS:g} s.")
+    if S.get(K["error"]):
+        st.error(S[K["error"]], icon=":material/error:")
+    if snap is None:
+        st.info("Press **Explain the next step**: the run takes one ordinary step and shows it phase by phase. "
+                "Leave the mode to continue training from there.", icon=":material/slow_motion_video:")
+        return True
+
+    ticked = f"{prefix}_explain_ticked"
+
+    @st.fragment(run_every=AUTO_SECONDS if auto and i < n - 1 else None)
+    def _phase() -> None:
+        tick = bool(S.get(ticked))  # True on the fragment's own timed reruns
+        S[ticked] = True
+        j = S.get(K["phase"], 0)
+        if auto and tick:
+            j = min(n - 1, j + 1)
+            S[K["phase"]] = j
+        ph = phases(snap.explain, snap.log_loss)[j]
+        fig = phase_figure(snap, j, arrow_ref=S.get(K["ref"]))
+        if stage is not None:
+            fig = stage(fig)
+        st.markdown(f"**{ph.title}** — {ph.caption}")
+        live_plotly_chart(fig, chart_key, chart_config)
+        if auto and tick and j >= n - 1:
+            st.rerun()  # the last phase: the page redraws without the timer
+
+    S[ticked] = False
+    _phase()
+    return True
+
+
+__all__ = ["explain_toggle", "explain_view", "explain_next", "AUTO_SECONDS"]

@@ -1,0 +1,162 @@
+"""Issue 11, parts 1-2: critic-only and generator-only updates, and the explained step."""
+import numpy as np
+import pytest
+import torch
+
+from playground.anatomy import magnification, phases
+from playground.plots.anatomy import live_arrow_ref, phase_figure
+from playground.runner import Options, Runner
+from playground.trainer import Trainer
+from tests.helpers_engine import param_vector, small_config
+
+THREAD = Options(mode="thread", threads=1)
+
+
+def state(t: Trainer) -> dict:
+    """Everything a step changes: both networks, both optimisers' moments, the random stream."""
+    opt = lambda o: [v.clone() for s in o.state.values() for v in s.values() if torch.is_tensor(v)]  # noqa: E731
+    return {"G": param_vector(t.G), "D": param_vector(t.D), "opt_g": opt(t.opt_g), "opt_d": opt(t.opt_d),
+            "rng": t.gen.get_state().clone(), "step": t.step_count, "critic": t.critic_updates,
+            "ema": param_vector(t.G_ema) if t.G_ema is not None else None}
+
+
+def assert_same(a: dict, b: dict) -> None:
+    assert a["step"] == b["step"] and a["critic"] == b["critic"]
+    np.testing.assert_array_equal(a["G"], b["G"])
+    np.testing.assert_array_equal(a["D"], b["D"])
+    assert torch.equal(a["rng"], b["rng"])
+    for x, y in zip(a["opt_g"] + a["opt_d"], b["opt_g"] + b["opt_d"], strict=True):
+        assert torch.equal(x, y)
+    if a["ema"] is not None:
+        np.testing.assert_array_equal(a["ema"], b["ema"])
+
+
+def test_critic_step_moves_only_the_critic_and_is_counted():
+    t = Trainer(small_config())
+    t.run(3)
+    g, d = param_vector(t.G), param_vector(t.D)
+    t.critic_step()
+    assert t.step_count == 3 and t.critic_updates == 4
+    np.testing.assert_array_equal(param_vector(t.G), g)
+    assert not np.array_equal(param_vector(t.D), d)
+    rec = t.history[-1]
+    assert rec["update"] == "critic" and rec["step"] == 3 and rec["critic_updates"] == 4
+    assert np.isfinite(rec["d_loss"])
+
+
+def test_generator_step_moves_only_the_generator_and_is_counted():
+    t = Trainer(small_config(n_critic=3))
+    t.run(2)
+    assert t.critic_updates == 6
+    g, d = param_vector(t.G), param_vector(t.D)
+    t.generator_step()
+    assert t.step_count == 3 and t.critic_updates == 6
+    np.testing.assert_array_equal(param_vector(t.D), d)
+    assert not np.array_equal(param_vector(t.G), g)
+    rec = t.history[-1]
+    assert rec["update"] == "generator" and rec["step"] == 3 and np.isnan(rec["d_loss"])
+    assert np.isfinite(rec["g_loss"])
+
+
+@pytest.mark.parametrize("loss", ["ns", "rsgan"])
+def test_the_same_clicks_give_the_same_run(loss):
+    clicks = ["critic", "generator", "step", "critic", "critic", "generator", "step", "explain"]
+    runs = []
+    for _ in range(2):
+        t = Trainer(small_config(loss=loss))
+        for c in clicks:
+            {"critic": t.critic_step, "generator": t.generator_step, "step": t.step, "explain": t.explain_step}[c]()
+        runs.append(state(t))
+    assert_same(*runs)
+    assert runs[0]["step"] == 5 and runs[0]["critic"] == 6  # 3 alone + 3 in the whole steps
+
+
+@pytest.mark.parametrize("overrides", [
+    {}, {"loss": "wgan", "lipschitz": "gp", "n_critic": 3}, {"lipschitz": "sn"}, {"loss": "rsgan"},
+    {"g_ema": 0.99, "lipschitz": "clip", "loss": "wgan"}, {"dataset": "two_modes1d", "lipschitz": "r1"}])
+def test_an_explained_step_leaves_the_trainer_where_a_step_does(overrides):
+    a, b = Trainer(small_config(**overrides)), Trainer(small_config(**overrides))
+    a.run(4)
+    b.run(4)
+    a.step()
+    trace = b.explain_step()
+    assert_same(state(a), state(b))
+    assert len(trace["critic"]) == a.config.n_critic
+    a.run(3)  # and it goes on identically
+    b.run(3)
+    assert_same(state(a), state(b))
+
+
+def test_the_explained_step_records_what_the_update_used():
+    """The recorded gradient is −∂ℓ_G/∂x of the step (NS loss: σ(−D(x))·∇ₓD(x) per sample, closed
+    form), and 'after' is the updated generator applied to the recorded z."""
+    t = Trainer(small_config())
+    t.run(5)
+    trace = t.explain_step(n_show=32)
+    gen = trace["generator"]
+    x = torch.tensor(gen["before"], requires_grad=True)
+    with t.inspecting():  # the critic after its update: the one the generator step saw
+        d = t.D(x).view(-1)
+        (grad_d,) = torch.autograd.grad(d.sum(), x)
+        expected = torch.sigmoid(-d).detach()[:, None] * grad_d
+        np.testing.assert_allclose(gen["push"], expected.numpy(), rtol=1e-4, atol=1e-7)
+        with torch.no_grad():
+            np.testing.assert_allclose(gen["after"], t.G(torch.tensor(gen["z"])).numpy(), rtol=1e-5, atol=1e-6)
+    c = trace["critic"][0]
+    assert c["real"].shape == (32, 2) and c["real_score"].shape == (32,)
+    assert trace["landscape_before"].shape == c["landscape_after"].shape
+    assert not np.array_equal(trace["landscape_before"], c["landscape_after"]), "the critic update shows"
+
+
+@pytest.mark.parametrize("dataset,n_critic", [("ring8", 1), ("ring8", 3), ("two_modes1d", 2)])
+def test_phases_and_their_figures(dataset, n_critic):
+    t = Trainer(small_config(dataset=dataset, n_critic=n_critic))
+    t.run(3)
+    before = t.snapshot(200)
+    trace = t.explain_step()
+    snap = t.snapshot(200)
+    snap.explain = trace
+    ph = phases(trace, snap.log_loss)
+    assert [p.key for p in ph] == ["batches", "scores"] + ["critic"] * n_critic + ["gradient", "update"]
+    assert [p.critic for p in ph if p.key == "critic"] == list(range(n_critic))
+    ref = live_arrow_ref(before.views, before.kind)
+    assert ref is not None and ref > 0
+    for i, p in enumerate(ph):
+        fig = phase_figure(snap, i, arrow_ref=ref)
+        assert p.title in fig.layout.title.text
+        names = " ".join(tr.name or "" for tr in fig.data)
+        if p.key == "gradient":
+            assert "live scale" in names
+        if p.key == "critic":
+            assert "before this update" in names
+        if p.key == "scores":
+            assert any(getattr(tr.marker, "colorscale", None) for tr in fig.data if tr.type == "scatter")
+
+
+def test_magnification_is_a_round_factor_that_reaches_the_fraction():
+    assert magnification(10.0, [0.6, 0.1]) == 1.0      # already 6 % of the width
+    assert magnification(10.0, [0.004]) == 100.0       # 0.6 / 0.004 = 150 -> 100
+    assert magnification(10.0, [0.02]) == 20.0         # 30 -> 20
+    assert magnification(10.0, [0.0, np.nan]) == 1.0
+
+
+def test_the_runner_takes_single_updates_and_explains_a_step():
+    r = Runner(small_config(), THREAD)
+    try:
+        assert r.wait_idle(30)
+        r.step(1, "critic")
+        assert r.wait_idle(30)
+        s = r.status()
+        assert (s.step, s.critic_updates) == (0, 1)
+        r.step(1, "generator")
+        r.step(1, "explain")
+        assert r.wait_idle(30)
+        s, snap = r.status(), r.snapshot()
+        assert (s.step, s.critic_updates) == (2, 2)
+        assert snap.explain is not None and snap.explain["step"] == 2
+        r.step(1)
+        assert r.wait_idle(30)
+        assert r.snapshot().explain is None, "the phases come with the explained step's frame only"
+        assert r.status().critic_updates == 3
+    finally:
+        r.stop()
