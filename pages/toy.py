@@ -6,8 +6,10 @@ from playground.plots import curves, timeline, toy as toyplots
 from playground.presets import PRESETS
 from playground.ui.anatomy import explain_toggle, explain_view
 from playground.ui.config_form import load_into_widgets
-from playground.ui.live import CURVES_SECONDS, LIVE_RUNNER_OPTIONS, SAMPLES_SECONDS, Panel
+from playground.ui.draw import draw_controls, draw_on, on_chart_click, view_width
+from playground.ui.live import CURVES_SECONDS, LIVE_RUNNER_OPTIONS, SAMPLES_SECONDS, Panel, status_line
 from playground.ui.live_chart import live_plotly_chart
+from playground.ui.stage import stage_figure, stage_from_url, stage_toggle, staged, url_extra
 from playground.ui.training_page import TrainingPage, training_page
 
 P = "toy"
@@ -41,17 +43,67 @@ SHOWN_LABELS = {"averaged": "Weight average", "raw": "Raw generator"}
 
 
 def view_controls(page: TrainingPage) -> None:
-    """One row under the controls: which generator is shown, and the page's modes."""
-    c1, c2 = st.columns([2.2, 1])
+    """One row under the controls: which generator is shown, the generator's map, and the page's modes
+    (explain a step, draw the data, stage)."""
+    c1, c2, c3, c4 = st.columns([2.1, 1.2, 1.2, 1])
     with c1:
         shown_toggle(page)
-    with c2:
+    c2.toggle("Generator's map", key=f"{P}_map", disabled=page.shown.dataset not in MAP_DATASETS,
+              help="G applied to a regular grid of noise z, drawn as a warped mesh over the landscape: folds, "
+                   "stretches and a collapsing generator show (2D data; with more than 2 noise dimensions, a "
+                   "2D slice through z).")
+    with c3:
         explain_toggle(P)
+    with c4:
+        stage_toggle(P)
+    draw_controls(P)
+
+
+MAP_DATASETS = {name for name in TOY if not name.endswith("1d")}
 
 
 def main_view(page: TrainingPage) -> bool:
-    """A mode that takes over the main chart (the explained step), or False for the live panels."""
-    return explain_view(P, page.runner, f"{P}_chart_main", CHART_CONFIG)
+    """A mode that takes over the main chart (draw the data, the explained step), or False for the
+    live panel."""
+    if draw_on(P):
+        draw_view(page)
+        return True
+    return explain_view(P, page.runner, f"{P}_chart_main", CHART_CONFIG, stage=stage_figure(P, MAIN_STAGE_PX))
+
+
+def draw_view(page: TrainingPage) -> None:
+    """The main chart, paused and clickable: each click edits the mixture and restarts the run on it."""
+    runner = page.runner
+    if runner.status().state == "running":
+        runner.pause()
+        runner.wait_idle(10)
+    status_line(runner)
+    snap = runner.snapshot()
+    if snap is None:
+        return
+
+    def restart(config) -> None:
+        runner.reset(config)
+        runner.wait_idle(20)
+
+    base = page.config or runner.status().config
+    fig = main_figure(snap)
+    fig.update_layout(dragmode=False)
+    live_plotly_chart(fig, f"{P}_chart_main", CHART_CONFIG,
+                      on_click=on_chart_click(P, f"{P}_chart_main", view_width(base), base, restart))
+
+
+def main_figure(snap):
+    """The landscape (2D) or the densities (1D), with the generator's map if asked, staged if asked."""
+    if snap.kind == "2d":
+        fig = toyplots.landscape_2d(snap, show_map=bool(st.session_state.get(f"{P}_map")))
+    else:
+        fig = toyplots.distributions_1d(snap)
+    stage = stage_figure(P, MAIN_STAGE_PX)
+    return stage(fig) if stage else fig
+
+
+MAIN_STAGE_PX = 760  # the main chart's width on stage at 1280 × 720 (1.7 : 1 with the curves)
 
 
 def shown_toggle(page: TrainingPage) -> None:
@@ -69,33 +121,43 @@ def shown_toggle(page: TrainingPage) -> None:
                   if ema_on else "The generator EMA β is 0: there is only the raw generator to show.")
 
 
+def chart(fig, key: str, fit_px: float = 420) -> None:
+    """A live chart of the page, staged in stage mode (`fit_px`: its width on a 1280-pixel screen)."""
+    stage = stage_figure(P, fit_px)
+    live_plotly_chart(stage(fig) if stage else fig, key, CHART_CONFIG)
+
+
 def draw_samples(snap) -> None:
-    main = toyplots.landscape_2d(snap) if snap.kind == "2d" else toyplots.distributions_1d(snap)
-    live_plotly_chart(main, f"{P}_chart_main", CHART_CONFIG)
+    live_plotly_chart(main_figure(snap), f"{P}_chart_main", CHART_CONFIG)
 
 
 def draw_curves(snap) -> None:
     h = snap.history
-    live_plotly_chart(curves.divergences_chart(h, snap.kind), f"{P}_chart_div", CHART_CONFIG)
-    live_plotly_chart(curves.critic_estimate_chart(h, snap.log_loss, kind=snap.kind), f"{P}_chart_est", CHART_CONFIG)
+    chart(curves.divergences_chart(h, snap.kind), f"{P}_chart_div")
+    chart(curves.critic_estimate_chart(h, snap.log_loss, kind=snap.kind), f"{P}_chart_est")
 
 
 def draw_more_curves(snap) -> None:
     h = snap.history
     if snap.modes is not None:  # mixtures: which modes the samples fall to, evaluation by evaluation
-        live_plotly_chart(timeline.mode_timeline(h, snap.kind, height=360), f"{P}_chart_timeline", CHART_CONFIG)
+        chart(timeline.mode_timeline(h, snap.kind, height=360), f"{P}_chart_timeline", fit_px=1240)
     for col, fig, name in zip(st.columns(3), (curves.losses_chart(h, legend_px=400),
                                               curves.modes_chart(h, legend_px=400),
                                               curves.gradient_chart(h, legend_px=400)), ("loss", "modes", "grad")):
         with col:
-            live_plotly_chart(fig, f"{P}_chart_{name}", CHART_CONFIG)
+            chart(fig, f"{P}_chart_{name}")
 
 
+stage_from_url(P)
+STAGED = staged(P)
 training_page(
     P, title="Toy playground",
     caption="Train a small GAN on a 1D or 2D mixture and watch the generator, the critic and the distances "
             "to the data change step by step.",
     default=PRESETS["mode-collapse"].config, datasets=list(TOY), options=LIVE_RUNNER_OPTIONS,
-    panels=[[Panel(draw_samples, SAMPLES_SECONDS, status=True, width=1.2), Panel(draw_curves, CURVES_SECONDS)],
+    # on stage the main chart gets most of the width (the sidebar is hidden)
+    panels=[[Panel(draw_samples, SAMPLES_SECONDS, status=True, width=1.7 if STAGED else 1.2),
+             Panel(draw_curves, CURVES_SECONDS)],
             Panel(draw_more_curves, CURVES_SECONDS)],
-    before_controls=presets, after_controls=view_controls, main=main_view, single_updates=True)
+    before_controls=presets, after_controls=view_controls, main=main_view, single_updates=True,
+    url_extra=lambda: url_extra(P), compact=STAGED)

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from .datasets.mnist import image_view
+from .genmap import generator_map
 from .metrics import kde_1d
 
 
@@ -79,10 +80,12 @@ def _view_2d(trainer, n: int, res: int = 60) -> dict[str, Any]:
     pts = torch.as_tensor(np.stack([xx.ravel(), yy.ravel()], 1), dtype=torch.float32, device=trainer.device)
     fake = trainer.fakes(n)
     sub = fake[:150]
+    c = trainer.config
     return {"grid_x": gx.astype(np.float32), "grid_y": gy.astype(np.float32),
             "critic": _critic(trainer, pts).reshape(res, res),
             "real": trainer.real_ref[:n].cpu().numpy(), "fake": fake.cpu().numpy(),
-            "push_at": sub.cpu().numpy(), "push": _generator_push(trainer, sub)}
+            "push_at": sub.cpu().numpy(), "push": _generator_push(trainer, sub),
+            **generator_map(trainer.G_eval, c.noise, c.noise_dim, trainer.device)}
 
 
 VIEWS: dict[str, Callable[[Any, int], dict[str, Any]]] = {"1d": _view_1d, "2d": _view_2d, "image": image_view}

@@ -286,3 +286,78 @@ def test_three_sessions_train_at_once():
                 page.get_by_role("button", name="Pause").click()
         finally:
             browser.close()
+
+
+# the data coordinates of the landscape chart -> page pixels (plotly's own axis maps)
+_TO_PIXELS = """([x, y]) => { const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g =>
+  g._fullLayout && ((g._fullLayout.title || {}).text || '').startsWith('Critic landscape'));
+  const L = gd._fullLayout, r = gd.getBoundingClientRect();
+  return [r.left + L.xaxis._offset + L.xaxis.l2p(x), r.top + L.yaxis._offset + L.yaxis.l2p(y)]; }"""
+
+
+def test_toy_page_draw_explain_and_stage():
+    """Issue 11 in a real browser: a click in draw mode adds a component near the clicked point; an
+    explained step walks through every phase; stage mode at 1280×720 hides the sidebar and widens the
+    main chart."""
+    _require_browser()
+    from urllib.parse import unquote
+
+    from playwright.sync_api import sync_playwright
+
+    def settled(page):
+        page.wait_for_timeout(600)
+        page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
+
+    with StreamlitServer() as server, sync_playwright() as p:
+        browser, page = open_page(p, f"{server.url}/toy?dataset=custom2d&mixture=1,0,0,0.3")
+        try:
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.get_by_text("Draw", exact=True).click()
+            settled(page)
+            page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+            page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+            page.wait_for_timeout(1500)
+            x, y = page.evaluate(_TO_PIXELS, [1.2, -0.8])
+            page.mouse.click(x, y)
+            page.wait_for_function("() => decodeURIComponent(location.search).includes(';')", timeout=30_000)
+            settled(page)
+            mixture = unquote(page.url).split("mixture=")[1].split("&")[0].replace("+", " ")
+            w, mx, my, s = (float(v) for v in mixture.split(";")[1].split(","))
+            assert abs(mx - 1.2) < 0.1 and abs(my + 0.8) < 0.1 and s == 0.2, mixture
+            page.screenshot(path=str(ARTIFACTS / "toy-draw.png"))
+            page.get_by_text("Draw", exact=True).click()
+            settled(page)
+
+            page.get_by_text("Explain a step").click()
+            settled(page)
+            page.get_by_role("button", name="Explain the next step").click()
+            page.wait_for_function("t => document.body.innerText.includes(t)", arg="1 · Draw the batches",
+                                   timeout=30_000)
+            seen = []
+            for _ in range(10):
+                seen.append(page.locator("text=/^\\d · /").first.inner_text()[:40])
+                nxt = page.get_by_role("button", name="Next", exact=True)
+                if nxt.is_disabled():
+                    break
+                nxt.click()
+                settled(page)
+            assert seen[0].startswith("1 · Draw") and seen[-1].startswith("5 · The generator's update"), seen
+            assert len(seen) == 5, seen
+            assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
+
+            page.set_viewport_size({"width": 1280, "height": 720})
+            page.goto(f"{server.url}/toy?stage=1")
+            page.wait_for_function("t => document.body.innerText.includes(t)", arg="Presets for talks",
+                                   timeout=60_000)
+            page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+            page.wait_for_timeout(1500)
+            assert not page.locator("[data-testid='stSidebar']").is_visible()
+            left, width = page.evaluate("() => { const r = document.querySelector('.js-plotly-plot')"
+                                        ".getBoundingClientRect(); return [r.left, r.width]; }")
+            assert left < 60 and width > 0.55 * 1280, (left, width)
+            assert "stage=1" in page.url
+            page.screenshot(path=str(ARTIFACTS / "toy-stage-1280x720.png"))
+            assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
+        finally:
+            browser.close()

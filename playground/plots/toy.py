@@ -148,14 +148,37 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------------
+def map_traces(view: dict[str, Any]) -> list[go.Scatter]:
+    """The generator's map (playground/genmap.py) as one polyline trace (lines joined by NaN gaps,
+    non-finite points dropped so a blown-up point breaks its line) and the image of z = 0."""
+    lines = view.get("map_lines")
+    if lines is None or np.asarray(lines).ndim != 3 or np.asarray(lines).shape[2] != 2:
+        return []
+    lines = np.asarray(lines, np.float32)
+    n, k, _ = lines.shape
+    xy = np.full((n, k + 1, 2), np.nan, np.float32)
+    xy[:, :k] = np.where(np.isfinite(lines).all(2, keepdims=True), lines, np.nan)
+    xy = xy.reshape(-1, 2)
+    out = [go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", name="generator's map G(z grid)", legendrank=6,
+                      line=dict(color="rgba(30, 30, 30, 0.55)", width=1.0), hoverinfo="skip", connectgaps=False)]
+    if n > 1 and k % 2 == 1 and (n // 2) % 2 == 1:  # the middle row crosses the middle column at z = 0
+        o = lines[(n // 2) // 2, k // 2]
+        if np.isfinite(o).all():
+            out.append(go.Scatter(x=[o[0]], y=[o[1]], mode="markers", name="G(0)", showlegend=False,
+                                  marker=dict(symbol="circle-open", size=11, color="#111", line=dict(width=2)),
+                                  hovertemplate="G(0) = (%{x:.2f}, %{y:.2f})<extra></extra>"))
+    return out
+
+
 def landscape_2d(snap, show_arrows: bool = True, show_modes: bool = True, *, arrow_ref: float | None = None,
-                 webgl: bool = False, height: int = 640, legend_px: float = style.MAIN_FIT_PX) -> go.Figure:
+                 webgl: bool = False, height: int = 640, legend_px: float = style.MAIN_FIT_PX,
+                 show_map: bool = False) -> go.Figure:
     """The critic's landscape over the data bounds with real / generated samples, push arrows, modes.
 
     Traces in drawing order: "critic D(x)" (heatmap),
     "critic contours", "modes covered (c/K)" and "modes missed (m/K)" (show_modes, mixtures only; under
     the points so a mode's own samples stay visible), "real data", "generated …", "generator push …"
-    (show_arrows). The legend (three entries a row, above the plot) lists real, generated, push,
+    (show_arrows), "generator's map …" (show_map: G of a grid in noise space). The legend (three entries a row, above the plot) lists real, generated, push,
     covered, missed (legendrank); the colour bar is on the right.
     `webgl=True` draws the sample clouds with Scattergl (faster, but needs WebGL in the browser:
     headless Chromium with --disable-gpu may draw nothing).
@@ -232,6 +255,10 @@ def landscape_2d(snap, show_arrows: bool = True, show_modes: bool = True, *, arr
         fig.add_trace(_push_trace(seg, seg["ys"], _push_name(seg, arrow_ref is not None), legendrank=3))
 
     notes = [f"{n_bad} generated samples are not finite"] if n_bad else []
+    if show_map:
+        traces = map_traces(v)
+        fig.add_traces(traces)
+        notes.append(v.get("map_note", "") if traces else "no generator map in this frame")
     title, sub = _title(snap, "Critic landscape", notes)
     style.apply_style(fig, title, subtitle=sub, uirevision=f"landscape:{snap.dataset_label}",
                   height=height, per_row=3, margin=dict(r=20), fit_px=legend_px)
@@ -387,4 +414,4 @@ def distributions_1d(snap, show_arrows: bool = True, *, arrow_ref: float | None 
     return fig
 
 
-__all__ = ["landscape_2d", "distributions_1d", "arrow_segments", "mode_status", "ARROW_FRACTION"]
+__all__ = ["landscape_2d", "distributions_1d", "arrow_segments", "mode_status", "map_traces", "ARROW_FRACTION"]

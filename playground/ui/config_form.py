@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -22,6 +23,10 @@ DEVICE_LABELS = {"auto": "auto (CUDA, then MPS, then CPU)", "cpu": "CPU", "cuda"
                  "mps": "MPS (Apple GPU)"}
 ARCH_LABELS = {"mlp": "MLP (fully connected)", "dcgan_small": "DCGAN, CPU-sized",
                "dcgan": "DCGAN, the seed's network (fast on a GPU)"}
+
+
+EMPTY_MIXTURE = ("The custom mixture is empty: add a row to the table, or switch on Draw above the chart and "
+                 "click where a component should go.")
 
 
 def _k(prefix: str, name: str) -> str:
@@ -60,6 +65,15 @@ def _fmt_lr(x: float) -> str:
     return f"{x:g}"
 
 
+def mixture_frame(w, m, s, dim: int) -> pd.DataFrame:
+    """The mixture table's rows: weight, mean (1D) or mean x, mean y (2D), σ."""
+    m = np.asarray(m, np.float64).reshape(len(w), dim)
+    cols = {"weight": np.asarray(w, np.float64)}
+    cols.update({"mean": m[:, 0]} if dim == 1 else {"mean x": m[:, 0], "mean y": m[:, 1]})
+    cols["σ"] = np.asarray(s, np.float64)
+    return pd.DataFrame(cols)
+
+
 def _mixture_table(prefix: str, dim: int, mixture: str) -> str:
     """An editable table of components; returns the mixture string for RunConfig."""
     key = _k(prefix, f"mixture_df{dim}")
@@ -68,10 +82,7 @@ def _mixture_table(prefix: str, dim: int, mixture: str) -> str:
             w, m, s = parse_mixture(mixture or DEFAULT_MIXTURE[dim], dim)
         except ConfigError:
             w, m, s = parse_mixture(DEFAULT_MIXTURE[dim], dim)
-        cols = {"weight": w}
-        cols.update({"mean": m[:, 0]} if dim == 1 else {"mean x": m[:, 0], "mean y": m[:, 1]})
-        cols["σ"] = s
-        st.session_state[key] = pd.DataFrame(cols)
+        st.session_state[key] = mixture_frame(w, m, s, dim)
     df = st.data_editor(st.session_state[key], num_rows="dynamic", key=_k(prefix, f"mixture_editor{dim}"),
                         width="stretch", hide_index=True)
     rows = []
@@ -117,6 +128,9 @@ def config_sidebar(prefix: str, dataset_names: list[str], *, show_arch: bool = F
             dim = 1 if v["dataset"] == "custom1d" else 2
             st.caption("One row per Gaussian component (weights are normalised).")
             v["mixture"] = _mixture_table(prefix, dim, S.get(_k(prefix, "mixture"), ""))
+            if not v["mixture"]:  # an empty table is not the default mixture (that is the empty *string*)
+                parse_errors["mixture"] = EMPTY_MIXTURE
+                st.error(EMPTY_MIXTURE)
         if extra_data:
             v.update(extra_data())
         slots["data"] = st.empty()

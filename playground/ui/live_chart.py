@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import plotly
 import plotly.graph_objects as go
@@ -55,6 +55,20 @@ export default function (component) {
   }
   const fig = JSON.parse(data.figure);
   div.style.height = (fig.layout && fig.layout.height ? fig.layout.height : 450) + "px";
+  div.__gpClickable = !!data.clickable;
+  div.__gpSend = component.setTriggerValue;
+  if (data.clickable && !div.__gpListening) {
+    // a click in the plot area, in data coordinates (the axes' pixel -> value maps)
+    div.__gpListening = true;
+    div.addEventListener("click", (e) => {
+      const L = div._fullLayout;
+      if (!div.__gpClickable || !L || !L.xaxis || !L.yaxis) return;
+      const r = div.getBoundingClientRect();
+      const px = e.clientX - r.left - L.xaxis._offset, py = e.clientY - r.top - L.yaxis._offset;
+      if (px < 0 || py < 0 || px > L.xaxis._length || py > L.yaxis._length) return;
+      div.__gpSend("click", {x: L.xaxis.p2l(px), y: L.yaxis.p2l(py)});
+    });
+  }
   loadPlotly(data.src).then((Plotly) => Plotly.react(div, fig.data, fig.layout, data.config))
     .catch((e) => { div.textContent = "Chart unavailable: " + e.message; });
 }
@@ -76,13 +90,32 @@ def ensure_plotly_js() -> Path:
     return target
 
 
-def live_plotly_chart(fig: go.Figure, key: str, config: dict[str, Any] | None = None) -> None:
+def live_plotly_chart(fig: go.Figure, key: str, config: dict[str, Any] | None = None,
+                      on_click: Callable[[], None] | None = None) -> None:
     """Draw `fig` under `key`; later calls with the same key update that chart in place. Falls back to
-    st.plotly_chart (correct, only slower) when plotly.js cannot be put into static/."""
+    st.plotly_chart (correct, only slower) when plotly.js cannot be put into static/.
+
+    With `on_click`, a click in the plot area calls it, with `clicked(key)` holding the point in data
+    coordinates (pass a figure with dragmode False, or a click is also the start of a zoom)."""
     try:
         ensure_plotly_js()
     except OSError:
         st.plotly_chart(fig, key=key, config=config, theme=None)
         return
-    _component(key=key, data={"figure": fig.to_json(), "config": {"responsive": True, **(config or {})},
-                              "src": PLOTLY_JS_URL})
+    data = {"figure": fig.to_json(), "config": {"responsive": True, **(config or {})}, "src": PLOTLY_JS_URL,
+            "clickable": on_click is not None}
+    _component(key=key, data=data, **({"on_click_change": on_click} if on_click else {}))
+
+
+def clicked(key: str) -> tuple[float, float] | None:
+    """The data coordinates of the click that triggered `on_click` of the live chart `key`."""
+    state = st.session_state.get(key)
+    value = None
+    if state is not None:
+        value = state.get("click") if isinstance(state, dict) else getattr(state, "click", None)
+    if not isinstance(value, dict) or "x" not in value:
+        return None
+    try:
+        return float(value["x"]), float(value.get("y", 0.0) or 0.0)
+    except (TypeError, ValueError):
+        return None

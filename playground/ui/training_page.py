@@ -63,13 +63,14 @@ def training_page(prefix: str, *, title: str, caption: str, default: RunConfig, 
                   before_controls: Hook | None = None, after_controls: Hook | None = None,
                   exports: Callable[[TrainingPage, Snapshot | None], None] | None = None,
                   single_updates: bool = False, main: Callable[[TrainingPage], bool] | None = None,
-                  url_extra: Callable[[], dict[str, str]] | None = None) -> TrainingPage:
+                  url_extra: Callable[[], dict[str, str]] | None = None, compact: bool = False) -> TrainingPage:
     """Draw a live training page. `form`: more keyword arguments for `config_sidebar` (e.g.
     show_arch, extra_data); `before_sidebar` runs after the URL's settings are in the widgets and
     before the form is drawn (the one moment a page may still set a widget's value);
-    `single_updates`: Critic step and Generator step buttons; `main`: draws the main area in place of
-    the first row of panels when it returns True (a mode such as the explained step); `url_extra`:
-    page flags for the address bar besides the config (e.g. stage=1)."""
+    `single_updates`: Critic step and Generator step buttons; `main`: draws in place of the first
+    panel when it returns True (a mode of the main chart, such as the explained step); `url_extra`:
+    page flags for the address bar besides the config (e.g. stage=1); `compact`: no title and caption
+    (stage mode: the controls and the charts get the screen)."""
     page_setup()
     config_from_url(prefix, default)
     keep_to_datasets(prefix, datasets, default)
@@ -82,8 +83,9 @@ def training_page(prefix: str, *, title: str, caption: str, default: RunConfig, 
     if after_sidebar:
         after_sidebar(page)
 
-    st.title(title)
-    st.caption(caption)
+    if not compact:
+        st.title(title)
+        st.caption(caption)
     show_url_warnings(prefix)
     if before_controls:
         before_controls(page)
@@ -93,16 +95,13 @@ def training_page(prefix: str, *, title: str, caption: str, default: RunConfig, 
     if after_controls:
         after_controls(page)
 
-    replaced = bool(main and main(page))
-    for i, row in enumerate(panels):
-        if replaced and i == 0:
-            continue
-        if isinstance(row, Panel):
-            live_fragments(page.runner, [row])
-            continue
-        for col, panel in zip(st.columns([p.width for p in row]), row):
-            with col:
-                live_fragments(page.runner, [panel])
+    first = True  # `main` may take the place of the first panel (a mode of the main chart)
+    for row in panels:
+        for col, panel in zip(st.columns([p.width for p in row]), row) if isinstance(row, list) else [(None, row)]:
+            with col if col is not None else st.container():
+                if not (first and main and main(page)):
+                    live_fragments(page.runner, [panel])
+            first = False
 
     with st.expander("Share and export"):
         st.markdown("The address bar holds these settings: copy the link to reopen this exact setup.")
