@@ -6,14 +6,13 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 import torch
-from torch import nn
 
 from playground.config import ConfigError
 from playground.datasets.mixture_edit import click, components, format_mixture
 from playground.datasets.toy import parse_mixture
-from playground.genmap import generator_map, map_note, noise_grid
+from playground.genmap import noise_grid
 from playground.plots.stage import for_stage
-from playground.plots.toy import landscape_2d, map_traces
+from playground.plots.toy import landscape_2d
 from playground.trainer import Trainer
 from tests.helpers_engine import small_config
 from tests.helpers_pages import chart, load_page, runner_of, status_text, stop_runners
@@ -22,46 +21,6 @@ PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "toy.py")
 
 
 # ----- the generator's map -------------------------------------------------------------------------
-def test_noise_grid_is_a_regular_grid_in_the_first_two_coordinates():
-    g = noise_grid("gaussian", 5, lines=7, points=11)
-    assert g.shape == (14, 11, 5)
-    assert np.all(g[..., 2:] == 0), "the other coordinates are 0: a 2D slice"
-    np.testing.assert_allclose(g[:7, :, 0], np.tile(np.linspace(-2.5, 2.5, 11), (7, 1)), rtol=1e-6)
-    np.testing.assert_allclose(g[:7, 0, 1], np.linspace(-2.5, 2.5, 7), rtol=1e-6)  # rows: z₂ fixed
-    np.testing.assert_allclose(g[7:, 0, 0], np.linspace(-2.5, 2.5, 7), rtol=1e-6)  # columns: z₁ fixed
-    assert np.abs(noise_grid("uniform", 2)).max() == pytest.approx(1.0)
-    assert noise_grid("gaussian", 1, points=9).shape == (1, 9, 1)
-    assert "slice" in map_note("gaussian", 5) and "slice" not in map_note("gaussian", 2)
-
-
-def test_the_map_of_a_linear_generator_is_the_linearly_mapped_grid():
-    A, b = np.array([[2.0, 0.5], [-1.0, 1.5]]), np.array([0.3, -0.7])
-    G = nn.Linear(2, 2)
-    with torch.no_grad():
-        G.weight.copy_(torch.tensor(A, dtype=torch.float32))
-        G.bias.copy_(torch.tensor(b, dtype=torch.float32))
-    out = generator_map(G, "gaussian", 2, lines=5, points=9)["map_lines"]
-    grid = noise_grid("gaussian", 2, lines=5, points=9)
-    np.testing.assert_allclose(out, grid @ A.T + b, atol=1e-5)
-    # each row stays a straight line, all rows parallel (direction A·e₁)
-    d = np.diff(out[:5], axis=1)
-    direction = A[:, 0] / np.linalg.norm(A[:, 0])
-    np.testing.assert_allclose(d / np.linalg.norm(d, axis=2, keepdims=True), np.broadcast_to(direction, d.shape),
-                               atol=1e-5)
-
-
-def test_map_traces_join_the_lines_and_drop_non_finite_points():
-    lines = np.arange(3 * 4 * 2, dtype=np.float32).reshape(3, 4, 2)
-    lines[1, 2] = np.nan
-    tr = map_traces({"map_lines": lines})[0]
-    x = np.asarray(tr.x, dtype=float)
-    assert len(x) == 3 * 5, "each line then a NaN gap"
-    assert np.isnan(x[4::5]).all()
-    assert np.isnan(x[5 + 2]), "the non-finite point breaks its line"
-    np.testing.assert_array_equal(x[:4], lines[0, :, 0])
-    assert map_traces({}) == [] and map_traces({"map_lines": np.zeros((1, 5, 1))}) == []
-
-
 def test_the_landscape_draws_the_map_of_the_generator_shown():
     t = Trainer(small_config(noise_dim=4))
     t.run(3)

@@ -39,7 +39,7 @@ def test_fonts_are_scaled_exactly():
     assert (L.xaxis.tickfont.size, L.xaxis.title.font.size) == (12, 24)
     assert L.yaxis2.title.font.size == pytest.approx(16.5), "the secondary y axis too"
     assert L.yaxis.tickfont.size == pytest.approx(18), "unset: Plotly's default 12 × 1.5"
-    assert [a.font.size for a in L.annotations] == [15, 15]
+    assert [a.font.size for a in L.annotations] == [15, 18]
     bar = out.data[3].colorbar
     assert (bar.title.font.size, bar.tickfont.size) == (15, 12)
 

@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from . import style
+from .genmap import map_traces
 from .style import f32
 
 ARROW_FRACTION = 0.08   # the longest arrow spans 8 % of the plot width
@@ -148,28 +149,6 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------------
-def map_traces(view: dict[str, Any]) -> list[go.Scatter]:
-    """The generator's map (playground/genmap.py) as one polyline trace (lines joined by NaN gaps,
-    non-finite points dropped so a blown-up point breaks its line) and the image of z = 0."""
-    lines = view.get("map_lines")
-    if lines is None or np.asarray(lines).ndim != 3 or np.asarray(lines).shape[2] != 2:
-        return []
-    lines = np.asarray(lines, np.float32)
-    n, k, _ = lines.shape
-    xy = np.full((n, k + 1, 2), np.nan, np.float32)
-    xy[:, :k] = np.where(np.isfinite(lines).all(2, keepdims=True), lines, np.nan)
-    xy = xy.reshape(-1, 2)
-    out = [go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", name="generator's map G(z grid)", legendrank=6,
-                      line=dict(color="rgba(30, 30, 30, 0.55)", width=1.0), hoverinfo="skip", connectgaps=False)]
-    if n > 1 and k % 2 == 1 and (n // 2) % 2 == 1:  # the middle row crosses the middle column at z = 0
-        o = lines[(n // 2) // 2, k // 2]
-        if np.isfinite(o).all():
-            out.append(go.Scatter(x=[o[0]], y=[o[1]], mode="markers", name="G(0)", showlegend=False,
-                                  marker=dict(symbol="circle-open", size=11, color="#111", line=dict(width=2)),
-                                  hovertemplate="G(0) = (%{x:.2f}, %{y:.2f})<extra></extra>"))
-    return out
-
-
 def landscape_2d(snap, show_arrows: bool = True, show_modes: bool = True, *, arrow_ref: float | None = None,
                  webgl: bool = False, height: int = 640, legend_px: float = style.MAIN_FIT_PX,
                  show_map: bool = False) -> go.Figure:
@@ -414,4 +393,4 @@ def distributions_1d(snap, show_arrows: bool = True, *, arrow_ref: float | None 
     return fig
 
 
-__all__ = ["landscape_2d", "distributions_1d", "arrow_segments", "mode_status", "map_traces", "ARROW_FRACTION"]
+__all__ = ["landscape_2d", "distributions_1d", "arrow_segments", "mode_status", "ARROW_FRACTION"]
