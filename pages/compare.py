@@ -14,6 +14,7 @@ from playground.ui.common import get_runner, page_setup, pause_other_pages, side
 from playground.ui.compare_form import P, base_sidebar, comparison_from_widgets, load_comparison, variant_cards
 from playground.ui.live import CURVES_SECONDS, LIVE_RUNNER_OPTIONS, SAMPLES_SECONDS, Panel, controls, live_fragments
 from playground.ui.live_chart import live_plotly_chart
+from playground.ui.stage import stage_figure, stage_from_url, stage_toggle, staged, url_extra
 
 CHART_CONFIG = {"displaylogo": False}
 DEFAULT = COMPARISONS["collapse-vs-gp"]
@@ -22,15 +23,17 @@ OPTIONS = dataclasses.replace(LIVE_RUNNER_OPTIONS, snapshot_points=500)
 S = st.session_state
 
 page_setup()
+stage_from_url(P)
 if not S.get(f"{P}_url_loaded"):  # first visit: the link's comparison (bad values fall back, with warnings)
     cmp0, S[f"{P}_url_warnings"] = Comparison.from_query(st.query_params.to_dict(), DEFAULT.comparison)
     load_comparison(cmp0)
     S[f"{P}_url_loaded"] = True
 base = base_sidebar()
 
-st.title("Compare runs")
-st.caption("Two to four variants of one setup, trained in lockstep: every frame shows all runs at the same "
-           "generator step. Each run is exactly the run you would get training it alone.")
+if not staged(P):
+    st.title("Compare runs")
+    st.caption("Two to four variants of one setup, trained in lockstep: every frame shows all runs at the same "
+               "generator step. Each run is exactly the run you would get training it alone.")
 if S.get(f"{P}_url_warnings"):
     st.warning("Some settings in the link could not be used:\n\n" + "\n".join(f"- {w}" for w in S[f"{P}_url_warnings"]),
                icon=":material/link:")
@@ -64,9 +67,15 @@ pause_other_pages(P)
 
 controls(P, runner, comparison, error)
 if comparison is not None:
-    want = comparison.to_query()
+    want = {**comparison.to_query(), **url_extra(P)}
     if st.query_params.to_dict() != want:
         st.query_params.from_dict(want)
+
+
+def chart(fig, key: str, fit_px: float) -> None:
+    """A live chart, staged in stage mode (`fit_px`: its width on a 1280-pixel screen)."""
+    stage = stage_figure(P, fit_px)
+    live_plotly_chart(stage(fig) if stage else fig, key, CHART_CONFIG)
 
 
 def draw_runs(gsnap) -> None:
@@ -76,7 +85,7 @@ def draw_runs(gsnap) -> None:
     shared = S.get(f"{P}_shared_scale", True)
     for i, col in enumerate(st.columns(len(gsnap.runs))):
         with col:
-            live_plotly_chart(cplots.run_panel(gsnap, i, shared_scale=shared), f"{P}_chart_run{i}", CHART_CONFIG)
+            chart(cplots.run_panel(gsnap, i, shared_scale=shared), f"{P}_chart_run{i}", 1240 / len(gsnap.runs))
 
 
 def draw_overlays(gsnap) -> None:
@@ -89,13 +98,16 @@ def draw_overlays(gsnap) -> None:
     for start in range(0, len(figs), 2):
         for col, (k, fig) in zip(st.columns(2), figs[start:start + 2]):
             with col:
-                live_plotly_chart(fig, f"{P}_chart_{k}", CHART_CONFIG)
+                chart(fig, f"{P}_chart_{k}", 620)
     st.markdown(f"**At step {gsnap.step:,}** (each run's latest evaluation)")
     st.dataframe(cplots.summary_rows(gsnap), hide_index=True, width="stretch")
 
 
-st.toggle("One colour scale for every critic", key=f"{P}_shared_scale", value=True,
+c1, c2 = st.columns([3, 1])
+c1.toggle("One colour scale for every critic", key=f"{P}_shared_scale", value=True,
           help="Off: each landscape is shaded by its own range (critics of different losses live on different scales).")
+with c2:
+    stage_toggle(P)
 live_fragments(runner, [Panel(draw_runs, SAMPLES_SECONDS, status=True)])
 live_fragments(runner, [Panel(draw_overlays, CURVES_SECONDS)])
 

@@ -131,6 +131,8 @@ def test_phases_and_their_figures(dataset, n_critic):
             assert "before this update" in names
         if p.key == "scores":
             assert any(getattr(tr.marker, "colorscale", None) for tr in fig.data if tr.type == "scatter")
+        if snap.kind == "1d":
+            assert fig.layout.yaxis.title.text in ("discriminator σ(D(x))", "critic D(x)")
 
 
 def test_magnification_is_a_round_factor_that_reaches_the_fraction():

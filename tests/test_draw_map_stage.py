@@ -148,3 +148,13 @@ def test_critic_and_generator_buttons_act_and_the_status_line_counts_both():
         assert any(m.value.startswith("**1 · Draw the batches**") for m in at.markdown)
     finally:
         stop_runners(started, "toy")
+
+
+def test_the_compare_page_has_stage_mode_too():
+    started = []
+    try:
+        at = load_page(str(Path(PAGE).with_name("compare.py")), started, {"stage": "1"})
+        assert at.toggle(key="cmp_stage").value is True and not at.title and not at.warning
+        assert at.query_params.get("stage") in ("1", ["1"])
+    finally:
+        stop_runners(started, "cmp")

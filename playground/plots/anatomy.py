@@ -133,8 +133,8 @@ def _figure_2d(snap, trace, phase: Phase, arrow_ref: float | None) -> go.Figure:
             fig.add_trace(go.Scatter(x=after_pts[:, 0], y=after_pts[:, 1], mode="markers", name="G(z) after",
                                      marker=dict(color=style.FAKE, size=PHASE_POINT)))
             seg = _moves(before_pts, move, m)
-            label = "before → after" + (f" (×{m:g}, magnified)" if m > 1 else "")
-            fig.add_trace(_push_trace(seg, seg["ys"], label))
+            moved = "before → after" + (f" (×{m:g}, magnified)" if m > 1 else "")
+            fig.add_trace(_push_trace(seg, seg["ys"], moved))
     fig.update_xaxes(range=list(b[0]), autorange=False, title=dict(text="x₁"), constrain="domain", showgrid=False)
     fig.update_yaxes(range=list(b[1]), autorange=False, title=dict(text="x₂"), scaleanchor="x", scaleratio=1,
                      constrain="domain", showgrid=False)
@@ -192,8 +192,8 @@ def _figure_1d(snap, trace, phase: Phase, arrow_ref: float | None) -> go.Figure:
             row(after_pts, rows["after"], "G(z) after", style.FAKE)
             seg = _moves(before_pts, move, m)
             ys = np.repeat(np.full(seg["n"], rows["fake"]), 3).astype(np.float32)
-            label = "before → after" + (f" (×{m:g}, magnified)" if m > 1 else "")
-            fig.add_trace(_push_trace(seg, ys, label))
+            moved = "before → after" + (f" (×{m:g}, magnified)" if m > 1 else "")
+            fig.add_trace(_push_trace(seg, ys, moved))
     fig.update_yaxes(range=[rows["after"] - 0.1 * span, hi + 0.06 * span], autorange=False,
                      title=dict(text=label), zeroline=False)
     fig.update_xaxes(range=[float(x.min()), float(x.max())] if x.size else None, title=dict(text="x"))
