@@ -96,6 +96,9 @@ def _new_process() -> tuple:
     return proc, commands, out
 
 
+SPARE_DELAY = 6.0  # seconds between handing out the spare and spawning the next one
+
+
 class WorkerPool:
     """One spare worker process kept ready (spawned ahead of need). `take()` hands it out and spawns
     the next spare; a spare that died is replaced. Counts toward MAX_WORKERS."""
@@ -124,7 +127,11 @@ class WorkerPool:
                     f"{_TOTAL_MEMORY / 2**30:.0f} GB of memory hold (about {WORKER_MEMORY >> 20} MB each). "
                     f"Try again when another session closes.")
             spare = _new_process()
-        threading.Thread(target=self.warm, name="gan-pool", daemon=True).start()
+        # the next spare after a pause: spawning it at once (importing torch, ≈ 3 s of CPU) competed with
+        # this run's own start and the browser drawing its first frame
+        timer = threading.Timer(SPARE_DELAY, self.warm)
+        timer.daemon = True
+        timer.start()
         return spare
 
     @property

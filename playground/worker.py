@@ -413,6 +413,9 @@ def process_main(commands, out, parent_pid: int) -> None:
         os.nice(WORKER_NICE)
     except OSError:  # not permitted here: train at the server's priority
         pass
+    # torch imports its compiler stack lazily when the first optimiser is built (≈ 1.3 s measured);
+    # a spare does it while it waits, not while a page waits for its first frame
+    import torch._dynamo  # noqa: F401
     worker = Worker(Options(), commands, out)
 
     def watchdog() -> None:

@@ -12,6 +12,7 @@ of classes ("3", "38", "0123456789"; "" = all). `image_view` is the snapshot vie
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import os
 import struct
@@ -23,8 +24,10 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from ..cache import cache_root
 from ..errors import ConfigError
 from ..evaluation import DigitReference, classify, evaluate_digits, feature_stats, frechet_distance
+from ..evaluation.classifier import WEIGHTS
 from ..evaluation.digits import COVERED_AT
 from ..models.mnist import build_dcgan_pair, build_dcgan_small_pair, build_mnist_mlp_pair
 from .base import Dataset
@@ -102,6 +105,14 @@ _reference: list[DigitReference] = []
 _reference_lock = threading.Lock()
 
 
+def _test_pass_cache(test_images: np.ndarray) -> Path:
+    """Where the classifier's pass over the test digits is kept: named by the hash of the classifier's
+    weights and the images, so new weights or data never read an old result."""
+    h = hashlib.sha256(WEIGHTS.read_bytes())
+    h.update(np.ascontiguousarray(test_images).tobytes())
+    return cache_root() / "digits" / f"test-pass-{h.hexdigest()[:16]}.npz"
+
+
 def mnist_reference() -> DigitReference:
     """The shipped MNIST digits as the evaluation reference (one per process, so the classifier's pass
     over the test split runs once)."""
@@ -109,7 +120,7 @@ def mnist_reference() -> DigitReference:
         if not _reference:
             d = load_mnist()
             _reference.append(DigitReference(d["test_images"], d["test_labels"], d["train_images"],
-                                             d["train_labels"]))
+                                             d["train_labels"], cache=_test_pass_cache(d["test_images"])))
         return _reference[0]
 
 

@@ -38,6 +38,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ..cache import CACHE_ENV, cache_root  # noqa: F401  (CACHE_ENV: the tests set it)
 from ..cli_parser import Parser
 from ..errors import ConfigError
 from .mnist import (FASHION_CLASSES, IDX_FILES, MNIST_CLASSES, IdxError, ImageDataset, ImageSource,
@@ -46,8 +47,6 @@ from .mnist import (FASHION_CLASSES, IDX_FILES, MNIST_CLASSES, IdxError, ImageDa
 PREFIX = "upload:"
 MAX_IMAGES = 200_000    # train and test together: 157 MB of pixels, held by the page and by its worker
 MAX_UPLOAD_MB = 256     # per file, for the upload widget (the uncompressed MNIST training images: 47 MB)
-CACHE_ENV = "GAN_PLAYGROUND_CACHE"
-PROJECT_CACHE = Path(__file__).resolve().parents[2] / ".cache"
 KEYS = ("train_images", "train_labels", "test_images", "test_labels")
 LABEL_NAMES = {"digits": MNIST_CLASSES, "fashion": FASHION_CLASSES}
 LABEL_NAME_TEXT = {"digits": "0–9", "fashion": "Fashion-MNIST's (T-shirt/top … Ankle boot)"}
@@ -233,7 +232,7 @@ def _read_npz(name: str, raw: bytes, max_images: int) -> Upload:
 # ----- the cache -------------------------------------------------------------------------------------
 def cache_dir() -> Path:
     """Where uploads are kept: $GAN_PLAYGROUND_CACHE/uploads, else the project's .cache/uploads."""
-    return Path(os.environ.get(CACHE_ENV) or PROJECT_CACHE).expanduser() / "uploads"
+    return cache_root() / "uploads"
 
 
 def _paths(sha: str) -> tuple[Path, Path]:

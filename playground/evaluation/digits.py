@@ -17,7 +17,9 @@ features φ(xᵢ) ∈ R^128:
 """
 from __future__ import annotations
 
+import os
 import threading
+from pathlib import Path
 
 import numpy as np
 from scipy import linalg
@@ -71,21 +73,44 @@ class DigitReference:
     """Real digits as arrays (uint8 images (N, 28, 28), labels (N,)): the test split is the reference
     the fakes are compared with, the training split gives the class prior and the floor. The
     classifier's pass over the test split (≈ 5 s on one thread) runs once, on first use (`warm_up()`
-    runs it now, e.g. in a background thread when a page opens)."""
+    runs it now, e.g. in a background thread when a page opens); with `cache` (an .npz path) its
+    result is kept on disk, so every later process loads it instead (the caller names the file by
+    what it depends on: the weights and the test images)."""
 
-    def __init__(self, test_images, test_labels, train_images, train_labels):
+    def __init__(self, test_images, test_labels, train_images, train_labels, cache: Path | None = None):
         self.test_images, self.test_labels = test_images, np.asarray(test_labels).astype(np.int64)
         self.train_images, self.train_labels = train_images, np.asarray(train_labels)
         self._lock = threading.Lock()
         self._test: tuple[np.ndarray, np.ndarray] | None = None
         self._stats: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
         self._floors: dict[tuple, float] = {}
+        self.cache = cache
 
     def _test_pass(self) -> tuple[np.ndarray, np.ndarray]:
         with self._lock:
             if self._test is None:
-                self._test = classify(_scaled(self.test_images))
+                self._test = self._load() or classify(_scaled(self.test_images))
+                self._save()
             return self._test
+
+    def _load(self) -> tuple[np.ndarray, np.ndarray] | None:
+        try:
+            with np.load(self.cache) as z:
+                f, p = z["features"], z["probs"]
+        except (OSError, KeyError, ValueError, TypeError):  # none yet (or unreadable): compute it
+            return None
+        return (f, p) if len(f) == len(p) == len(self.test_images) else None
+
+    def _save(self) -> None:
+        if self.cache is None or self.cache.exists():
+            return
+        try:  # atomically: another process may be writing the same file
+            self.cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.cache.with_name(f".{self.cache.stem}.{os.getpid()}.{threading.get_ident()}.npz")
+            np.savez(tmp, features=self._test[0], probs=self._test[1])
+            os.replace(tmp, self.cache)
+        except OSError:  # a read-only cache: compute again next time
+            pass
 
     def test_features(self) -> tuple[np.ndarray, np.ndarray]:
         """Classifier features (N, 128) and labels of the test split."""

@@ -8,11 +8,13 @@ from streamlit.runtime.pages_manager import PagesManager
 from ..config import RunConfig
 from ..runner import POOL, CapacityError, Options, Runner, RunState
 from ..trainer import device_label, resolve_device
+from .live_chart import preload_plotly
 
 _RUNNERS = "_gp_runner_keys"
 
 
-@st.cache_resource(scope="session", on_release=lambda r: r.stop(), show_spinner=False)
+@st.cache_resource(scope="session", on_release=lambda r: r.stop(),
+                   show_spinner="Starting the training process (it loads PyTorch and builds the networks)…")
 def _session_runner(key: str, _config: RunConfig, _options: Options) -> Runner:
     """One worker per browser session and page key; Streamlit stops it when the session ends."""
     runner = Runner(_config, _options)
@@ -84,6 +86,8 @@ def leave_legacy_pages_mode() -> bool:
 
 
 def page_setup() -> None:
-    """Call first in every page: a deep link opened in legacy pages/ mode reruns under app.py's navigation."""
+    """Call first in every page: a deep link opened in legacy pages/ mode reruns under app.py's
+    navigation; the browser starts loading plotly.js at once."""
     if leave_legacy_pages_mode():
         st.rerun()
+    preload_plotly()

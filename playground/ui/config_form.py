@@ -89,7 +89,11 @@ def _mixture_table(prefix: str, dim: int, mixture: str) -> str:
     for _, row in df.iterrows():
         vals = ["" if pd.isna(v) else f"{float(v):g}" for v in row.tolist()]
         rows.append(", ".join(vals))
-    return "; ".join(rows)
+    text = "; ".join(rows)
+    # what the table shows, also while the form holds an error: a click on the chart (ui/draw.py) edits
+    # this, not a stale string ("" here is an emptied table, not the default mixture)
+    st.session_state[_k(prefix, "mixture")] = text
+    return text
 
 
 def _recommend(prefix: str, keep_arch: bool) -> None:

@@ -46,6 +46,10 @@ function loadPlotly(src) {
 
 export default function (component) {
   const { data, parentElement } = component;
+  if (data.preload) {  // start fetching and compiling plotly.js now, before any chart is ready
+    loadPlotly(data.src).catch(() => {});
+    return;
+  }
   let div = parentElement.querySelector(".gp-live-chart");
   if (!div) {
     div = document.createElement("div");
@@ -58,15 +62,23 @@ export default function (component) {
   div.__gpClickable = !!data.clickable;
   div.__gpSend = component.setTriggerValue;
   if (data.clickable && !div.__gpListening) {
-    // a click in the plot area, in data coordinates (the axes' pixel -> value maps)
+    // one listener for the div's life: every later frame runs this function again (Plotly.react)
     div.__gpListening = true;
     div.addEventListener("click", (e) => {
       const L = div._fullLayout;
       if (!div.__gpClickable || !L || !L.xaxis || !L.yaxis) return;
-      const r = div.getBoundingClientRect();
-      const px = e.clientX - r.left - L.xaxis._offset, py = e.clientY - r.top - L.yaxis._offset;
-      if (px < 0 || py < 0 || px > L.xaxis._length || py > L.yaxis._length) return;
-      div.__gpSend("click", {x: L.xaxis.p2l(px), y: L.yaxis.p2l(py)});
+      // plotly dispatches its own click after a press without a drag; on a touch screen the browser's
+      // click may follow it: one press, one point
+      if (e.timeStamp - (div.__gpLastClick || -1e9) < 150) return;
+      const xa = L.xaxis, ya = L.yaxis;
+      const drag = div.querySelector(".draglayer .xy .nsewdrag");  // exactly the plot area
+      const r = (drag || div).getBoundingClientRect();
+      const px = e.clientX - r.left - (drag ? 0 : xa._offset), py = e.clientY - r.top - (drag ? 0 : ya._offset);
+      if (!(px >= 0 && py >= 0 && px <= xa._length && py <= ya._length)) return;  // axes, legend, margins
+      const x = xa.p2c(px), y = ya.p2c(py);
+      if (!Number.isFinite(x) || !Number.isFinite(y)) return;
+      div.__gpLastClick = e.timeStamp;
+      div.__gpSend("click", {x: x, y: y});
     });
   }
   loadPlotly(data.src).then((Plotly) => Plotly.react(div, fig.data, fig.layout, data.config))
@@ -96,15 +108,30 @@ def live_plotly_chart(fig: go.Figure, key: str, config: dict[str, Any] | None = 
     st.plotly_chart (correct, only slower) when plotly.js cannot be put into static/.
 
     With `on_click`, a click in the plot area calls it, with `clicked(key)` holding the point in data
-    coordinates (pass a figure with dragmode False, or a click is also the start of a zoom)."""
+    coordinates (pass a figure with dragmode False, or a click is also the start of a zoom); a double
+    click then no longer resets the axes."""
     try:
         ensure_plotly_js()
     except OSError:
         st.plotly_chart(fig, key=key, config=config, theme=None)
         return
-    data = {"figure": fig.to_json(), "config": {"responsive": True, **(config or {})}, "src": PLOTLY_JS_URL,
-            "clickable": on_click is not None}
-    _component(key=key, data=data, **({"on_click_change": on_click} if on_click else {}))
+    data = {"figure": fig.to_json(), "config": {"responsive": True, **(config or {})}, "src": PLOTLY_JS_URL}
+    if on_click is None:
+        _component(key=key, data=data)
+    else:
+        # no double-click reset: plotly re-ranges the axes on the second click, before that click is read
+        data["config"]["doubleClick"] = False
+        _component(key=key, data={**data, "clickable": True}, on_click_change=on_click)
+
+
+def preload_plotly() -> None:
+    """Load plotly.js in the browser now (a page calls it first: the download and compile overlap the
+    seconds its run takes to start, instead of following them). Draws nothing."""
+    try:
+        ensure_plotly_js()
+    except OSError:
+        return
+    _component(key="gp_plotly_preload", data={"preload": True, "src": PLOTLY_JS_URL}, height=0)
 
 
 def clicked(key: str) -> tuple[float, float] | None:
