@@ -89,6 +89,10 @@ _ALL = [
        "progress", fmt=".0f"),
     _m("seconds", "seconds", "wall-clock training time up to this record (evaluation excluded)", "progress",
        unit="s"),
+    _m("critic_updates", "critic updates", "critic updates done so far: n_critic per generator step, plus any "
+       "critic update run alone (the Critic step button)", "progress", fmt=".0f"),
+    _m("update", "update alone", 'on the record of one network\'s update run alone: "critic" or "generator" '
+       "(the Critic step / Generator step buttons); absent on ordinary steps", "progress"),
     # --- step statistics (trainer.STAT_KEYS), means over the logging window -------------------------
     _m("d_loss", "critic loss L_D", "the critic's loss (with its penalty) at its last update of the step",
        "losses", axis="loss"),

@@ -311,7 +311,8 @@ def test_snapshot_2d_shapes_and_orientation():
     assert v["critic"].shape == (res, res)
     assert v["real"].shape == (250, 2) and v["fake"].shape == (250, 2)
     assert v["push_at"].shape == (150, 2) and v["push"].shape == (150, 2)
-    assert all(isinstance(v[k], np.ndarray) for k in v)
+    assert v["map_lines"].shape == (30, 61, 2)  # the generator's map: 15 + 15 lines of 61 points
+    assert all(isinstance(v[k], np.ndarray) for k in v if k != "map_note") and isinstance(v["map_note"], str)
     # critic[i, j] is D at (x = grid_x[j], y = grid_y[i]): rows follow y, as a heatmap expects
     i, j = 7, res - 5
     pt = torch.tensor([[float(v["grid_x"][j]), float(v["grid_y"][i])]])
