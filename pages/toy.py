@@ -6,7 +6,7 @@ from playground.plots import curves, timeline, toy as toyplots
 from playground.presets import PRESETS
 from playground.ui.anatomy import explain_toggle, explain_view
 from playground.ui.config_form import load_into_widgets
-from playground.ui.draw import draw_controls, draw_on, on_chart_click, view_width
+from playground.ui.draw import draw_controls, draw_on, on_click_callback, view_width
 from playground.ui.live import CURVES_SECONDS, LIVE_RUNNER_OPTIONS, SAMPLES_SECONDS, Panel, status_line
 from playground.ui.live_chart import live_plotly_chart
 from playground.ui.stage import stage_figure, stage_from_url, stage_toggle, staged, url_extra
@@ -90,7 +90,7 @@ def draw_view(page: TrainingPage) -> None:
     fig = main_figure(snap)
     fig.update_layout(dragmode=False)
     live_plotly_chart(fig, f"{P}_chart_main", CHART_CONFIG,
-                      on_click=on_chart_click(P, f"{P}_chart_main", view_width(base), base, restart))
+                      on_click=on_click_callback(P, f"{P}_chart_main", restart, view_width(base), base))
 
 
 def main_figure(snap):

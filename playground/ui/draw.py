@@ -122,12 +122,6 @@ def on_click_callback(prefix: str, chart_key: str, apply: Callable[[RunConfig], 
     return callback
 
 
-def on_chart_click(prefix: str, chart_key: str, view_width: float, base: RunConfig | None,
-                   apply: Callable[[RunConfig], None]) -> Callable[[], None]:
-    """`on_click_callback` with the arguments in the order pages/toy.py passes them."""
-    return on_click_callback(prefix, chart_key, apply, view_width, base)
-
-
 def draw_controls(prefix: str) -> bool:
     """The Draw toggle and, when on, σ, weight, Clear and a one-line hint, in one row (only for a custom
     mixture). Returns whether draw mode is on."""
@@ -165,4 +159,4 @@ def view_width(config: RunConfig | None) -> float:
 
 
 __all__ = ["apply_click", "clear_mixture", "current_mixture", "draw_controls", "draw_on", "drawable",
-           "on_chart_click", "on_click_callback", "removal_radius", "view_width"]
+           "on_click_callback", "removal_radius", "view_width"]
