@@ -1,8 +1,12 @@
 """GPU check: throughput on the GPU beside the CPU, the presets' promises on the GPU, and whether two
 same-seed GPU runs agree.
 
-    python benchmarks/device_check.py                       # sized for under 8 minutes on an H200
-    python benchmarks/device_check.py --gpu-seconds 10 --cpu-seconds 4 --skip-promises
+    python benchmarks/device_check.py --cpu-seconds 4 --gpu-seconds 12   # ~10 minutes on an H200
+    python benchmarks/device_check.py --cpu-seconds 4 --gpu-seconds 12 --skip-promises   # ~4 minutes
+
+Measured on an H200 (benchmarks/results/device_check_h200.md): part 1 took ~3.5 minutes, part 2 ~5.5
+(the WGAN presets' tiny MLPs train slower on the GPU than on 2 CPU threads: 271 s for wgan-gp), part 3
+under a minute.
 
 1. Throughput: every toy preset (playground/presets.py) and the MNIST recipes (MLP + NS, dcgan_small
    with WGAN + clipping on "only 3" and with its best recipe, the seed-size dcgan with WGAN-GP) train
@@ -31,6 +35,7 @@ import math
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +54,11 @@ REL_TOL, ABS_TOL, PARAM_TOL = 1e-3, 1e-5, 1e-4
 GPU = "cuda"  # the device checked (a module constant, so the script's logic can be tried elsewhere)
 NO_CUDA = ("No CUDA GPU here (torch.cuda.is_available() is False), so there is nothing to check; run this on "
            "a machine with an NVIDIA GPU.")
+
+
+def _where(e: BaseException) -> str:
+    """The last frames of an exception's traceback, indented, for the log."""
+    return "".join("    " + line for line in traceback.format_exception(e)[-4:])
 
 
 def mnist_recipes() -> dict:
@@ -84,15 +94,25 @@ def throughput(args, log) -> bool:
     ok, judged = True, []
     for name, config in configs.items():
         chunk = 1 if config.arch == "dcgan" else 10
-        cpu, _ = rate(config, "cpu", args.cpu_seconds, chunk)
-        gpu, tr = rate(config, GPU, args.gpu_seconds if name.startswith("mnist") else args.gpu_seconds / 2, 10)
+        try:
+            cpu, _ = rate(config, "cpu", args.cpu_seconds, chunk)
+            gpu, tr = rate(config, GPU, args.gpu_seconds if name.startswith("mnist") else args.gpu_seconds / 2, 10)
+        except Exception as e:  # one broken case must not hide the others' figures
+            ok = False
+            log(f"  {name:34s} FAILED: {type(e).__name__}: {e}\n{_where(e)}")
+            continue
         log(f"  {name:34s} {config.n_critic:8d} {cpu:9.1f} {gpu:9.1f} {gpu / cpu:7.1f}×")
         if name.startswith("mnist"):
             judged.append((name, tr))
     log("  MNIST runs judged after their GPU budget (2000 samples of the fixed noise), and a snapshot on the GPU:")
     for name, tr in judged:
-        m = tr.evaluate()
-        snap = tr.snapshot(256)
+        try:
+            m = tr.evaluate()
+            snap = tr.snapshot(256)
+        except Exception as e:
+            ok = False
+            log(f"  {name:34s} evaluation FAILED: {type(e).__name__}: {e}\n{_where(e)}")
+            continue
         fine = all(math.isfinite(m[k]) for k in ("fid", "mean_confidence")) and snap.views["grid"].shape == (224, 224)
         ok &= fine
         log(f"  {name:34s} step {tr.step_count:6d}  Fréchet {m['fid']:7.1f}  classes "
@@ -116,7 +136,11 @@ def promises(log) -> bool:
         return False
     tp.PRESETS = {n: dataclasses.replace(p, config=p.config.replace(device=GPU)) for n, p in PRESETS.items()}
     t0 = time.perf_counter()
-    tp._all_runs()
+    try:
+        tp._all_runs()
+    except Exception as e:
+        log(f"  the preset runs FAILED: {type(e).__name__}: {e}\n{_where(e)}")
+        return False
     log(f"  {len(tp._RUNS)} runs trained in {time.perf_counter() - t0:.0f} s")
     ok = True
     for name, p in PRESETS.items():
@@ -165,7 +189,12 @@ def agreement(log) -> bool:
                 t.run(steps)
                 out.append(t)
             return _compare(*out)
-        same, rel, dmax = twice()
+        try:
+            same, rel, dmax = twice()
+        except Exception as e:
+            ok = False
+            log(f"  {name:30s} FAILED: {type(e).__name__}: {e}\n{_where(e)}")
+            continue
         if same:
             verdict = "bitwise equal"
         else:

@@ -33,6 +33,7 @@ the raw one: a live choice), while training always uses the raw one. A non-finit
 from __future__ import annotations
 
 import copy
+import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -90,6 +91,17 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def make_reproducible(device: torch.device) -> None:
+    """Same config and seed, same run on CUDA too: cuDNN's convolution backward and cuBLAS reduce in an
+    order that varies between runs unless deterministic algorithms are asked for (measured on an H200:
+    dcgan_small's losses differed by 57 % after 100 steps without them, bitwise equal with them).
+    cuBLAS reads CUBLAS_WORKSPACE_CONFIG when its handle is created, so it is set before the first call."""
+    if device.type == "cuda":
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.backends.cudnn.benchmark = False
+        torch.use_deterministic_algorithms(True, warn_only=True)
+
+
 def device_label(device: torch.device) -> str:
     if device.type == "cuda":
         return f"CUDA: {torch.cuda.get_device_name(device)}"
@@ -100,6 +112,7 @@ class Trainer:
     def __init__(self, config: RunConfig, log_every: int = 10, n_eval: int = 2000):
         self.config = config.validate()
         self.device = resolve_device(config.device)
+        make_reproducible(self.device)
         self.dataset = make_dataset(config)
         self.loss = LOSSES[config.loss]
         self.lip = LIPSCHITZ[config.lipschitz]
