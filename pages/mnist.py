@@ -16,7 +16,7 @@ from playground.config import LIVE_FIELDS, ConfigError, RunConfig
 from playground.datasets import add_upload, make_dataset, upload
 from playground.datasets.mnist import parse_digits
 from playground.models.mnist import critic_norm, critic_norm_note
-from playground.plots import curves, mnist as mplots
+from playground.plots import curves, mnist as mplots, timeline
 from playground.plots.toy import shown_ema
 from playground.recipes import recommended_config
 from playground.runner import Options
@@ -221,6 +221,10 @@ def draw_curves(snap) -> None:
                                              title="Real training images", subtitle="64 of the images trained on")
             live_plotly_chart(real, f"{P}_chart_real", CHART_CONFIG)
         return
+    # which digits the samples are, evaluation by evaluation: a dropped or dominating class shows as a row
+    names = [str(n) for n in snap.views.get("class_names", range(10))]
+    live_plotly_chart(timeline.mode_timeline(h, "image", class_names=names, height=340), f"{P}_chart_timeline",
+                      CHART_CONFIG)
     c1, c2, c3 = st.columns(3)
     for col, fig, name in ((c1, curves.losses_chart(h, legend_px=400), "loss"),
                            (c2, mplots.frechet_chart(h, None if floor is None else float(floor), legend_px=400), "fid"),

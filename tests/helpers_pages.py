@@ -1,8 +1,10 @@
 """Shared helpers for the AppTest page tests (not a conftest: import explicitly)."""
 from __future__ import annotations
 
+import base64
 import json
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 CHART_TYPES = ("plotly_chart", "bidi_component")  # st.plotly_chart; live_chart.py's component
@@ -53,3 +55,11 @@ def chart(at, key: str) -> dict:
     if c.type == "plotly_chart":
         return json.loads(c.proto.spec)
     return json.loads(json.loads(c.proto.json)["figure"])
+
+
+def figure_array(v) -> np.ndarray:
+    """A figure JSON array: a plain list, or Plotly's typed array {"dtype", "bdata", "shape"}."""
+    if isinstance(v, dict):
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        return a.reshape([int(n) for n in str(v.get("shape", len(a))).split(",")])
+    return np.asarray(v, dtype=float)

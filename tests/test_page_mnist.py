@@ -13,12 +13,12 @@ from playground.datasets import upload
 from playground.datasets.mnist import FASHION_CLASSES
 from playground.recipes import recommended
 from tests import helpers_pages
-from tests.helpers_pages import chart, chart_keys, load_page, status_text, stop_runners
+from tests.helpers_pages import chart, chart_keys, figure_array, load_page, status_text, stop_runners
 from tests.test_upload import fashion_like, idx_files
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "mnist.py")
 # grid, histogram, timeline, losses, Fréchet distance, modes
-CHARTS = {f"mnist_chart_{name}" for name in ("grid", "hist", "gallery", "loss", "fid", "modes")}
+CHARTS = {f"mnist_chart_{name}" for name in ("grid", "hist", "gallery", "timeline", "loss", "fid", "modes")}
 # data the digit classifier cannot judge: grid, label histogram, timeline, losses, real images
 UPLOAD_CHARTS = {f"mnist_chart_{name}" for name in ("grid", "labels", "gallery", "loss", "real")}
 HIDDEN = "The digit classifier's metrics (classes, confidence, Fréchet distance) are hidden"
@@ -65,6 +65,15 @@ def test_renders_idle_then_one_step_updates_grid_and_histogram(apps):
     assert hist1["data"][1] != hist0["data"][1], "the generated-class bars changed"
     fid = titled(at, "mnist_chart_fid", "Fréchet")
     assert any("floor" in (t.get("name") or "") for t in fid["data"]), "the real-vs-real floor is drawn"
+    # the classes × steps timeline: one row per digit, columns at the evaluations so far (steps 0 and 1)
+    tl = titled(at, "mnist_chart_timeline", "Classes over time")
+    evals = [r for r in runner_of(at).snapshot().history if "mode_shares" in r]
+    # (the runner's history may hold an evaluation newer than the drawn frame: compare column by column)
+    x, z = figure_array(tl["data"][0]["x"]), figure_array(tl["data"][0]["z"])
+    by_step = {r["step"]: r["mode_shares"] for r in evals}
+    assert x[0] == 0 and z.shape == (10, len(x))
+    for j, step in enumerate(x):
+        assert np.allclose(z[:, j], by_step[int(step)], atol=1e-6) and abs(z[:, j].sum() - 1) < 1e-5
     assert any(m.label == "Fréchet distance" for m in at.metric)
 
 
@@ -131,13 +140,6 @@ def cache_files():
             (d / f"{name[len(upload.PREFIX):]}.{ext}").unlink(missing_ok=True)
 
 
-def _array(v) -> np.ndarray:
-    """A figure JSON array: a plain list, or Plotly's typed array {"dtype", "bdata"}."""
-    if isinstance(v, dict):
-        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-    return np.asarray(v)
-
-
 def _upload(at, files, label_names="digits"):
     at.get("file_uploader")[0].set_value([(n, raw, "application/octet-stream") for n, raw in files]).run()
     at.selectbox(key="mnist_label_names").set_value(label_names)
@@ -170,7 +172,7 @@ def test_an_upload_hides_the_digit_metrics_and_its_run_records_the_hash(apps, ca
     assert not [t for t in at.toggle if t.key == "mnist_tile_labels"]
     labels = titled(at, "mnist_chart_labels", "Your training images per label")
     assert labels["data"][0]["x"] == list(FASHION_CLASSES)
-    assert np.array_equal(_array(labels["data"][0]["y"]), np.bincount(d["train_labels"], minlength=10))
+    assert np.array_equal(figure_array(labels["data"][0]["y"]), np.bincount(d["train_labels"], minlength=10))
     assert titled(at, "mnist_chart_real", "Real training images")["data"][0]["source"].startswith("data:image/png")
     grid0 = titled(at, "mnist_chart_grid", "Samples from")
     assert "classifier" not in grid0["layout"]["title"]["subtitle"]["text"]
