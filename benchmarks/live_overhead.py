@@ -1,6 +1,7 @@
-"""Training throughput with the toy page live in a browser vs the headless CLI, measured in one run.
+"""Training throughput with a page live in a browser vs the headless CLI, measured in one run.
 
-    python benchmarks/live_overhead.py [--preset mode-collapse] [--seconds 30]
+    python benchmarks/live_overhead.py [--preset mode-collapse] [--seconds 30]     # the toy page
+    python benchmarks/live_overhead.py --page mnist [--seconds 60]                 # MNIST, MLP + NS recipe
 
 1. headless: `python -m playground train --preset P` (1 torch thread, evaluation every 250 steps);
    its steps/s (training time only) and its wall-clock steps/s;
@@ -29,13 +30,19 @@ sys.path.insert(0, str(ROOT / "tests"))
 from test_browser import CHROME_ARGS, CHROMIUM, StreamlitServer  # noqa: E402
 
 from playground.presets import PRESETS  # noqa: E402
+from playground.recipes import recommended_config  # noqa: E402
+
+# page -> its default run (the MNIST page opens on the MLP + NS recipe)
+PAGES = {"toy": lambda preset: PRESETS[preset].config,
+         "mnist": lambda preset: recommended_config("mnist", "ns", "none")}
 
 
-def headless(preset: str, steps: int) -> dict:
+def headless(config, steps: int) -> dict:
     with tempfile.TemporaryDirectory() as d:
-        out = Path(d) / "run.json"
+        out, cfg = Path(d) / "run.json", Path(d) / "config.json"
+        cfg.write_text(config.to_json())
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "playground", "train", "--preset", preset, "--steps", str(steps),
+        subprocess.run([sys.executable, "-m", "playground", "train", "--config", str(cfg), "--steps", str(steps),
                         "--out", str(out), "--quiet", "--threads", "1"], cwd=ROOT, check=True)
         wall = time.perf_counter() - t0
         run = json.loads(out.read_text())
@@ -48,15 +55,15 @@ def step_count(page) -> int:
     return int(m.group(1).replace(",", "")) if m else -1
 
 
-def live(preset: str, seconds: float, warmup: float) -> dict:
+def live(page_name: str, config, seconds: float, warmup: float) -> dict:
     from playwright.sync_api import sync_playwright
 
-    query = urlencode(PRESETS[preset].config.to_query())
+    query = urlencode(config.to_query())
     t_launch = time.monotonic()
     with StreamlitServer() as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": 1100})
-        page.goto(f"{server.url}/toy?{query}")
+        page.goto(f"{server.url}/{page_name}?{query}")
         page.wait_for_selector(".js-plotly-plot", timeout=120_000)
         first_frame = time.monotonic() - t_launch
         page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
@@ -73,20 +80,22 @@ def live(preset: str, seconds: float, warmup: float) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--preset", default="mode-collapse", choices=list(PRESETS))
+    ap.add_argument("--page", default="toy", choices=list(PAGES))
+    ap.add_argument("--preset", default="mode-collapse", choices=list(PRESETS), help="the toy page's run")
     ap.add_argument("--seconds", type=float, default=30.0, help="live measurement window")
     ap.add_argument("--warmup", type=float, default=5.0)
     ap.add_argument("--steps", type=int, default=3000, help="headless run length")
     args = ap.parse_args()
 
-    h = headless(args.preset, args.steps)
-    print(f"preset {args.preset}: {PRESETS[args.preset].config.to_query()}")
+    config = PAGES[args.page](args.preset)
+    h = headless(config, args.steps)
+    print(f"/{args.page}: {config.to_query()}")
     print(f"headless CLI: {h['steps_per_second']:.1f} steps/s training, "
           f"{h['wall_steps_per_second']:.1f} steps/s wall (with evaluations), {args.steps} steps")
-    lv = live(args.preset, args.seconds, args.warmup)
+    lv = live(args.page, config, args.seconds, args.warmup)
     print(f"live page:    {lv['steps_per_second']:.1f} steps/s over {args.seconds:.0f} s "
           f"(steps {lv['steps'][0]} -> {lv['steps'][1]}), browser open, default refresh")
-    print(f"streamlit run -> first drawn frame: {lv['first_frame_seconds']:.1f} s")
+    print(f"streamlit run -> first drawn frame on /{args.page}: {lv['first_frame_seconds']:.1f} s")
     print(f"live/headless = {lv['steps_per_second'] / h['steps_per_second']:.2f}")
 
 
