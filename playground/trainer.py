@@ -482,4 +482,4 @@ def _nonfinite(x: float) -> str:
     return "NaN" if x != x else ("+Inf" if x > 0 else "−Inf")
 
 
-__all__ = ["Trainer", "StepStats", "Diverged", "resolve_device", "device_label"]
+__all__ = ["Trainer", "StepStats", "Diverged", "resolve_device", "device_label", "make_reproducible"]

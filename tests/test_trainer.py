@@ -1,6 +1,7 @@
 """Trainer (playground/trainer.py): determinism, evaluation isolation, NaN guard, live config changes,
 snapshots, and one short training per loss family that must actually learn."""
 import math
+import os
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ import torch
 from playground.config import ConfigError
 from playground.lipschitz import input_grad
 from playground.snapshot import Snapshot
-from playground.trainer import STAT_KEYS, Diverged, StepStats, Trainer
+from playground.trainer import STAT_KEYS, Diverged, StepStats, Trainer, make_reproducible
 from tests.helpers_engine import (MIXTURE_1D, history_without_time, param_vector,
                                   small_config)
 
@@ -349,3 +350,19 @@ def test_training_halves_w1(name):
     t.run(300)
     w = t.evaluate()["w1"]
     assert w <= 0.5 * w0, (name, w0, w)
+
+
+def test_cuda_runs_ask_for_deterministic_algorithms(monkeypatch):
+    """On CUDA the trainer asks for deterministic kernels (cuDNN's convolution backward is not by
+    default); on the CPU it changes nothing. Flags only: no GPU needed to check them."""
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+    before = (torch.are_deterministic_algorithms_enabled(), torch.backends.cudnn.benchmark)
+    try:
+        make_reproducible(torch.device("cpu"))
+        assert not torch.are_deterministic_algorithms_enabled() and "CUBLAS_WORKSPACE_CONFIG" not in os.environ
+        make_reproducible(torch.device("cuda"))
+        assert torch.are_deterministic_algorithms_enabled() and torch.is_deterministic_algorithms_warn_only_enabled()
+        assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8" and not torch.backends.cudnn.benchmark
+    finally:
+        torch.use_deterministic_algorithms(before[0])
+        torch.backends.cudnn.benchmark = before[1]
