@@ -185,3 +185,46 @@ def test_gif_of_a_real_run_shows_samples_on_the_landscape():
     assert frame_ms(1000) == 40 and frame_ms(10) == 250 and frame_ms(240) == 100
     with pytest.raises(ValueError):
         gif_bytes([])
+
+
+# ----- the curves mark the step ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def history():
+    t = Trainer(RING, log_every=5)
+    t.evaluate()
+    for _ in range(3):
+        t.run(10)
+        t.evaluate()
+    return t.history
+
+
+def _marks(fig):
+    return [s.x0 for s in fig.layout.shapes if s.name == "replay step"]
+
+
+@pytest.mark.parametrize("build", [
+    lambda h, m: curves.divergences_chart(h, "2d", mark_step=m),
+    lambda h, m: curves.critic_estimate_chart(h, True, kind="2d", mark_step=m),
+    lambda h, m: curves.losses_chart(h, mark_step=m),
+    lambda h, m: curves.modes_chart(h, mark_step=m),
+    lambda h, m: curves.gradient_chart(h, mark_step=m),
+    lambda h, m: timeline.mode_timeline(h, "2d", mark_step=m),
+], ids=["divergences", "estimate", "losses", "modes", "gradients", "timeline"])
+def test_the_curves_mark_the_chosen_step(history, build):
+    fig = build(history, 20)
+    assert _marks(fig) == [20]
+    (label,) = [a for a in fig.layout.annotations if a.text == "replay: step 20"]
+    assert label.xanchor == "right", "late in the run: the label on the line's left, inside the plot"
+    assert [a.xanchor for a in build(history, 5).layout.annotations if a.name == "replay step"] == ["left"]
+    assert _marks(build(history, None)) == []
+    fig.to_json()
+
+
+def test_a_replayed_frame_says_so():
+    snap = fake_snapshot(120)
+    fig = toyplots.landscape_2d(snap)
+    top = fig.layout.margin.t
+    toyplots.as_replay(fig, 3000)
+    assert fig.layout.title.text == "Replay · Critic landscape — step 120"
+    assert "the run itself is at step 3,000" in fig.layout.title.subtitle.text
+    assert fig.layout.margin.t == top + style.SUBTITLE_LINE_PX
