@@ -228,3 +228,54 @@ def test_a_replayed_frame_says_so():
     assert fig.layout.title.text == "Replay · Critic landscape — step 120"
     assert "the run itself is at step 3,000" in fig.layout.title.subtitle.text
     assert fig.layout.margin.t == top + style.SUBTITLE_LINE_PX
+
+
+# ----- the toy page (AppTest) --------------------------------------------------------------------
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "toy.py")
+
+
+@pytest.fixture
+def apps():
+    started = []
+    yield started
+    stop_runners(started, "toy")
+
+
+def _xy(trace_json) -> np.ndarray:
+    import base64
+    v = trace_json
+    if isinstance(v, dict):
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+    return np.asarray(v, dtype=np.float32)
+
+
+def test_the_page_scrubs_a_paused_run_and_play_leaves_replay(apps):
+    at = load_page(PAGE, apps, timeout=60)
+    runner = at.session_state["_gp_runner_toy"]
+    at.button(key="toy_step10").click().run()
+    at.button(key="toy_step10").click().run()
+    assert "step **20**" in status_text(at)
+    at.toggle(key="toy_replay").set_value(True).run()
+    assert not at.exception, at.exception
+    slider = at.select_slider(key="toy_replay_step")
+    assert list(map(int, slider.options)) == [0, 10, 20] and slider.value == 20
+    slider.set_value(10).run()
+    fig = chart(at, "toy_chart_main")
+    assert fig["layout"]["title"]["text"] == "Replay · Critic landscape — step 10"
+    assert "the run itself is at step 20" in fig["layout"]["title"]["subtitle"]["text"]
+    (fake,) = [t for t in fig["data"] if t.get("name", "").startswith("generated")]
+    frame = runner.replay.at(10)
+    np.testing.assert_array_equal(_xy(fake["x"]), frame.views["fake"][:, 0])
+    assert not np.array_equal(frame.views["fake"], runner.replay.at(20).views["fake"])
+    for key in ("toy_chart_div", "toy_chart_timeline", "toy_chart_loss"):
+        assert [s["x0"] for s in chart(at, key)["layout"].get("shapes", [])] == [10], key
+    at.button(key="toy_play").click().run()  # Play leaves replay: the live view again
+    assert not at.exception, at.exception
+    assert at.toggle(key="toy_replay").value is False
+    runner.pause()
+    assert runner.wait_idle(20)
+    at.run()
+    assert not chart(at, "toy_chart_main")["layout"]["title"]["text"].startswith("Replay")
+    assert not chart(at, "toy_chart_div")["layout"].get("shapes")
+    at.button(key="toy_reset").click().run()
+    assert runner.replay.steps() == [0], "Reset clears the recorded frames"
