@@ -9,6 +9,7 @@ from playground.ui.config_form import load_into_widgets
 from playground.ui.draw import draw_controls, draw_on, on_click_callback, view_width
 from playground.ui.live import CURVES_SECONDS, LIVE_RUNNER_OPTIONS, SAMPLES_SECONDS, Panel, status_line
 from playground.ui.live_chart import live_plotly_chart
+from playground.ui.replay import replay_download, replay_step, replay_toggle, replay_view
 from playground.ui.stage import stage_figure, stage_from_url, stage_toggle, staged, url_extra
 from playground.ui.training_page import TrainingPage, training_page
 
@@ -44,8 +45,8 @@ SHOWN_LABELS = {"averaged": "Weight average", "raw": "Raw generator"}
 
 def view_controls(page: TrainingPage) -> None:
     """One row under the controls: which generator is shown, the generator's map, and the page's modes
-    (explain a step, draw the data, stage)."""
-    c1, c2, c3, c4 = st.columns([2.1, 1.2, 1.2, 1])
+    (replay, explain a step, draw the data, stage)."""
+    c1, c2, c3, c4, c5 = st.columns([2.1, 1.2, 0.8, 1.2, 1])
     with c1:
         shown_toggle(page)
     c2.toggle("Generator's map", key=f"{P}_map", disabled=page.shown.dataset not in MAP_DATASETS,
@@ -53,8 +54,10 @@ def view_controls(page: TrainingPage) -> None:
                    "stretches and a collapsing generator show (2D data; with more than 2 noise dimensions, a "
                    "2D slice through z).")
     with c3:
-        explain_toggle(P)
+        replay_toggle(P, page.runner)
     with c4:
+        explain_toggle(P)
+    with c5:
         stage_toggle(P)
     draw_controls(P)
 
@@ -63,10 +66,12 @@ MAP_DATASETS = {name for name in TOY if not name.endswith("1d")}
 
 
 def main_view(page: TrainingPage) -> bool:
-    """A mode that takes over the main chart (draw the data, the explained step), or False for the
-    live panel."""
+    """A mode that takes over the main chart (draw the data, a replay, the explained step), or False
+    for the live panel."""
     if draw_on(P):
         draw_view(page)
+        return True
+    if replay_view(P, page.runner, f"{P}_chart_main", CHART_CONFIG, main_figure):
         return True
     return explain_view(P, page.runner, f"{P}_chart_main", CHART_CONFIG, stage=stage_figure(P, MAIN_STAGE_PX))
 
@@ -93,12 +98,15 @@ def draw_view(page: TrainingPage) -> None:
                       on_click=on_click_callback(P, f"{P}_chart_main", restart, view_width(base), base))
 
 
-def main_figure(snap):
-    """The landscape (2D) or the densities (1D), with the generator's map if asked, staged if asked."""
+def main_figure(snap, replay_of: int | None = None):
+    """The landscape (2D) or the densities (1D), with the generator's map if asked, staged if asked.
+    `replay_of`: the snapshot is a recorded frame and the run is at that step (no map: not recorded)."""
     if snap.kind == "2d":
-        fig = toyplots.landscape_2d(snap, show_map=bool(st.session_state.get(f"{P}_map")))
+        fig = toyplots.landscape_2d(snap, show_map=replay_of is None and bool(st.session_state.get(f"{P}_map")))
     else:
         fig = toyplots.distributions_1d(snap)
+    if replay_of is not None:
+        fig = toyplots.as_replay(fig, replay_of)
     stage = stage_figure(P, MAIN_STAGE_PX)
     return stage(fig) if stage else fig
 
@@ -132,18 +140,19 @@ def draw_samples(snap) -> None:
 
 
 def draw_curves(snap) -> None:
-    h = snap.history
-    chart(curves.divergences_chart(h, snap.kind), f"{P}_chart_div")
-    chart(curves.critic_estimate_chart(h, snap.log_loss, kind=snap.kind), f"{P}_chart_est")
+    h, mark = snap.history, replay_step(P)  # in replay, the curves mark the step shown
+    chart(curves.divergences_chart(h, snap.kind, mark_step=mark), f"{P}_chart_div")
+    chart(curves.critic_estimate_chart(h, snap.log_loss, kind=snap.kind, mark_step=mark), f"{P}_chart_est")
 
 
 def draw_more_curves(snap) -> None:
-    h = snap.history
+    h, mark = snap.history, replay_step(P)
     if snap.modes is not None:  # mixtures: which modes the samples fall to, evaluation by evaluation
-        chart(timeline.mode_timeline(h, snap.kind, height=360), f"{P}_chart_timeline", fit_px=1240)
-    for col, fig, name in zip(st.columns(3), (curves.losses_chart(h, legend_px=400),
-                                              curves.modes_chart(h, legend_px=400),
-                                              curves.gradient_chart(h, legend_px=400)), ("loss", "modes", "grad")):
+        chart(timeline.mode_timeline(h, snap.kind, height=360, mark_step=mark), f"{P}_chart_timeline", fit_px=1240)
+    for col, fig, name in zip(st.columns(3), (curves.losses_chart(h, legend_px=400, mark_step=mark),
+                                              curves.modes_chart(h, legend_px=400, mark_step=mark),
+                                              curves.gradient_chart(h, legend_px=400, mark_step=mark)),
+                              ("loss", "modes", "grad")):
         with col:
             chart(fig, f"{P}_chart_{name}")
 
@@ -160,4 +169,5 @@ training_page(
              Panel(draw_curves, CURVES_SECONDS)],
             Panel(draw_more_curves, CURVES_SECONDS)],
     before_controls=presets, after_controls=view_controls, main=main_view, single_updates=True,
+    exports=lambda page, snap: replay_download(P, page.runner),
     url_extra=lambda: url_extra(P), compact=STAGED)

@@ -8,7 +8,13 @@ fragment rerun builds Plotly figures in Python) and trained at a fraction of the
     runner = Runner(config, Options())   # idle, with a step-0 snapshot once `wait_idle()` returns
     runner.play(); runner.pause(); runner.step(10); runner.reset(new_config)
     snap, status = runner.snapshot(), runner.status()
+    runner.replay.steps(), runner.replay.at(120)   # the recorded frames (Replay), cleared by reset
     runner.stop()                        # ends the worker (Streamlit calls it when the session ends)
+
+The handle records the main view of every snapshot the worker publishes in `replay`, a FrameStore
+(replay.py) within `Options.replay_bytes`: here rather than in the worker, the frames cost the worker
+nothing (the snapshots cross the queue anyway), scrubbing and the GIF need no round trip to it, and
+what a worker showed survives its death.
 
 Without Streamlit's on_release (e.g. a killed tab), the heartbeat pauses a runner unseen for
 `Options.heartbeat_timeout` seconds.
@@ -35,6 +41,7 @@ from dataclasses import dataclass, field
 
 from .config import LIVE_FIELDS, RunConfig
 from .errors import ConfigError
+from .replay import FrameStore
 from .snapshot import Snapshot
 from .worker import (ApplyConfig, Bye, Command, Configure, Done, Idle, Message, Options, Pause, Play, Progress,
                      Published, Reset, RunState, Speed, StateChanged, Step, Stop, Worker, process_main)
@@ -167,6 +174,7 @@ class Runner:
         self._step, self._rate = 0, 0.0
         self._critic_updates: int | None = None
         self._snapshot: Snapshot | None = None
+        self.replay = FrameStore(options.replay_bytes)   # the frames shown so far, for Replay
         self._sent, self._done = 0, 0
         self._steps_per_frame: int | None = None
         self._want_play = False
@@ -232,6 +240,7 @@ class Runner:
         if config is not None:
             config.validate()
         self._want_play = False
+        self.replay.clear()  # a frame still on its way from the old run is dropped by its step (replay.py)
         with self._lock:
             self._config = config or self._config
             dead = self._state == RunState.DEAD
@@ -365,6 +374,8 @@ class Runner:
                     self._snapshot, self._step = snap, snap.step
                     self._critic_updates = getattr(snap, "critic_updates", None)
                     self._rate, self._state, self._message, self._device = rate, state, message, device
+        if isinstance(msg, Published):
+            self.replay.add(msg.snapshot)
         if isinstance(msg, Idle) and self._done >= self._sent:
             self._idle.set()
 

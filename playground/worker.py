@@ -23,6 +23,7 @@ import torch
 
 from .compare import Comparison, TrainerGroup
 from .config import ConfigError, RunConfig
+from .replay import REPLAY_BYTES
 from .snapshot import Snapshot
 from .trainer import Diverged, Trainer, device_label
 
@@ -44,7 +45,8 @@ class RunState(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Options:
-    """How a live run is driven. `mode` and `heartbeat_timeout` concern the handle; the rest the worker."""
+    """How a live run is driven. `mode`, `heartbeat_timeout` and `replay_bytes` concern the handle; the
+    rest the worker."""
     mode: str = "process"          # "process" (spawned, the default) or "thread" (in-process, for tests)
     threads: int | None = None     # torch threads for training; None: every core but one
     heartbeat_timeout: float = 30.0  # pause a running run nobody has watched for this long (a killed tab)
@@ -59,6 +61,9 @@ class Options:
     # so a 1-hour run does not grow memory without bound.
     max_history: int = 3000
     snapshot_points: int = 1000
+    # The handle records the main view of every snapshot it receives for Replay (replay.FrameStore),
+    # in at most this many bytes; 0: none.
+    replay_bytes: int = REPLAY_BYTES
     chunk_seconds: float = 0.05
     log_every: int = 10
 

@@ -361,3 +361,59 @@ def test_toy_page_draw_explain_and_stage():
             assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
         finally:
             browser.close()
+
+
+def test_toy_page_replays_the_mode_collapse_preset():
+    """Issue 15, Replay: the mode-collapse preset played a little (a few hundred steps, not its 3000-step
+    budget: the suite has a time budget), paused, the per-mode timeline saved; then Replay on and the
+    slider at an early recorded step: the main chart is that frame, and the curves mark its step."""
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    idle = "[data-testid='stApp'][data-test-script-state='notRunning']"
+    chart_titles = "[...document.querySelectorAll('.js-plotly-plot')].map(g => ((g._fullLayout || {}).title || {}).text || '')"
+    titles = f"() => {chart_titles}"
+    with StreamlitServer() as server, sync_playwright() as p:
+        browser, page = open_page(p, f"{server.url}/toy")
+        try:
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.get_by_role("button", name="Mode collapse").click()
+            page.wait_for_function("t => document.body.innerText.includes(t)", arg="Expected by step", timeout=60_000)
+            page.get_by_role("button", name="Play").click()
+            page.wait_for_function(
+                "re => { const m = document.body.innerText.match(new RegExp(re));"
+                " return m && parseInt(m[1].replace(/,/g, '')) > 250; }", arg=STATUS_STEP, timeout=120_000)
+            page.get_by_role("button", name="Pause").click()
+            page.wait_for_function("t => document.body.innerText.includes(t)", arg="Paused", timeout=30_000)
+            page.wait_for_timeout(600)
+            page.wait_for_selector(idle, timeout=60_000)
+            live = _step_counter(page)
+            page.wait_for_timeout(1500)
+            timeline = page.evaluate(titles).index("Modes over time")
+            page.locator(".js-plotly-plot").nth(timeline).screenshot(path=str(ARTIFACTS / "replay-timeline.png"))
+
+            page.get_by_text("Replay", exact=True).click()
+            page.wait_for_timeout(600)
+            page.wait_for_selector(idle, timeout=60_000)
+            slider = page.locator("input[type=range][aria-label='Replay step']")
+            slider.focus()
+            page.keyboard.press("Home")
+            page.keyboard.press("ArrowRight")   # the second recorded frame: early in the run
+            page.wait_for_function(f"() => {chart_titles}[0].startsWith('Replay')", timeout=30_000)
+            page.wait_for_timeout(600)
+            page.wait_for_selector(idle, timeout=60_000)
+            page.wait_for_timeout(1500)
+            chosen = int(slider.get_attribute("aria-valuetext").replace(",", ""))
+            assert 0 < chosen < live, (chosen, live)
+            assert page.evaluate(titles)[0] == f"Replay · Critic landscape — step {chosen}"
+            marks = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(g =>"
+                                  " (g.layout.shapes || []).filter(s => s.name === 'replay step').map(s => s.x0))")
+            assert [m for m in marks if m] == [[chosen]] * 6, f"each curve marks step {chosen}: {marks}"
+            assert _step_counter(page) == live, "replaying does not train"
+            assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
+            page.set_viewport_size({"width": 1600, "height": 2600})  # the whole page (Streamlit scrolls inside)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(ARTIFACTS / "replay.png"))
+        finally:
+            browser.close()

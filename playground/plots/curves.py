@@ -7,7 +7,8 @@ noise floors and log axes are in playground.metric_specs, and every label here c
 `history_arrays` turns the list into float32 columns once (missing / None -> NaN, ±inf kept); each
 chart thins its series evenly to at most `MAX_CURVE_POINTS`, draws non-finite values as gaps, and
 returns `empty_figure(...)` rather than raising when its keys are missing. Every figure has a title,
-axis titles, a legend above the plot and a fixed `uirevision` so a user's zoom survives updates.
+axis titles, a legend above the plot and a fixed `uirevision` so a user's zoom survives updates;
+`mark_step` draws a dotted line at the step a replay shows.
 """
 from __future__ import annotations
 
@@ -105,7 +106,7 @@ def _axis(key: str, kind: str | None = None, **kw: Any) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------------------------------
 def losses_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420,
-                 legend_px: float = style.LEGEND_FIT_PX) -> go.Figure:
+                 legend_px: float = style.LEGEND_FIT_PX, mark_step: float | None = None) -> go.Figure:
     """Critic and generator losses per logged step; mean raw critic outputs on real / fake (hidden
     until clicked in the legend)."""
     h = history_arrays(history, ["d_loss", "g_loss", "d_real", "d_fake"])
@@ -120,11 +121,12 @@ def losses_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420,
     style.apply_style(fig, "Losses", uirevision="curves:losses", height=height, per_row=4, fit_px=legend_px)
     fig.update_xaxes(title=dict(text=STEP_AXIS))
     fig.update_yaxes(**_axis("d_loss"))
-    return fig
+    return style.mark_step(fig, mark_step)
 
 
 def divergences_chart(history: Sequence[dict[str, Any]] | None, kind: str = "2d", *,
-                      height: int = 640, legend_px: float = style.LEGEND_FIT_PX) -> go.Figure:
+                      height: int = 640, legend_px: float = style.LEGEND_FIT_PX,
+                      mark_step: float | None = None) -> go.Figure:
     """Distances from the generated samples to the data over training, one row each, shared steps:
     W1 (linear; with the estimator's noise floor where it has one), JS (linear, ln 2 marked), KL both
     ways (log axis; infinite values are gaps, marked ▲ at the top of the row)."""
@@ -165,11 +167,12 @@ def divergences_chart(history: Sequence[dict[str, Any]] | None, kind: str = "2d"
     fig.update_yaxes(**_axis("kl", kind), row=3, col=1,
                      **(log_ticks(y_k, y_r, [top] if len(inf_x) else []) if kl.log else {}))
     fig.update_xaxes(title=dict(text=STEP_AXIS), row=3, col=1)
-    return fig
+    return style.mark_step(fig, mark_step)
 
 
 def critic_estimate_chart(history: Sequence[dict[str, Any]] | None, log_loss: bool, *, kind: str | None = None,
-                          height: int = 420, legend_px: float = style.LEGEND_FIT_PX) -> go.Figure:
+                          height: int = 420, legend_px: float = style.LEGEND_FIT_PX,
+                          mark_step: float | None = None) -> go.Figure:
     """What the critic believes next to the truth. Wasserstein-type critics: E[D(real)] − E[D(fake)]
     beside the measured W1 (equal only for an optimal 1-Lipschitz critic). Log-loss discriminators:
     the JS their value implies, (V + ln 4)/2, beside the measured JS (a lower bound unless D = D*)."""
@@ -195,11 +198,11 @@ def critic_estimate_chart(history: Sequence[dict[str, Any]] | None, log_loss: bo
         style.apply_style(fig, title, uirevision=ukey, height=height, fit_px=legend_px)
         fig.update_yaxes(**_axis(est))
     fig.update_xaxes(title=dict(text=STEP_AXIS))
-    return fig
+    return style.mark_step(fig, mark_step)
 
 
 def modes_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420,
-                legend_px: float = style.LEGEND_FIT_PX) -> go.Figure:
+                legend_px: float = style.LEGEND_FIT_PX, mark_step: float | None = None) -> go.Figure:
     """Modes covered (of n_modes, left axis), modes visited so far (covered at one evaluation or more:
     a generator that hops covers one mode at a time but visits many) and the share of high-quality
     samples (within 3σ of a mode, right axis) over training (VEEGAN / PacGAN protocol)."""
@@ -232,11 +235,11 @@ def modes_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420,
                      autorange=False, tickformat=".0%", tickmode="array", tickvals=[0, 0.25, 0.5, 0.75, 1],
                      showgrid=False, secondary_y=True)
     fig.update_xaxes(title=dict(text=STEP_AXIS))
-    return fig
+    return style.mark_step(fig, mark_step)
 
 
 def gradient_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420,
-                   legend_px: float = style.LEGEND_FIT_PX) -> go.Figure:
+                   legend_px: float = style.LEGEND_FIT_PX, mark_step: float | None = None) -> go.Figure:
     """Input-gradient norms at the fakes on a log axis: ‖∇ₓ ℓ_G‖ (what moves the generator: it
     vanishes when a saturating discriminator wins) and ‖∇ₓ D‖ (≈ 1 for a 1-Lipschitz critic)."""
     title = "Gradients at the generated samples"
@@ -255,7 +258,7 @@ def gradient_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 42
     style.apply_style(fig, title, uirevision="curves:grad", height=height, per_row=3, fit_px=legend_px)
     fig.update_yaxes(**_axis("g_grad_norm"), **(log_ticks(yg, yc, [1.0]) if g.log else {}))
     fig.update_xaxes(title=dict(text=STEP_AXIS))
-    return fig
+    return style.mark_step(fig, mark_step)
 
 
 __all__ = ["history_arrays", "series", "has", "many_points", "log_ticks", "losses_chart", "divergences_chart",

@@ -167,6 +167,27 @@ def even_subsample(n: int, k: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, k).round().astype(np.int64))
 
 
+MARK = "#111111"        # the step a replay shows, on the curves
+
+
+def mark_step(fig: go.Figure, step: float | None) -> go.Figure:
+    """A dotted vertical line at `step` through the whole plot (every row of a subplot grid) with a
+    small "replay: step N" label at its top, on the side of the line with more room (judged from the
+    traces' steps): the step a replay shows. None: the figure as it is."""
+    if step is None:
+        return fig
+    xs = [np.asarray(tr.x, np.float64).ravel() for tr in fig.data
+          if getattr(tr, "x", None) is not None and np.asarray(tr.x).dtype.kind in "fiu"]
+    lo, hi = step_range(*xs)
+    fig.add_shape(type="line", x0=step, x1=step, xref="x", y0=0, y1=1, yref="paper", layer="above",
+                  line=dict(color=MARK, width=2, dash="dot"), name="replay step")
+    side = "right" if step > (lo + hi) / 2 else "left"
+    fig.add_annotation(x=step, xref="x", y=1, yref="paper", yanchor="top", xanchor=side, showarrow=False,
+                       text=f"replay: step {step:,.0f}", font=dict(size=TICK_SIZE - 2, color=MARK),
+                       bgcolor="rgba(255, 255, 255, 0.8)", name="replay step")
+    return fig
+
+
 def empty_figure(message: str, title: str = "", *, height: int = 360, uirevision: str = "empty") -> go.Figure:
     """A blank chart with a short centred message (no axes): used when there is nothing to draw."""
     fig = go.Figure()
@@ -180,4 +201,4 @@ def empty_figure(message: str, title: str = "", *, height: int = 360, uirevision
 
 __all__ = ["COLORS", "REAL", "FAKE", "CRITIC", "OPTIMAL", "COVERED", "MISSED", "PUSH", "REFERENCE", "SKY",
            "PINK", "YELLOW", "GREEN", "CRITIC_SCALE", "TEMPLATE", "MAX_POINTS", "MAX_CURVE_POINTS", "apply_style",
-           "legend_above", "empty_figure", "f32", "rgba", "line", "ref_line", "step_range", "even_subsample"]
+           "legend_above", "empty_figure", "mark_step", "f32", "rgba", "line", "ref_line", "step_range", "even_subsample"]

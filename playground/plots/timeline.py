@@ -42,9 +42,10 @@ def share_matrix(history: Sequence[dict[str, Any]] | None, limit: int = style.MA
 
 def mode_timeline(history: Sequence[dict[str, Any]] | None, kind: str | None = "2d", *,
                   class_names: Sequence[str] | None = None, height: int = 420,
-                  legend_px: float = style.LEGEND_FIT_PX) -> go.Figure:
+                  legend_px: float = style.LEGEND_FIT_PX, mark_step: float | None = None) -> go.Figure:
     """Heatmap modes × evaluation steps, colour = the mode's share of all samples (0 white, 1 dark).
-    `kind` "image" names the rows by class (`class_names`, default the digits 0-9)."""
+    `kind` "image" names the rows by class (`class_names`, default the digits 0-9); `mark_step`: a
+    dotted line at the step a replay shows."""
     m = spec("mode_shares", kind)
     image = str(kind).lower() == "image"
     title = "Classes over time" if image else "Modes over time"
@@ -69,7 +70,7 @@ def mode_timeline(history: Sequence[dict[str, Any]] | None, kind: str | None = "
     fig.update_yaxes(title=dict(text=m.axis_title), tickmode="array", tickvals=list(range(k)),
                      ticktext=names if k <= 12 else [n if i % -(-k // 12) == 0 else "" for i, n in enumerate(names)],
                      autorange="reversed", showgrid=False, zeroline=False)
-    return fig
+    return style.mark_step(fig, mark_step)
 
 
 __all__ = ["mode_timeline", "share_matrix", "SHARE_SCALE"]

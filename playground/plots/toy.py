@@ -6,6 +6,8 @@
   critic on a second axis (for log-loss critics σ(D) next to the optimal D* = p / (p + q)), and the
   generator's push as a row of arrows under the densities.
 
+`as_replay` marks either figure as a replayed frame (the title and a subtitle line say so).
+
 Arrow lengths: every arrow is scaled by one factor per figure, chosen so the longest arrow is
 `ARROW_FRACTION` of the plot width; relative lengths are kept, so vanishing gradients look vanishing
 (the legend says what the longest arrow stands for). Pass `arrow_ref` to fix the scale yourself
@@ -393,4 +395,21 @@ def distributions_1d(snap, show_arrows: bool = True, *, arrow_ref: float | None 
     return fig
 
 
-__all__ = ["landscape_2d", "distributions_1d", "arrow_segments", "mode_status", "ARROW_FRACTION"]
+# --------------------------------------------------------------------------------------------------
+REPLAY_NOTE = "#8A4B00"  # a dark amber: the replay's line stands out from the grey subtitle
+
+
+def as_replay(fig: go.Figure, live_step: int) -> go.Figure:
+    """Mark a main-view figure (landscape_2d / distributions_1d of a recorded frame) as a replay:
+    "Replay · " before its title ("Critic landscape — step N" names the frame's step) and a first
+    subtitle line naming the step the run itself is at; the top margin grows by that line."""
+    t = fig.layout.title
+    t.text = f"Replay · {t.text}"
+    note = f"<span style='color:{REPLAY_NOTE}'>a recorded frame; the run itself is at step {live_step:,}</span>"
+    sub = t.subtitle.text or ""
+    t.subtitle.text = note + (f"<br>{sub}" if sub else "")
+    fig.layout.margin.t = (fig.layout.margin.t or 0) + style.SUBTITLE_LINE_PX
+    return fig
+
+
+__all__ = ["landscape_2d", "distributions_1d", "as_replay", "arrow_segments", "mode_status", "ARROW_FRACTION"]

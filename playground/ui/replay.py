@@ -1,0 +1,87 @@
+"""Replay on the toy page: while the run is not training, a slider scrubs the main chart back through
+the frames the runner recorded (`Runner.replay`, playground/replay.py) and the curves mark the
+chosen step; Play leaves replay. The recorded frames download as an animated GIF, built at the click.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from ..replay import nearest_step
+from ..replay_gif import gif_bytes
+from ..runner import POLLING, Runner
+from ..snapshot import Snapshot
+from .live import run_name, status_line
+from .live_chart import live_plotly_chart
+
+
+def _keys(prefix: str) -> tuple[str, str]:
+    return f"{prefix}_replay", f"{prefix}_replay_step"
+
+
+def replay_toggle(prefix: str, runner: Runner) -> bool:
+    """The Replay switch: off and disabled while the run trains (Play leaves replay). No help tooltip:
+    its button would be named "Help for Replay", and a page's Play button is found by its name."""
+    on, _ = _keys(prefix)
+    running = runner.status().state in POLLING
+    if running and st.session_state.get(on):
+        st.session_state[on] = False  # before the widget is drawn: the one moment it may be set
+    return st.toggle("Replay", key=on, disabled=running)
+
+
+def replay_step(prefix: str) -> int | None:
+    """The step the replay shows (the curves mark it), or None outside replay."""
+    on, step = _keys(prefix)
+    return st.session_state.get(step) if st.session_state.get(on) else None
+
+
+def replay_view(prefix: str, runner: Runner, chart_key: str, chart_config: dict,
+                figure: Callable[[Snapshot, int], go.Figure]) -> bool:
+    """The main chart in replay (True): the status line, the step slider and the chosen frame drawn by
+    `figure(frame snapshot, the run's step)`. False (the live panel draws) when replay is off, the run
+    trains, or fewer than two frames are recorded."""
+    on, key = _keys(prefix)
+    S = st.session_state
+    status = runner.status()
+    steps = runner.replay.steps()
+    if not S.get(on) or status.state in POLLING or len(steps) < 2:
+        S.pop(key, None)
+        if S.get(on) and len(steps) < 2:
+            st.info("Nothing to replay yet: play or step the run first.", icon=":material/history:")
+        return False
+    if S.get(key) not in steps:  # the first time, or after more steps / a reset: the nearest recorded
+        S[key] = nearest_step(steps, S.get(key))
+    status_line(runner)
+    st.select_slider("Replay step", options=steps, key=key, format_func=lambda s: f"{s:,}")
+    frame = runner.replay.at(S[key])
+    live_plotly_chart(figure(frame.snapshot(), status.step), chart_key, chart_config)
+    store = runner.replay
+    st.caption(f"Replay of step {frame.step:,}. {len(steps):,} frames recorded from step {steps[0]:,} to "
+               f"{steps[-1]:,} ({store.nbytes / 2**20:.1f} of {store.budget / 2**20:.0f} MB: the older frames are "
+               f"thinned evenly, the newest kept dense; the generator's map is not recorded). The curves mark the "
+               f"step; Play leaves the replay and goes on from step {status.step:,}. Under Share and export, "
+               f"the frames download as an animated GIF.")
+    return True
+
+
+def replay_download(prefix: str, runner: Runner) -> None:
+    """The recorded frames as an animated GIF (one GIF frame per frame), built when clicked."""
+    snap = runner.snapshot()
+    n = len(runner.replay)
+    if snap is None:
+        return
+
+    def gif() -> bytes:
+        frames = runner.replay.frames()
+        return gif_bytes(frames) if frames else b""
+
+    # not "Replay (GIF)": a button named with "play" in it makes the page's Play button ambiguous by name
+    st.download_button("Recorded frames (GIF)", gif, f"{run_name(snap.config)}-replay.gif", "image/gif",
+                       key=f"{prefix}_dl_gif", disabled=n == 0, on_click="ignore", icon=":material/animation:",
+                       help=f"The {n:,} recorded frames of the main chart as an animated GIF, for a talk given "
+                            f"without the app (built when clicked: a few seconds for a long run).")
+
+
+__all__ = ["replay_toggle", "replay_step", "replay_view", "replay_download"]
