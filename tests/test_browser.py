@@ -88,6 +88,19 @@ def _step_counter(page) -> int:
     return int(m.group(1).replace(",", "")) if m else -1
 
 
+def wait_for_step(page, past: int, timeout: float = 120_000) -> None:
+    """Wait until the status line's step is past `past`."""
+    page.wait_for_function(
+        "re => { const m = document.body.innerText.match(new RegExp(re));"
+        f" return m && parseInt(m[1].replace(/,/g, '')) > {past}; }}", arg=STATUS_STEP, timeout=timeout)
+
+
+def pause(page) -> None:
+    """Press Pause and wait for the status line to say so."""
+    page.get_by_role("button", name="Pause").click()
+    page.wait_for_function("t => document.body.innerText.includes(t)", arg="Paused", timeout=30_000)
+
+
 def open_page(p, url):
     browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
     page = browser.new_page(viewport={"width": 1600, "height": 1100})
@@ -117,9 +130,7 @@ def test_toy_page_trains_wgan_gp_preset_in_the_browser():
                           ".observe(document.body, {childList: true, subtree: true}); }")
             title = "() => document.querySelector('.js-plotly-plot .gtitle').textContent"
             first = page.evaluate(title)
-            page.wait_for_function(
-                "re => { const m = document.body.innerText.match(new RegExp(re));"
-                " return m && parseInt(m[1].replace(/,/g, '')) > 100; }", arg=STATUS_STEP, timeout=120_000)
+            wait_for_step(page, 100, timeout=120_000)
             page.wait_for_timeout(2500)
             assert page.locator("[data-testid='stException']").count() == 0
             assert page.locator(".js-plotly-plot").count() >= 4, "the live charts are drawn"
@@ -127,8 +138,7 @@ def test_toy_page_trains_wgan_gp_preset_in_the_browser():
             assert page.evaluate("() => window.__gpRemoved") == 0, "no chart was rebuilt while training"
             assert "ring8" in page.url or "wgan" in page.url, "the config is in the URL"
             page.screenshot(path=str(ARTIFACTS / "toy-wgan-gp.png"), full_page=True)
-            page.get_by_role("button", name="Pause").click()
-            page.wait_for_function("t => document.body.innerText.includes(t)", arg="Paused", timeout=30_000)
+            pause(page)
             assert _step_counter(page) > 100
         finally:
             browser.close()
@@ -222,13 +232,10 @@ def test_compare_page_plays_a_preset_in_lockstep():
             page.wait_for_function("t => document.body.innerText.includes(t)", arg="Expected at step",
                                    timeout=60_000)
             page.get_by_role("button", name="Play").click()
-            page.wait_for_function(
-                "re => { const m = document.body.innerText.match(new RegExp(re));"
-                " return m && parseInt(m[1].replace(/,/g, '')) > 100; }", arg=STATUS_STEP, timeout=180_000)
+            wait_for_step(page, 100, timeout=180_000)
             # read the panels once they are still: while running, one chart may be a frame ahead of the
             # other for the moment between their in-place updates
-            page.get_by_role("button", name="Pause").click()
-            page.wait_for_function("t => document.body.innerText.includes(t)", arg="Paused", timeout=30_000)
+            pause(page)
             page.wait_for_timeout(2500)
             assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
             titles = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot .gtitle')]"
@@ -381,11 +388,8 @@ def test_toy_page_replays_the_mode_collapse_preset():
             page.get_by_role("button", name="Mode collapse").click()
             page.wait_for_function("t => document.body.innerText.includes(t)", arg="Expected by step", timeout=60_000)
             page.get_by_role("button", name="Play").click()
-            page.wait_for_function(
-                "re => { const m = document.body.innerText.match(new RegExp(re));"
-                " return m && parseInt(m[1].replace(/,/g, '')) > 250; }", arg=STATUS_STEP, timeout=120_000)
-            page.get_by_role("button", name="Pause").click()
-            page.wait_for_function("t => document.body.innerText.includes(t)", arg="Paused", timeout=30_000)
+            wait_for_step(page, 250, timeout=120_000)
+            pause(page)
             page.wait_for_timeout(600)
             page.wait_for_selector(idle, timeout=60_000)
             live = _step_counter(page)
