@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from tests import promise_pool
+
 ROOT = Path(__file__).resolve().parents[1]
 # Child interpreters (CLI tests) run on one thread too, and leave no .pyc files behind.
 ONE_THREAD_ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
@@ -38,3 +40,24 @@ def run_python():
                            capture_output=True, timeout=timeout)
         return p.returncode, p.stdout, p.stderr
     return run
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The tests that read the presets' promise runs go last: their runs train in the background
+    (tests/promise_pool.py) while the rest of the suite runs."""
+    late = [i for i in items if i.get_closest_marker("promise_runs")]
+    if late:
+        items[:] = [i for i in items if not i.get_closest_marker("promise_runs")] + late
+
+
+def pytest_collection_finish(session):
+    if session.config.option.collectonly:
+        return
+    modules = {i.module for i in session.items if i.get_closest_marker("promise_runs")}
+    jobs = [job for m in sorted(modules, key=lambda m: m.__name__) for job in m.promise_jobs()]
+    if jobs:
+        promise_pool.start(jobs)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    promise_pool.shutdown()

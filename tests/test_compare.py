@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from types import SimpleNamespace
 
 import numpy as np
@@ -22,6 +20,7 @@ from playground.plots import compare as cplots
 from playground.recipes import recommended_config
 from playground.runner import Options, Runner
 from playground.trainer import Diverged, Trainer
+from tests import promise_pool
 
 SMALL = {"dataset": "ring8", "seed": 3, "g_width": 32, "d_width": 32, "g_depth": 2, "d_depth": 2, "batch_size": 64}
 TWO = Comparison(SMALL, (Variant("NS", {"loss": "ns"}), Variant("WGAN-GP", {"loss": "wgan", "lipschitz": "gp"})), 40)
@@ -245,7 +244,7 @@ def test_every_preset_is_a_valid_comparison():
         assert len({c for c in configs}) == len(configs)  # no two runs alike
 
 
-# ----- presets' promises, headless (every distinct run trained once, two processes at a time) ------------
+# ----- presets' promises, headless (every distinct run trained once, in the background: promise_pool) -----
 _RUNS: dict = {}
 
 
@@ -255,26 +254,30 @@ def _train_job(job):
     t = Trainer(RunConfig.from_dict(json.loads(config)))
     t0 = time.perf_counter()
     train_together([t], steps, eval_every=250)
-    return job, t.history, time.perf_counter() - t0
+    return t.history, time.perf_counter() - t0
+
+
+def promise_jobs() -> list:
+    """Every distinct run of the comparison presets, as tests/promise_pool.py jobs. Runs shared by
+    several presets (WGAN-GP on ring8 appears in three) are trained once: lockstep changes no run."""
+    jobs = {(c.to_json(), p.comparison.steps) for p in COMPARISONS.values() for c in p.comparison.configs()}
+    return [(("compare", job), _train_job, job, promise_pool.training_cost(json.loads(job[0]), job[1]))
+            for job in sorted(jobs)]
 
 
 def preset_finals(name: str) -> dict[str, dict]:
-    """{variant name: its last evaluation} for a comparison preset at its budget. Runs shared by several
-    presets (WGAN-GP on ring8 appears in three) are trained once: lockstep changes no run."""
-    if not _RUNS:
-        jobs = {(c.to_json(), p.comparison.steps) for p in COMPARISONS.values() for c in p.comparison.configs()}
-        order = sorted(jobs, key=lambda j: -j[1] * json.loads(j[0])["n_critic"])  # longest first
-        with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
-            for job, history, seconds in pool.map(_train_job, order):
-                _RUNS[job] = history
-                last = [h for h in history if "w1" in h][-1]
-                print(f"\n{json.loads(job[0])['loss']}/{json.loads(job[0])['lipschitz']}: {last['step']} steps in "
-                      f"{seconds:.0f} s; modes {last['modes_covered']}, HQ {last['high_quality_fraction']:.2f}, "
-                      f"W1 {last['w1']:.3f}")
+    """{variant name: its run} (`history`, `final`: its last evaluation) for a comparison preset at its
+    budget, waiting for the background processes that train them."""
     p = COMPARISONS[name]
     out = {}
     for v, c in zip(p.comparison.variants, p.comparison.configs()):
-        history = _RUNS[(c.to_json(), p.comparison.steps)]
+        job = (c.to_json(), p.comparison.steps)
+        if job not in _RUNS:
+            _RUNS[job], seconds = promise_pool.result(("compare", job), promise_jobs)
+            last = [h for h in _RUNS[job] if "w1" in h][-1]
+            print(f"\n{c.loss}/{c.lipschitz}: {last['step']} steps in {seconds:.0f} s; modes {last['modes_covered']}, "
+                  f"HQ {last['high_quality_fraction']:.2f}, W1 {last['w1']:.3f}")
+        history = _RUNS[job]
         out[v.name] = SimpleNamespace(history=history, final=[h for h in history if "w1" in h][-1])
     return out
 
@@ -305,6 +308,7 @@ FRAGILE = {"critic-steps": pytest.mark.xfail(strict=False, reason="W1 margin wit
                                              "0.192 vs 0.185 on an AVX-512 machine")}
 
 
+@pytest.mark.promise_runs
 @pytest.mark.parametrize("name", [pytest.param(n, marks=FRAGILE.get(n, ())) for n in COMPARISONS])
 def test_preset_keeps_its_promise(name):
     assert set(PROMISES) == set(COMPARISONS)

@@ -6,8 +6,6 @@ import json
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -18,6 +16,7 @@ import torch
 from playground.config import RunConfig
 from playground.presets import PRESETS
 from playground.trainer import Trainer
+from tests import promise_pool
 
 ROOT = Path(__file__).resolve().parents[1]
 _RUNS: dict = {}
@@ -50,32 +49,45 @@ def _train_job(job: tuple[str, dict, int, int, bool]) -> tuple[str, list, dict |
 
 
 VANISHING_NS = "vanishing-gradients (ns twin)"
+AGAIN = "mode-collapse (again)"  # the same preset trained a second time, in another process
 ALSO_RAW = {"wgan-gp", "average-hides"}
 
 
-def _all_runs() -> dict:
-    """Every preset (and the non-saturating twin of the vanishing-gradients preset) trained once per
-    session, two at a time in spawned processes (one torch thread each), longest first: the suite runs
-    on 2 cores, and the WGAN presets alone take ~4 minutes one after the other."""
-    if not _RUNS:
-        jobs = [(name, p.config.to_dict(), p.steps, p.eval_every, name in ALSO_RAW) for name, p in PRESETS.items()]
-        vg = PRESETS["vanishing-gradients"]
-        jobs.append((VANISHING_NS, vg.config.replace(loss="ns").to_dict(), vg.steps, 0, False))
-        jobs.sort(key=lambda j: -j[2] * RunConfig.from_dict(j[1]).n_critic)
-        with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
-            for name, history, raw, seconds in pool.map(_train_job, jobs):
-                _RUNS[name] = SimpleNamespace(history=history, raw=raw)
-                m = history[-1]
-                print(f"\n{name}: {m['step']} steps in {seconds:.1f} s; "
-                      f"modes {m.get('modes_covered')}, HQ {m.get('high_quality_fraction', float('nan')):.3f}, "
-                      f"W1 {m.get('w1', float('nan')):.3f}")
-    return _RUNS
+def _jobs() -> dict[str, tuple]:
+    """{run name: the job's argument}: every preset, the non-saturating twin of the vanishing-gradients
+    preset, and the mode-collapse preset a second time (the reproducibility test)."""
+    jobs = {name: (name, p.config.to_dict(), p.steps, p.eval_every, name in ALSO_RAW) for name, p in PRESETS.items()}
+    vg = PRESETS["vanishing-gradients"]
+    jobs[VANISHING_NS] = (VANISHING_NS, vg.config.replace(loss="ns").to_dict(), vg.steps, 0, False)
+    mc = PRESETS["mode-collapse"]
+    jobs[AGAIN] = (AGAIN, mc.config.to_dict(), mc.steps, mc.eval_every, False)
+    return jobs
+
+
+def promise_jobs() -> list:
+    """The runs the promise tests read, as tests/promise_pool.py jobs (trained in the background)."""
+    return [(("presets", name), _train_job, job, promise_pool.training_cost(job[1], job[2]))
+            for name, job in _jobs().items()]
 
 
 def preset_run(name: str) -> SimpleNamespace:
-    """The finished run of a preset (its `history`; `raw`: the final metrics of its raw generator, for
-    the presets in ALSO_RAW)."""
-    return _all_runs()[name]
+    """The finished run of `name` (a key of _jobs()): its `history`, and `raw`, the final metrics of its
+    raw generator for the presets in ALSO_RAW. Waits for the background process that trains it."""
+    if name not in _RUNS:
+        _, history, raw, seconds = promise_pool.result(("presets", name), promise_jobs)
+        _RUNS[name] = SimpleNamespace(history=history, raw=raw)
+        m = history[-1]
+        print(f"\n{name}: {m['step']} steps in {seconds:.1f} s; "
+              f"modes {m.get('modes_covered')}, HQ {m.get('high_quality_fraction', float('nan')):.3f}, "
+              f"W1 {m.get('w1', float('nan')):.3f}")
+    return _RUNS[name]
+
+
+def _all_runs() -> dict:
+    """Every run of _jobs() (benchmarks/device_check.py trains them all on a GPU this way)."""
+    for name in _jobs():
+        preset_run(name)
+    return _RUNS
 
 
 def second_half(name: str) -> list[dict]:
@@ -115,6 +127,7 @@ def test_presets_are_well_formed():
     assert PRESETS["average-hides"].shows.startswith("the weight-averaged generator")
 
 
+@pytest.mark.promise_runs
 def test_mode_collapse():
     """Collapsed and on the mode at every evaluation of the second half."""
     evals = second_half("mode-collapse")
@@ -131,6 +144,7 @@ def test_mode_collapse():
                    "holds on some CPUs, not others (the run is chaotic in floating-point rounding): on an AVX-512 "
                    "machine one evaluation of 15 dips to 0.755 (1 thread), 0.708 (2 threads), 0.544 (AVX2 "
                    "kernels); see the closing note")
+@pytest.mark.promise_runs
 def test_mode_collapse_stays_high_quality():
     for h in second_half("mode-collapse"):
         assert h["high_quality_fraction"] >= 0.8, h["step"]
@@ -139,10 +153,12 @@ def test_mode_collapse_stays_high_quality():
 @pytest.mark.xfail(strict=True, reason="issue 15's full promise, not met by any setting tried (see the closing "
                    "note): the collapsed generator that sits on its mode does not hop, and the one that hops "
                    "(mode-hopping) circles 0.4-0.8 away from the modes")
+@pytest.mark.promise_runs
 def test_mode_collapse_also_hops():
     assert hops(second_half("mode-collapse")) >= 2
 
 
+@pytest.mark.promise_runs
 def test_mode_hopping():
     """Collapsed at every evaluation of the second half, onto a mode that keeps changing."""
     evals = second_half("mode-hopping")
@@ -153,6 +169,7 @@ def test_mode_hopping():
     assert hops(evals) >= 5
 
 
+@pytest.mark.promise_runs
 def test_average_hides_the_hopping():
     run = preset_run("average-hides")
     avg, raw = run.history[-1], run.raw
@@ -162,12 +179,14 @@ def test_average_hides_the_hopping():
     assert top2(raw) >= 0.9
 
 
+@pytest.mark.promise_runs
 def test_wgan_gp():
     m = preset_run("wgan-gp").history[-1]
     assert m["modes_covered"] == 8
     assert m["high_quality_fraction"] >= 0.8
 
 
+@pytest.mark.promise_runs
 def test_clip_vs_gp():
     """Clipping shows its raw generator: compared with WGAN-GP's raw generator at the same step."""
     assert PRESETS["clip-vs-gp"].steps == PRESETS["wgan-gp"].steps
@@ -179,6 +198,7 @@ def test_clip_vs_gp():
     assert clip["w1"] > gp["w1"] + 0.1
 
 
+@pytest.mark.promise_runs
 def test_vanishing_gradients():
     p = PRESETS["vanishing-gradients"]
     minimax, ns = preset_run("vanishing-gradients"), preset_run(VANISHING_NS)
@@ -187,15 +207,16 @@ def test_vanishing_gradients():
     assert a < 0.01 * b
 
 
+@pytest.mark.promise_runs
 def test_hinge_sn():
     m = preset_run("hinge-sn").history[-1]
     assert m["modes_covered"] == 8
 
 
+@pytest.mark.promise_runs
 def test_preset_is_reproducible():
-    p = PRESETS["mode-collapse"]
-    first = preset_run("mode-collapse").history
-    again = train(p.config, p.steps, p.eval_every).history
+    """The same preset trained twice, in two processes, gives the same history."""
+    first, again = preset_run("mode-collapse").history, preset_run(AGAIN).history
     strip = lambda h: [{k: v for k, v in r.items() if k != "seconds"} for r in h]  # wall time differs
     assert strip(first) == strip(again)
 

@@ -1,0 +1,67 @@
+"""The presets' promise runs, trained in the background while the rest of the suite runs.
+
+The promises of tests/test_presets.py and tests/test_compare.py need ~9 minutes of one core's training
+(each preset at its full step budget). Trained when their first test asked, they ran two at a time
+while every other test waited. Now conftest.py collects the jobs of the modules whose selected tests
+are marked `promise_runs` once collection ends, submits them here (the costliest first) and moves those
+tests to the end of the session; the rest of the suite, mostly one busy core, runs meanwhile.
+
+The two training processes run at nice 10: the foreground tests and their own workers (nice 2) keep
+the CPU they need (several measure seconds: a dead worker seen within 2 s, three runners advancing),
+and the training fills what is left. A test waits only for the runs it reads; a run is trained in
+its own spawned process (one torch thread), so a result never depends on the test order.
+
+A job is (key, function, argument, cost): `function(argument)` runs in a worker process, `cost`
+orders the queue (longest first, so the two processes finish together).
+"""
+from __future__ import annotations
+
+import os
+from multiprocessing import get_context
+from multiprocessing.pool import AsyncResult, Pool
+from typing import Any, Callable, Hashable
+
+WORKERS = 2
+NICE = 10
+
+Job = tuple[Hashable, Callable[[Any], Any], Any, float]
+
+_pool: Pool | None = None
+_futures: dict[Hashable, AsyncResult] = {}
+
+
+def _background() -> None:
+    os.nice(NICE)
+
+
+def start(jobs: list[Job]) -> None:
+    """Queue the jobs not queued yet, the costliest first."""
+    global _pool
+    if _pool is None:
+        _pool = get_context("spawn").Pool(WORKERS, initializer=_background)
+    for key, fn, arg, _ in sorted(jobs, key=lambda j: -j[3]):
+        if key not in _futures:
+            _futures[key] = _pool.apply_async(fn, (arg,))
+
+
+def result(key: Hashable, jobs: Callable[[], list[Job]]) -> Any:
+    """The result of the job `key`, waiting for it; queues `jobs()` first if nothing queued it (a test
+    run on its own, or a script such as benchmarks/device_check.py)."""
+    if key not in _futures:
+        start(jobs())
+    return _futures[key].get()
+
+
+def shutdown() -> None:
+    """Stop the processes at once (a run that no test read, after a failure or -x, is dropped)."""
+    global _pool
+    if _pool is not None:
+        _pool.terminate()
+        _pool.join()
+        _pool = None
+    _futures.clear()
+
+
+def training_cost(config: dict, steps: int) -> float:
+    """A job's cost for the queue order: critic and generator updates times the batch."""
+    return steps * (config["n_critic"] + 1) * config["batch_size"]
