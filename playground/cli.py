@@ -1,4 +1,4 @@
-"""Headless use: `python -m playground train|compare|list|perfect-discriminator|train-classifier`.
+"""Headless use: `python -m playground train|compare|sweep|list|perfect-discriminator|train-classifier`.
 
     python -m playground train --dataset ring8 --loss wgan --lipschitz gp --n-critic 5 \
         --steps 3000 --seed 0 --eval-every 250 --out run.json
@@ -6,10 +6,13 @@
     python -m playground train --config run.json --set g_lr=1e-3      # a run seen in the browser
     python -m playground compare --dataset ring8 --steps 3000 --variant loss=ns \
         --variant loss=wgan,lipschitz=gp --out cmp.json
+    python -m playground sweep --datasets ring8 grid25 --pairs ns/none wgan/gp --seeds 0 1 2 \
+        --steps 10000 --out sweep/                                     # on Ray (playground/sweep.py)
     python -m playground list
 
 Exit codes: 0 done, 2 bad flag or invalid config (one sentence, no traceback), 3 the run diverged
-(its JSON is still written, with "diverged": {"what", "step"}).
+(its JSON is still written, with "diverged": {"what", "step"}); `sweep` also 1 (a cell failed) and
+130 (interrupted; the finished cells stay).
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from typing import Any, Callable, Sequence
 
 import torch
 
-from . import perfect
+from . import perfect, sweep
 from .cli_parser import Parser
 from .cli_run import build_config, parse_set, run_record, train_run, write_json
 from .compare import Comparison, parse_variant
@@ -218,6 +221,20 @@ def make_parser() -> argparse.ArgumentParser:
     c.add_argument("--steps", type=int, help="generator steps (default 2000, or the preset's)")
     _common(c, set_help="a base field for every run")
     c.set_defaults(func=compare)
+    s = sub.add_parser("sweep", help="a grid of datasets × loss/method pairs × seeds on Ray: one JSON per cell "
+                                     "as `train` writes it, and a summary table")
+    s.add_argument("--datasets", nargs="+", required=True)
+    s.add_argument("--pairs", nargs="+", required=True, metavar="LOSS/METHOD", help="e.g. ns/none wgan/gp hinge/sn")
+    s.add_argument("--seeds", nargs="+", type=int, default=[0])
+    s.add_argument("--steps", type=int, help="generator steps per cell (default 2000)")
+    s.add_argument("--set", action="append", metavar="FIELD=V1,V2,...",
+                   help="any other RunConfig field for every cell; a list of values makes one cell per value")
+    s.add_argument("--eval-every", type=int, default=250, dest="eval_every")
+    s.add_argument("--address", help="a running Ray cluster (default: a local Ray started for the sweep)")
+    s.add_argument("--cpus", type=int, help="the local Ray's CPUs, one cell each (default: this machine's cores)")
+    s.add_argument("--out", required=True, help="the folder for the cells' JSON and the summary")
+    s.add_argument("--quiet", action="store_true")
+    s.set_defaults(func=sweep.command, minutes=None)
     sub.add_parser("list", help="list datasets, losses, Lipschitz methods and presets").set_defaults(func=list_registries)
     for name, text in (("perfect-discriminator", "the perfect-discriminator experiment (see its --help)"),
                        ("train-classifier", "train the MNIST evaluation classifier (see its --help)"),
