@@ -22,6 +22,7 @@ import itertools
 import json
 import os
 import re
+import socket
 import statistics
 import sys
 import time
@@ -39,9 +40,7 @@ from .trainer import Trainer
 PACKAGE = Path(__file__).resolve().parent
 GRID_FIELDS = ("dataset", "loss", "lipschitz", "seed")  # the grid's own axes, not for --set
 WHOLE_VALUES = {"mixture"}  # fields whose one value holds commas: --set takes it whole, not as a list
-# Set before Ray is imported (it reads them then): no usage stats, every Ray server on the loopback
-# address rather than on all interfaces, and Ray's default token authentication without its warning.
-LOCAL_RAY_ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "token"}
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
 @dataclass(frozen=True)
@@ -243,12 +242,35 @@ def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def ray_environment(address: str | None) -> dict[str, str]:
+    """What Ray reads from the environment when it is imported: no usage stats; for a Ray on this machine,
+    every server and the driver on 127.0.0.1 (by default Ray listens on all interfaces); for the local Ray
+    started here, Ray's default token authentication without its warning."""
+    env = {"RAY_USAGE_STATS_ENABLED": "0"}
+    if address is None or address.removeprefix("ray://").rpartition(":")[0] in LOOPBACK:
+        env["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    if address is None:
+        env["RAY_AUTH_MODE"] = "token"
+    return env
+
+
+def unreachable(address: str, timeout: float = 5.0) -> str | None:
+    """Why nothing answers at HOST:PORT, or None (Ray itself would wait for it for minutes)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not port.isdigit():
+        return None  # "auto" and other forms Ray resolves itself
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as e:
+        return e.strerror or str(e) or type(e).__name__
+    return None
+
+
 def start_ray(address: str | None = None, num_cpus: int | None = None):
     """(ray, started): Ray connected to the cluster at `address`, or a local Ray started with `num_cpus`
     (default: this machine's cores), or the Ray this process already runs (then `started` is False)."""
-    for k, v in LOCAL_RAY_ENV.items():
-        if address is None or k == "RAY_USAGE_STATS_ENABLED":
-            os.environ.setdefault(k, v)
+    for k, v in ray_environment(address).items():
+        os.environ.setdefault(k, v)
     import ray  # here only: nothing else in the project loads Ray
 
     if ray.is_initialized():
@@ -258,7 +280,8 @@ def start_ray(address: str | None = None, num_cpus: int | None = None):
         ray.init(address=address, runtime_env={"py_modules": [str(PACKAGE)]}, **quiet)
     else:  # the workers inherit this environment: they import the package from here, whatever the cwd
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, (str(PACKAGE.parent), os.environ.get("PYTHONPATH"))))
-        ray.init(num_cpus=num_cpus or cores(), include_dashboard=False, _node_ip_address="127.0.0.1", **quiet)
+        ray.init("local", num_cpus=num_cpus or cores(), include_dashboard=False, _node_ip_address="127.0.0.1",
+                 **quiet)  # "local": a new Ray even where `ray start` left one running
     return ray, True
 
 
@@ -336,6 +359,9 @@ def command(args: argparse.Namespace) -> int:
         if args.cpus is not None and args.cpus < 1:
             raise ConfigError("--cpus must be at least 1.")
         cells = grid(args.datasets, args.pairs, args.seeds, args.set or [], args.steps)
+        why = unreachable(args.address) if args.address else None
+        if why:
+            raise ConfigError(f"Nothing answers at the Ray address '{args.address}' ({why}).")
         Path(args.out).mkdir(parents=True, exist_ok=True)
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)

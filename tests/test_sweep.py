@@ -54,6 +54,7 @@ def test_the_grid_is_every_combination_built_as_train_builds_it():
     (["--pairs", "ns/none", "--steps", "0"], "--steps"),
     (["--pairs", "ns/none", "--cpus", "0"], "--cpus"),
     (["--pairs", "ns/none", "--seeds", "x"], "--seeds"),
+    (["--pairs", "ns/none", "--address", "127.0.0.1:1"], "Nothing answers"),  # not minutes of Ray retrying
 ])
 def test_bad_flags_exit_2_with_one_sentence_before_any_run(args, words, tmp_path, capsys):
     rc = _cli("sweep", "--datasets", "ring8", *args, "--out", str(tmp_path / "s"))
