@@ -93,14 +93,17 @@ def grid(datasets: Sequence[str], pairs: Sequence[str], seeds: Sequence[int], se
         if k in GRID_FIELDS:
             raise ConfigError(f"Use --datasets, --pairs and --seeds for the grid's axes, not --set {k}=.")
     varied = [k for k, vs in lists.items() if len(vs) > 1]
-    cells: dict[str, Cell] = {}
+    cells: dict[RunConfig, Cell] = {}
     for dataset, (loss, method), seed, *chosen in itertools.product(datasets, split, seeds, *lists.values()):
         args = argparse.Namespace(config=None, preset=None, dataset=dataset, loss=loss, lipschitz=method,
                                   n_critic=None, seed=seed, steps=steps, minutes=None,
                                   set=[f"{k}={v}" for k, v in zip(lists, chosen)])
         config, n = build_config(args)
-        cell = Cell(config, n, tuple((k, getattr(config, k)) for k in varied))
-        cells.setdefault(cell.name, cell)  # a value given twice makes one cell
+        cells.setdefault(config, Cell(config, n, tuple((k, getattr(config, k)) for k in varied)))  # once each
+    names = [c.name for c in cells.values()]
+    clash = next((n for n in names if names.count(n) > 1), None)
+    if clash:
+        raise ConfigError(f"Two cells would share the file name '{clash}.json'; give the --set values differently.")
     return list(cells.values())
 
 

@@ -41,7 +41,7 @@ def test_the_grid_is_every_combination_built_as_train_builds_it():
     assert {c.row for c in cells} == {(d, p, (("g_lr", lr),)) for d in ("ring8", "grid25")
                                       for p in ("ns/none", "wgan/gp") for lr in (1e-3, 2e-4)}
     assert sweep.grid(["ring8"], ["ns/none"], [0, 0])[0].steps == 2000  # train's default; a repeat is one cell
-    assert len(sweep.grid(["ring8"], ["ns/none"], [0, 0])) == 1
+    assert len(sweep.grid(["ring8"], ["ns/none"], [0, 0], ["g_lr=1e-3,0.001"])) == 1
 
 
 @pytest.mark.parametrize("args,words", [
