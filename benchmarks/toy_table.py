@@ -1,26 +1,35 @@
 """Every loss / Lipschitz pair on ring8 and grid25 at a fixed generator-step budget, with the
-recommended settings (playground/recipes.py), seed 0, one torch thread. Prints a markdown table.
+recommended settings (playground/recipes.py), one torch thread per run: a thin call of
+`python -m playground sweep` (on a local Ray, one run per core), then the W1 noise floors. Prints a
+markdown table.
 
-    .venv/bin/python benchmarks/toy_table.py --steps 10000 --jobs 2 > benchmarks/results/toy_table_10k.md
+    .venv/bin/python benchmarks/toy_table.py --steps 10000 --seeds 0 1 2 > benchmarks/results/toy_table_10k.md
 
-(~28 min on 2 cores.) Each row is the run `python -m playground train --dataset D --loss L --lipschitz M
---steps N --seed 0` would make: the same recommended config, the same seeded trainer.
+(one seed took ~28 min on 2 cores.) Each cell is the run `python -m playground train --dataset D --loss L
+--lipschitz M --steps N --seed S` would make; its JSON is in --out (default runs/toy_table_<steps>),
+so an interrupted table continues where it stopped.
 
-Columns: modes covered (VEEGAN / PacGAN protocol: a sample is high quality within 3σ of its nearest
-mode), high-quality fraction, final W1 (exact assignment, n = 512) next to the W1 noise floor of two
-independent real samples at the same n, and generator steps per second (training only, no
-evaluation; a lower bound when the machine is shared).
+Columns, mean ± standard deviation over the seeds: modes covered (VEEGAN / PacGAN protocol: a sample
+is high quality within 3σ of its nearest mode), high-quality fraction, the reverse KL of the mode
+histogram to uniform, final W1 (exact assignment, n = 512; its noise floor below the table), and
+generator steps per second (training only, no evaluation; a lower bound when the machine is shared).
 """
 from __future__ import annotations
 
 import argparse
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from playground import metrics as M  # noqa: E402
+from playground.cli import main as playground  # noqa: E402
+from playground.recipes import recommended_config  # noqa: E402
+from playground.trainer import Trainer  # noqa: E402
 
 PAIRS = ["minimax/none", "ns/none", "lsgan/none", "ragan/none", "wgan/clip", "wgan/gp", "wgan/lp",
          "hinge/sn", "ns/r1"]
@@ -29,66 +38,33 @@ DATASETS = ["ring8", "grid25"]
 
 def noise_floor(dataset: str, seed: int = 0) -> float:
     """W1 between the trainer's real reference set and an independent real set of the same size."""
-    import torch
-    from playground import metrics as M
-    from playground.recipes import recommended_config
-    from playground.trainer import Trainer
-
     tr = Trainer(recommended_config(dataset, "ns", "none", seed=seed, device="cpu"))
     other = tr.dataset.sample(len(tr.real_ref), torch.Generator().manual_seed(seed + 104729))
     return M.w1_2d(tr.real_ref.numpy(), other.numpy())
 
 
-def run_one(job: tuple[str, str, int, int]) -> dict:
-    dataset, pair, steps, seed = job
-    import torch
-    torch.set_num_threads(1)
-    from playground.recipes import recommended_config
-    from playground.trainer import Diverged, Trainer
-
-    loss, lip = pair.split("/")
-    tr = Trainer(recommended_config(dataset, loss, lip, seed=seed, device="cpu"))
-    t0 = time.perf_counter()
-    diverged = ""
-    try:
-        tr.run(steps)
-    except Diverged as e:
-        diverged = str(e)
-    m = tr.evaluate()
-    print(f"{dataset} {pair}: {tr.step_count} steps, {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
-    return dict(dataset=dataset, pair=pair, modes=int(m["modes_covered"]), n_modes=int(m["n_modes"]),
-                hq=m["high_quality_fraction"], w1=m["w1"], sps=tr.step_count / tr.seconds if tr.seconds else 0.0,
-                wall=time.perf_counter() - t0, diverged=diverged, steps=tr.step_count)
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=10000, help="generator steps per run (default 10000)")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--jobs", type=int, default=1, help="runs in parallel, one thread each (default 1)")
-    ap.add_argument("--datasets", default=",".join(DATASETS))
-    ap.add_argument("--pairs", default=",".join(PAIRS))
+    ap.add_argument("--seeds", nargs="+", type=int, default=[0])
+    ap.add_argument("--datasets", nargs="+", default=DATASETS)
+    ap.add_argument("--pairs", nargs="+", default=PAIRS)
+    ap.add_argument("--out", help="the sweep's folder (default runs/toy_table_<steps>)")
+    ap.add_argument("--address", help="a running Ray cluster (default: a local Ray)")
+    ap.add_argument("--cpus", type=int, help="the local Ray's CPUs (default: this machine's cores)")
     args = ap.parse_args(argv)
-    import torch
-    torch.set_num_threads(1)
-    datasets, pairs = args.datasets.split(","), args.pairs.split(",")
-    jobs = [(d, p, args.steps, args.seed) for d in datasets for p in pairs]
+    out = args.out or str(ROOT / "runs" / f"toy_table_{args.steps}")
+    extra = [*(["--address", args.address] if args.address else []), *(["--cpus", str(args.cpus)] if args.cpus else [])]
     t0 = time.perf_counter()
-    if args.jobs > 1:
-        with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
-            rows = list(pool.map(run_one, jobs))
-    else:
-        rows = [run_one(j) for j in jobs]
-    floors = {d: noise_floor(d, args.seed) for d in datasets}
-    print(f"Seed {args.seed}, {args.steps} generator steps, recommended settings, 1 torch thread, "
-          f"{args.jobs} run(s) in parallel; total {time.perf_counter() - t0:.0f} s.\n")
-    print("| dataset | loss / lipschitz | modes covered | high-quality fraction | W1 (floor) | steps/s |")
-    print("|---|---|---|---|---|---|")
-    for r in rows:
-        note = f" (diverged: {r['diverged']})" if r["diverged"] else ""
-        print(f"| {r['dataset']} | {r['pair']} | {r['modes']}/{r['n_modes']} | {r['hq']:.1%} | "
-              f"{r['w1']:.3f} ({floors[r['dataset']]:.3f}) | {r['sps']:.0f}{note} |")
-    print("\nW1: exact assignment on 512 + 512 points; the floor is two independent real samples. "
+    rc = playground(["sweep", "--datasets", *args.datasets, "--pairs", *args.pairs, "--seeds", *map(str, args.seeds),
+                     "--steps", str(args.steps), "--out", out, *extra])
+    if rc not in (0, 3):  # 3: a run diverged, and the table says so
+        return rc
+    floors = ", ".join(f"{d} {noise_floor(d, args.seeds[0]):.3f}" for d in args.datasets)
+    print(f"Seeds {' '.join(map(str, args.seeds))}, {args.steps} generator steps, recommended settings, 1 torch "
+          f"thread per run, on Ray; {time.perf_counter() - t0:.0f} s (cells already in {out} are not rerun).\n")
+    print((Path(out) / "summary.md").read_text())
+    print(f"W1: exact assignment on 512 + 512 points; its floor (two independent real samples): {floors}. "
           "steps/s: generator steps per second of training (n_critic critic steps each); "
           "the machine was shared, so these are lower bounds.")
     return 0

@@ -1,4 +1,4 @@
-"""Headless use: `python -m playground train|compare|list|perfect-discriminator|train-classifier`.
+"""Headless use: `python -m playground train|compare|sweep|list|perfect-discriminator|train-classifier`.
 
     python -m playground train --dataset ring8 --loss wgan --lipschitz gp --n-critic 5 \
         --steps 3000 --seed 0 --eval-every 250 --out run.json
@@ -6,111 +6,36 @@
     python -m playground train --config run.json --set g_lr=1e-3      # a run seen in the browser
     python -m playground compare --dataset ring8 --steps 3000 --variant loss=ns \
         --variant loss=wgan,lipschitz=gp --out cmp.json
+    python -m playground sweep --datasets ring8 grid25 --pairs ns/none wgan/gp --seeds 0 1 2 \
+        --steps 10000 --out sweep/                                     # on Ray (playground/sweep.py)
     python -m playground list
 
 Exit codes: 0 done, 2 bad flag or invalid config (one sentence, no traceback), 3 the run diverged
-(its JSON is still written, with "diverged": {"what", "step"}).
+(its JSON is still written, with "diverged": {"what", "step"}); `sweep` also 1 (a cell failed) and
+130 (interrupted; the finished cells stay).
 """
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from typing import Any, Callable, Sequence
 
 import torch
 
-from . import perfect
+from . import perfect, sweep
 from .cli_parser import Parser
+from .cli_run import build_config, parse_set, run_record, train_run, write_json
 from .compare import Comparison, parse_variant
 from .compare_presets import COMPARISONS
 from .config import ConfigError, RunConfig
 from .datasets import DATASETS, make_dataset, upload
 from .evaluation import train_classifier
-from .export import clean
-from .headless import Outcome, train_together
+from .headless import train_together
 from .lipschitz import LIPSCHITZ
 from .losses import LOSSES
 from .presets import PRESETS
-from .recipes import recommended
 from .trainer import Trainer, device_label
-
-
-def _parse_set(items: Sequence[str]) -> dict[str, str]:
-    out = {}
-    for item in items:
-        if "=" not in item:
-            raise ConfigError(f"--set expects field=value, got '{item}'.")
-        k, v = item.split("=", 1)
-        out[k.strip()] = v.strip()
-    return out
-
-
-def load_config_file(path: str, run: str | None = None) -> tuple[dict[str, Any], int | None]:
-    """The config fields in a file, and the steps it records if any: a config download, a run's JSON
-    ({"config", "steps"}) or a comparison's ({"runs": [{"name", "config"}]}; `run` picks one by name)."""
-    try:
-        with open(path) as f:
-            data = json.load(f)
-    except OSError as e:
-        raise ConfigError(f"Cannot read the config file '{path}': {e.strerror or e}.") from None
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"The config file '{path}' is not valid JSON (line {e.lineno}: {e.msg}).") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"The config file '{path}' holds no config object.")
-    if isinstance(data.get("runs"), list):
-        runs = {r.get("name"): r for r in data["runs"] if isinstance(r, dict)}
-        if run is None and len(runs) != 1:
-            raise ConfigError(f"'{path}' is a comparison of {len(runs)} runs: pick one with --run "
-                              f"({', '.join(map(str, runs))}).")
-        if run is not None and run not in runs:
-            raise ConfigError(f"'{path}' has no run named '{run}' (it has: {', '.join(map(str, runs))}).")
-        data = runs[run] if run is not None else next(iter(runs.values()))
-    steps = data.get("steps") if isinstance(data.get("steps"), int) else None
-    if isinstance(data.get("config"), dict):
-        data = data["config"]
-    if "dataset" not in data:
-        raise ConfigError(f"The config file '{path}' holds no run config (no 'dataset').")
-    return dict(data), steps
-
-
-def build_config(args: argparse.Namespace) -> tuple[RunConfig, int | None]:
-    """A config file, a preset or the recommended settings, then explicit flags, then --set; validated.
-    The step count is --steps, else the file's or the preset's, else 2000 (None with only --minutes)."""
-    fields: dict[str, Any]
-    steps = args.steps
-    if getattr(args, "config", None):
-        if args.preset:
-            raise ConfigError("Give --config or --preset, not both.")
-        fields, file_steps = load_config_file(args.config, getattr(args, "run", None))
-        fields = RunConfig.from_dict(fields).to_dict()  # strict: unknown keys and wrong types are errors
-        steps = steps or file_steps
-    elif args.preset:
-        if args.preset not in PRESETS:
-            raise ConfigError(f"Unknown preset '{args.preset}'. Choose one of: {', '.join(PRESETS)}.")
-        preset = PRESETS[args.preset]
-        fields = preset.config.to_dict()
-        steps = steps or preset.steps
-    else:
-        fields = {}
-    explicit = {k: v for k, v in (("dataset", args.dataset), ("loss", args.loss), ("lipschitz", args.lipschitz),
-                                   ("n_critic", args.n_critic), ("seed", args.seed)) if v is not None}
-    sets = _parse_set(args.set or [])
-    if not args.preset and not getattr(args, "config", None):
-        chosen = {**RunConfig().to_dict(), **explicit, **sets}
-        fields = recommended(chosen["dataset"], chosen["loss"], chosen["lipschitz"],
-                             mixture=chosen["mixture"], digits=chosen["digits"], arch=chosen["arch"])
-    fields.update(explicit)
-    defaults = RunConfig().to_dict()
-    for k, raw in sets.items():
-        if k not in defaults:
-            raise ConfigError(f"Unknown setting '{k}' in --set. Known settings: {', '.join(defaults)}.")
-        fields[k] = RunConfig.parse_value(k, raw)
-    config = RunConfig.from_dict({**defaults, **fields}).validate()
-    if steps is None and getattr(args, "minutes", None) is None:
-        steps = 2000
-    return config, steps
 
 
 class Progress:
@@ -169,39 +94,12 @@ def train(args: argparse.Namespace) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     progress = Progress(steps, minutes=args.minutes, quiet=args.quiet)
-    t0 = time.perf_counter()
-    (outcome,) = train_together([trainer], steps, args.eval_every, args.minutes, progress.update)
-    wall = time.perf_counter() - t0
+    out, outcome = train_run(trainer, steps, args.eval_every, args.minutes, progress.update)
     progress.finish(trainer.step_count)
     if outcome.diverged and not args.quiet:
         print(f"diverged: {outcome.diverged}", file=sys.stderr)
-    out = {"config": config.to_dict(), **run_record(trainer, outcome), "wall_seconds": wall,
-           "device": device_label(trainer.device), "torch_threads": torch.get_num_threads()}
-    if args.minutes is not None:
-        out["budget"] = {"steps": steps, "minutes": args.minutes}
     write_json(out, args.out, args.quiet)
     return 3 if outcome.diverged else 0
-
-
-def run_record(trainer: Trainer, outcome: Outcome) -> dict[str, Any]:
-    """The part of a run's JSON that `train` and `compare` share."""
-    evals = [h for h in trainer.history if "w1" in h or "fid" in h]
-    out = {"steps": trainer.step_count, "history": trainer.history, "final": evals[-1] if evals else {},
-           "steps_per_second": trainer.step_count / trainer.seconds if trainer.seconds else 0.0}
-    if outcome.diverged:
-        out["diverged"] = outcome.diverged.to_dict()
-    return out
-
-
-def write_json(out: dict[str, Any], path: str | None, quiet: bool) -> None:
-    text = json.dumps(clean(out), indent=1)
-    if path:
-        with open(path, "w") as f:
-            f.write(text)
-        if not quiet:
-            print(f"wrote {path}", file=sys.stderr)
-    else:
-        print(text)
 
 
 def build_comparison(args: argparse.Namespace) -> Comparison:
@@ -216,7 +114,7 @@ def build_comparison(args: argparse.Namespace) -> Comparison:
     for k, v in (("dataset", args.dataset), ("seed", args.seed)):
         if v is not None:
             base[k] = v
-    for k, raw in _parse_set(args.set or []).items():
+    for k, raw in parse_set(args.set or []).items():
         if k not in RunConfig().to_dict():
             raise ConfigError(f"Unknown setting '{k}' in --set. Known settings: {', '.join(RunConfig().to_dict())}.")
         base[k] = RunConfig.parse_value(k, raw)
@@ -323,6 +221,20 @@ def make_parser() -> argparse.ArgumentParser:
     c.add_argument("--steps", type=int, help="generator steps (default 2000, or the preset's)")
     _common(c, set_help="a base field for every run")
     c.set_defaults(func=compare)
+    s = sub.add_parser("sweep", help="a grid of datasets × loss/method pairs × seeds on Ray: one JSON per cell "
+                                     "as `train` writes it, and a summary table")
+    s.add_argument("--datasets", nargs="+", required=True)
+    s.add_argument("--pairs", nargs="+", required=True, metavar="LOSS/METHOD", help="e.g. ns/none wgan/gp hinge/sn")
+    s.add_argument("--seeds", nargs="+", type=int, default=[0])
+    s.add_argument("--steps", type=int, help="generator steps per cell (default 2000)")
+    s.add_argument("--set", action="append", metavar="FIELD=V1,V2,...",
+                   help="any other RunConfig field for every cell; a list of values makes one cell per value")
+    s.add_argument("--eval-every", type=int, default=250, dest="eval_every")
+    s.add_argument("--address", help="a running Ray cluster (default: a local Ray started for the sweep)")
+    s.add_argument("--cpus", type=int, help="the local Ray's CPUs, one cell each (default: this machine's cores)")
+    s.add_argument("--out", required=True, help="the folder for the cells' JSON and the summary")
+    s.add_argument("--quiet", action="store_true")
+    s.set_defaults(func=sweep.command, minutes=None)
     sub.add_parser("list", help="list datasets, losses, Lipschitz methods and presets").set_defaults(func=list_registries)
     for name, text in (("perfect-discriminator", "the perfect-discriminator experiment (see its --help)"),
                        ("train-classifier", "train the MNIST evaluation classifier (see its --help)"),

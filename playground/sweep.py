@@ -1,0 +1,406 @@
+"""`python -m playground sweep`: a grid of runs on Ray, datasets × loss/method pairs × seeds (× the
+values of any `--set field=v1,v2`), each cell the run `train` makes for the same flags.
+
+    python -m playground sweep --datasets ring8 grid25 --pairs ns/none wgan/gp hinge/sn --seeds 0 1 2 \
+        --steps 10000 --set g_lr=1e-3,2e-4 --out sweep/
+
+Each cell is one Ray task (one CPU, one torch thread); the driver writes its JSON, the one `train`
+writes, into the folder as it finishes, so an interrupted sweep keeps its finished cells and a rerun
+skips them. At the end, `summary.md` and `summary.csv`: per row (the cells that differ only by seed)
+the mean ± standard deviation over seeds of the final metrics, and steps/s.
+
+Ray is imported only inside `start_ray`: the app and the other commands never load it. By default a
+local Ray is started for the sweep (every server on 127.0.0.1, no dashboard, no usage stats) and
+stopped after it; `--address` connects to a running cluster instead (the package travels with the job).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import itertools
+import json
+import os
+import re
+import socket
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import torch
+
+from .cli_run import build_config, parse_set, train_run, write_json
+from .config import ConfigError, RunConfig
+from .export import clean
+from .trainer import Trainer
+
+PACKAGE = Path(__file__).resolve().parent
+GRID_FIELDS = ("dataset", "loss", "lipschitz", "seed")  # the grid's own axes, not for --set
+WHOLE_VALUES = {"mixture"}  # fields whose one value holds commas: --set takes it whole, not as a list
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One run of the grid: its config (built as `train` builds it) and step budget."""
+    config: RunConfig
+    steps: int
+    values: tuple[tuple[str, Any], ...] = ()  # this cell's value of each --set list field
+
+    @property
+    def pair(self) -> str:
+        return f"{self.config.loss}/{self.config.lipschitz}"
+
+    @property
+    def row(self) -> tuple:
+        """The summary row it belongs to: everything but the seed."""
+        return (self.config.dataset, self.pair, self.values)
+
+    @property
+    def name(self) -> str:
+        """The file stem, from the grid coordinates: ring8_wgan-gp_g_lr-0.001_seed1."""
+        parts = [self.config.dataset, f"{self.config.loss}-{self.config.lipschitz}",
+                 *(f"{k}-{_text(v)}" for k, v in self.values), f"seed{self.config.seed}"]
+        return "_".join(re.sub(r"[^A-Za-z0-9.+-]", "_", p) for p in parts)
+
+    @property
+    def label(self) -> str:
+        extra = "".join(f" {k}={_text(v)}" for k, v in self.values)
+        return f"{self.config.dataset} {self.pair}{extra} seed {self.config.seed}"
+
+
+def _text(v: Any) -> str:
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+def grid(datasets: Sequence[str], pairs: Sequence[str], seeds: Sequence[int], sets: Sequence[str] = (),
+         steps: int | None = None) -> list[Cell]:
+    """Every cell, each config built by the code `train --dataset D --loss L --lipschitz M --seed S --set ...`
+    runs (recipes, then --set); `sets` items are "field=v1,v2,..." (a list makes one cell per value).
+    Raises ConfigError with the sentence for the first bad pair, field or value."""
+    split = []
+    for p in pairs:
+        loss, _, method = p.partition("/")
+        if not loss or not method:
+            raise ConfigError(f"A pair is loss/method, e.g. wgan/gp (got '{p}').")
+        split.append((loss, method))
+    lists = {k: [raw] if k in WHOLE_VALUES else [v.strip() for v in raw.split(",")]
+             for k, raw in parse_set(sets).items()}
+    for k in lists:
+        if k in GRID_FIELDS:
+            raise ConfigError(f"Use --datasets, --pairs and --seeds for the grid's axes, not --set {k}=.")
+    varied = [k for k, vs in lists.items() if len(vs) > 1]
+    cells: dict[RunConfig, Cell] = {}
+    for dataset, (loss, method), seed, *chosen in itertools.product(datasets, split, seeds, *lists.values()):
+        args = argparse.Namespace(config=None, preset=None, dataset=dataset, loss=loss, lipschitz=method,
+                                  n_critic=None, seed=seed, steps=steps, minutes=None,
+                                  set=[f"{k}={v}" for k, v in zip(lists, chosen)])
+        config, n = build_config(args)
+        cells.setdefault(config, Cell(config, n, tuple((k, getattr(config, k)) for k in varied)))  # once each
+    names = [c.name for c in cells.values()]
+    clash = next((n for n in names if names.count(n) > 1), None)
+    if clash:
+        raise ConfigError(f"Two cells would share the file name '{clash}.json'; give the --set values differently.")
+    return list(cells.values())
+
+
+# ----- one cell ------------------------------------------------------------------------------------------
+def run_cell(cell: Cell, eval_every: int) -> dict[str, Any]:
+    """The JSON `train` writes for this cell's config, trained on one torch thread (a Ray task's body)."""
+    torch.set_num_threads(1)
+    out, _ = train_run(Trainer(cell.config), cell.steps, eval_every)
+    return clean(out)
+
+
+def cell_path(out_dir: str | Path, cell: Cell) -> Path:
+    return Path(out_dir) / f"{cell.name}.json"
+
+
+def finished(out_dir: str | Path, cell: Cell) -> dict[str, Any] | None:
+    """The cell's JSON if the folder holds it complete: the same config, trained to the budget (or diverged)."""
+    try:
+        data = json.loads(cell_path(out_dir, cell).read_text())
+        same = RunConfig.from_dict(data["config"]) == cell.config
+        done = data["steps"] == cell.steps or "diverged" in data
+        return data if same and done and "final" in data else None
+    except (OSError, ValueError, KeyError, TypeError):  # absent, unreadable, or not a run's JSON
+        return None
+
+
+# ----- the summary (pure functions) ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Metric:
+    label: str
+    read: Callable[[dict[str, Any]], Any]  # the number from a cell's JSON (None when it has none)
+    fmt: str
+
+
+METRICS: dict[str, Metric] = {  # CSV column stem -> Markdown heading, where it is, format
+    "modes_covered": Metric("modes covered", lambda r: r["final"].get("modes_covered"), "{:.1f}"),
+    "high_quality_fraction": Metric("high-quality fraction", lambda r: r["final"].get("high_quality_fraction"),
+                                    "{:.1%}"),
+    "mode_reverse_kl": Metric("mode KL(q̂‖uniform)", lambda r: r["final"].get("mode_reverse_kl"), "{:.3f}"),
+    "w1": Metric("W1", lambda r: r["final"].get("w1"), "{:.3f}"),
+    "steps_per_second": Metric("steps/s", lambda r: r.get("steps_per_second"), "{:.0f}"),
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    dataset: str
+    pair: str
+    values: tuple[tuple[str, Any], ...]
+    seeds: int        # cells in the row
+    finished: int     # of them with a JSON
+    diverged: int     # of those, runs that diverged (not in the statistics)
+    n_modes: int | None
+    stats: dict[str, tuple[float, float | None] | None]  # metric -> (mean, sample std; None for one seed)
+
+
+def mean_std(xs: Sequence[float]) -> tuple[float, float | None] | None:
+    """Mean and sample standard deviation (n − 1); std None for one value, None for none."""
+    xs = [float(x) for x in xs if x is not None]
+    if not xs:
+        return None
+    return statistics.fmean(xs), statistics.stdev(xs) if len(xs) > 1 else None
+
+
+def summarize(cells: Sequence[Cell], results: dict[str, dict[str, Any]]) -> list[Row]:
+    """One row per cell group (all but the seed), in grid order; `results` maps cell names to their JSON.
+    Statistics are over the seeds whose run finished without diverging."""
+    groups: dict[tuple, list[Cell]] = {}
+    for c in cells:
+        groups.setdefault(c.row, []).append(c)
+    rows = []
+    for (dataset, pair, values), members in groups.items():
+        runs = [results[c.name] for c in members if c.name in results]
+        ok = [r for r in runs if "diverged" not in r]
+        n_modes = next((int(r["final"]["n_modes"]) for r in ok if r["final"].get("n_modes") is not None), None)
+        stats = {k: mean_std([m.read(r) for r in ok]) for k, m in METRICS.items()}
+        rows.append(Row(dataset, pair, values, len(members), len(runs), len(runs) - len(ok), n_modes, stats))
+    return rows
+
+
+def _fields(rows: Sequence[Row]) -> list[str]:
+    return list(dict.fromkeys(k for r in rows for k, _ in r.values))
+
+
+def _seeds_text(r: Row) -> str:
+    text = str(r.seeds) if r.finished == r.seeds else f"{r.finished} of {r.seeds}"
+    return text + (f" ({r.diverged} diverged)" if r.diverged else "")
+
+
+def _cell_text(r: Row, key: str) -> str:
+    s, fmt = r.stats[key], METRICS[key].fmt
+    if s is None:
+        return "–"
+    text = fmt.format(s[0]) + (f" ± {fmt.format(s[1])}" if s[1] is not None else "")
+    return text + (f" / {r.n_modes:.0f}" if key == "modes_covered" and r.n_modes else "")
+
+
+def to_markdown(rows: Sequence[Row]) -> str:
+    """The table: per row the mean ± standard deviation over seeds (the mean alone for one seed)."""
+    fields = _fields(rows)
+    head = ["dataset", "loss / lipschitz", *fields, "seeds", *(m.label for m in METRICS.values())]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        given = dict(r.values)
+        cols = [r.dataset, r.pair, *(_text(given[f]) if f in given else "" for f in fields), _seeds_text(r),
+                *(_cell_text(r, k) for k in METRICS)]
+        lines.append("| " + " | ".join(cols) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(rows: Sequence[Row]) -> str:
+    """The same rows as numbers: <metric>_mean and <metric>_std (empty for one seed) per metric."""
+    fields = _fields(rows)
+    head = ["dataset", "loss", "lipschitz", *fields, "seeds", "finished", "diverged", "n_modes",
+            *(f"{k}_{s}" for k in METRICS for s in ("mean", "std"))]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(head)
+    for r in rows:
+        given = dict(r.values)
+        stats = [x for k in METRICS for x in (r.stats[k] or (None, None))]
+        w.writerow([r.dataset, *r.pair.split("/"), *(given.get(f, "") for f in fields), r.seeds, r.finished,
+                    r.diverged, r.n_modes, *("" if x is None else repr(x) for x in stats)])
+    return buf.getvalue()
+
+
+def write_summary(out_dir: str | Path, cells: Sequence[Cell]) -> list[Row]:
+    """summary.md and summary.csv in the folder, from the cells' JSON found there."""
+    results = {c.name: r for c in cells if (r := finished(out_dir, c)) is not None}
+    rows = summarize(cells, results)
+    for name, text in (("summary.md", to_markdown(rows)), ("summary.csv", to_csv(rows))):
+        (Path(out_dir) / name).write_text(text)
+    return rows
+
+
+# ----- Ray -----------------------------------------------------------------------------------------------
+def cores() -> int:
+    """The CPU cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def ray_environment(address: str | None) -> dict[str, str]:
+    """What Ray reads from the environment when it is imported: no usage stats; for a Ray on this machine,
+    every server and the driver on 127.0.0.1 (by default Ray listens on all interfaces); for the local Ray
+    started here, Ray's default token authentication without its warning."""
+    env = {"RAY_USAGE_STATS_ENABLED": "0"}
+    if address is None or address.removeprefix("ray://").rpartition(":")[0] in LOOPBACK:
+        env["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    if address is None:
+        env["RAY_AUTH_MODE"] = "token"
+    return env
+
+
+def unreachable(address: str, timeout: float = 5.0) -> str | None:
+    """Why nothing answers at HOST:PORT, or None (Ray itself would wait for it for minutes)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not port.isdigit():
+        return None  # "auto" and other forms Ray resolves itself
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as e:
+        return e.strerror or str(e) or type(e).__name__
+    return None
+
+
+def start_ray(address: str | None = None, num_cpus: int | None = None):
+    """(ray, started): Ray connected to the cluster at `address`, or a local Ray started with `num_cpus`
+    (default: this machine's cores), or the Ray this process already runs (then `started` is False)."""
+    for k, v in ray_environment(address).items():
+        os.environ.setdefault(k, v)
+    import ray  # here only: nothing else in the project loads Ray
+
+    if ray.is_initialized():
+        return ray, False
+    quiet = dict(log_to_driver=False, configure_logging=False)
+    if address:  # the package travels with the job: the cluster's nodes need not have the project
+        ray.init(address=address, runtime_env={"py_modules": [str(PACKAGE)]}, **quiet)
+    else:  # the workers inherit this environment: they import the package from here, whatever the cwd
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, (str(PACKAGE.parent), os.environ.get("PYTHONPATH"))))
+        ray.init("local", num_cpus=num_cpus or cores(), include_dashboard=False, _node_ip_address="127.0.0.1",
+                 **quiet)  # "local": a new Ray even where `ray start` left one running
+    return ray, True
+
+
+def run_cells(cells: Sequence[Cell], out_dir: str | Path, eval_every: int, address: str | None = None,
+              num_cpus: int | None = None, done: Callable[[Cell, dict | None, str | None], None] | None = None) -> None:
+    """Run the cells as Ray tasks; write each one's JSON as it finishes and call done(cell, json, error).
+    On Ctrl-C the tasks still running are cancelled and the finished cells stay."""
+    ray, started = start_ray(address, num_cpus)
+    try:
+        task = ray.remote(num_cpus=1)(run_cell)
+        pending = {task.remote(c, eval_every): c for c in cells}
+        try:
+            while pending:
+                ready, _ = ray.wait(list(pending), num_returns=1)
+                cell = pending.pop(ready[0])
+                try:
+                    out = ray.get(ready[0])
+                except ray.exceptions.RayError as e:
+                    if done:
+                        done(cell, None, str(e).strip().splitlines()[-1])
+                    continue
+                write_json(out, str(cell_path(out_dir, cell)), quiet=True)
+                if done:
+                    done(cell, out, None)
+        except KeyboardInterrupt:
+            for ref in pending:
+                ray.cancel(ref, force=True)
+            raise
+    finally:
+        if started:
+            ray.shutdown()
+
+
+# ----- the command ---------------------------------------------------------------------------------------
+class CellProgress:
+    """A progress bar over cells on a terminal, a line per finished cell otherwise."""
+
+    def __init__(self, total: int, skipped: int, stream=None, quiet: bool = False):
+        self.total, self.count, self.quiet = total, skipped, quiet
+        self.stream = stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.t0 = time.perf_counter()
+        if self.tty and not quiet and skipped < total:
+            self._show(f"{skipped}/{total}  starting Ray")
+
+    def __call__(self, cell: Cell, out: dict | None, error: str | None) -> None:
+        self.count += 1
+        if self.quiet:
+            return
+        what = f"failed: {error}" if error else _outcome(out)
+        self._show(f"{self.count}/{self.total}  {cell.label}: {what}  ({time.perf_counter() - self.t0:.0f} s)")
+
+    def _show(self, line: str) -> None:
+        if self.tty:
+            bar = "█" * (30 * self.count // self.total) + "·" * (30 - 30 * self.count // self.total)
+            self.stream.write(f"\r\033[K{bar} {line}" + ("\n" if self.count == self.total else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def _outcome(out: dict[str, Any]) -> str:
+    """"8/8 modes, W1 0.041" (or FID, or where it diverged) for a progress line."""
+    if "diverged" in out:
+        return f"diverged at step {out['diverged']['step']}"
+    f = out["final"]
+    parts = [f"{f['modes_covered']:.0f}/{f['n_modes']:.0f} modes"] if f.get("n_modes") else []
+    parts += [f"{name} {f[k]:.3g}" for k, name in (("w1", "W1"), ("fid", "FID")) if f.get(k) is not None]
+    return ", ".join(parts)
+
+
+def command(args: argparse.Namespace) -> int:
+    """`sweep`: 0 done, 2 a bad flag, 3 a cell diverged, 1 a cell failed, 130 interrupted (finished cells kept)."""
+    try:
+        if args.cpus is not None and args.cpus < 1:
+            raise ConfigError("--cpus must be at least 1.")
+        cells = grid(args.datasets, args.pairs, args.seeds, args.set or [], args.steps)
+        why = unreachable(args.address) if args.address else None
+        if why:
+            raise ConfigError(f"Nothing answers at the Ray address '{args.address}' ({why}).")
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"error: Cannot create the folder '{args.out}': {e.strerror or e}.", file=sys.stderr)
+        return 2
+    todo = [c for c in cells if finished(args.out, c) is None]
+    say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
+    say(f"sweep: {len(cells)} cells, {len(cells) - len(todo)} already finished in {args.out} (skipped), "
+        f"{len(todo)} to run")
+    failed: list[str] = []
+    progress = CellProgress(len(cells), len(cells) - len(todo), quiet=args.quiet)
+
+    def done(cell: Cell, out: dict | None, error: str | None) -> None:
+        if error:
+            failed.append(cell.label)
+        progress(cell, out, error)
+
+    code = 0
+    try:
+        if todo:
+            run_cells(todo, args.out, args.eval_every, args.address, args.cpus, done)
+    except KeyboardInterrupt:
+        code = 130
+    except ConnectionError as e:
+        print(f"error: Cannot reach the Ray cluster at '{args.address}': {e}.", file=sys.stderr)
+        return 2
+    rows = write_summary(args.out, cells)
+    if code == 130:
+        print(f"interrupted: {sum(r.finished for r in rows)} of {len(cells)} cells finished and kept in {args.out}; "
+              f"rerun the same command for the rest.", file=sys.stderr)
+        return code
+    say(f"wrote {Path(args.out) / 'summary.md'} and summary.csv")
+    if failed:
+        print(f"error: {len(failed)} cell(s) failed: {'; '.join(failed)}.", file=sys.stderr)
+        return 1
+    return 3 if any(r.diverged for r in rows) else 0
+
