@@ -52,6 +52,11 @@ def result(key: Hashable, jobs: Callable[[], list[Job]]) -> Any:
     return _futures[key].get()
 
 
+def processes() -> list:
+    """The pool's worker processes (children of the test session that are not the code under test)."""
+    return list(getattr(_pool, "_pool", None) or [])
+
+
 def shutdown() -> None:
     """Stop the processes at once (a run that no test read, after a failure or -x, is dropped)."""
     global _pool
