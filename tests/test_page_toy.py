@@ -6,7 +6,7 @@ import pytest
 
 from playground.config import RunConfig
 from tests import helpers_pages
-from tests.helpers_pages import chart, chart_keys, load_page, status_text, stop_runners
+from tests.helpers_pages import chart, chart_keys, figure_array, load_page, status_text, stop_runners
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "toy.py")
 CHARTS = {f"toy_chart_{name}" for name in ("main", "div", "est", "loss", "modes", "grad", "timeline")}
@@ -198,7 +198,7 @@ def test_mode_timeline_shows_the_evaluated_shares(apps):
     (hm,) = [t for t in fig["data"] if t["type"] == "heatmap"]
     evals = [h for h in runner_of(at).snapshot().history if "mode_shares" in h]
     assert evals, "Step 10 evaluates"
-    z = _array(hm["z"])
+    z = figure_array(hm["z"])
     assert z.shape == (8, len(evals))
     assert z[:, -1].tolist() == pytest.approx(evals[-1]["mode_shares"], abs=1e-6)
     modes = chart(at, "toy_chart_modes")
@@ -210,17 +210,6 @@ def test_a_shape_without_modes_has_no_mode_timeline(apps):
     at.button(key="toy_step10").click().run()
     assert not at.exception and chart_keys(at) == CHARTS - {"toy_chart_timeline"}
     assert "toy_chart_timeline" not in chart_keys(at), "a shape without modes has no per-mode timeline"
-
-
-def _array(v):
-    """A figure JSON array: a plain list, or Plotly's typed array {"dtype", "bdata", "shape"}."""
-    import base64
-
-    import numpy as np
-    if isinstance(v, dict):
-        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-        return a.reshape([int(n) for n in str(v.get("shape", len(a))).split(",")])
-    return np.asarray(v, dtype=float)
 
 
 def test_raw_or_averaged_toggle_applies_live_and_labels_the_samples(apps):
