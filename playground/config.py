@@ -274,10 +274,15 @@ LIVE_FIELDS = frozenset(name for name, s in SETTINGS.items() if s.live)
 
 
 DEVICE_NAMES = {"auto": "device", "cpu": "CPU", "cuda": "CUDA device", "mps": "Apple MPS device"}
+# Devices the runs' remote backend offers though this machine has none: "cuda" when the Ray cluster
+# the live runs train on has GPUs (filled by ray_worker.cluster()).
+REMOTE_DEVICES: set[str] = set()
 
 
 def device_available(name: str) -> bool:
-    """Whether PyTorch can train on `name` here ("auto" always can)."""
+    """Whether PyTorch can train on `name` here, or the live runs' cluster can ("auto" always can)."""
+    if name in REMOTE_DEVICES:
+        return True
     if name == "cuda":
         return torch.cuda.is_available()
     if name == "mps":

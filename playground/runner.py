@@ -3,7 +3,8 @@
 The training itself happens in a Worker (worker.py), in its own process by default (`spawn`, never
 `fork` with torch): in a thread of the Streamlit server it fought the server for the GIL (each
 fragment rerun builds Plotly figures in Python) and trained at a fraction of the headless speed.
-`Options(mode="thread")` keeps it in-process (tests).
+`Options(mode="thread")` keeps it in-process (tests). With `GANPG_RAY_ADDRESS` set, the worker is a
+Ray actor on a cluster instead (ray_worker.py; `Options(mode="ray")` asks for it directly).
 
     runner = Runner(config, Options())   # idle, with a step-0 snapshot once `wait_idle()` returns
     runner.play(); runner.pause(); runner.step(10); runner.reset(new_config)
@@ -37,9 +38,10 @@ import threading
 import time
 import types
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .config import LIVE_FIELDS, RunConfig
+from . import ray_worker
 from .errors import ConfigError
 from .replay import FrameStore
 from .snapshot import Snapshot
@@ -74,6 +76,7 @@ class Status:
     config: RunConfig = field(default_factory=RunConfig)
     sharing: int = 0              # runs training in this server now (this one included while it trains)
     critic_updates: int | None = None  # critic updates so far (None: a comparison, or not known yet)
+    where: str = ""               # where it trains when not in this server: "Ray node 10.0.0.5 (gpu-3)"
 
 
 _main_lock = threading.Lock()
@@ -117,7 +120,7 @@ class WorkerPool:
     def warm(self) -> None:
         """Spawn the spare now if there is none (returns at once: the child imports on its own). Not
         from a process that is itself a spawned child (it may be importing a page as its __main__)."""
-        if mp.parent_process() is not None:
+        if mp.parent_process() is not None or ray_worker.address():  # Ray: the cluster starts the workers
             return
         with self._lock:
             if self._spare is None or not self._spare[0].is_alive():
@@ -163,7 +166,6 @@ def sharing() -> int:
 class Runner:
     def __init__(self, config: RunConfig, options: Options = Options()):
         config.validate()
-        self.opts = options
         self._lock = threading.Lock()
         self._cmd_lock = threading.Lock()
         self._idle = threading.Event()
@@ -178,16 +180,22 @@ class Runner:
         self._sent, self._done = 0, 0
         self._steps_per_frame: int | None = None
         self._want_play = False
-        if options.mode not in ("process", "thread"):
-            raise ValueError(f"mode must be 'process' or 'thread', not {options.mode!r}")
+        if options.mode == "process" and ray_worker.address():
+            options = replace(options, mode="ray")
+        if options.mode == "ray" and options.threads is None:
+            options = replace(options, threads=1)  # the actor holds one CPU of its node
+        if options.mode not in ("process", "thread", "ray"):
+            raise ValueError(f"mode must be 'process', 'thread' or 'ray', not {options.mode!r}")
+        self.opts = options
         self._spawn(config)
         _RUNNERS.add(self)
 
     def _spawn(self, config: RunConfig) -> None:
         """Take a worker (the pool's warm spare in process mode), start its receiver thread, and reset
         it to `config`."""
-        if self.opts.mode == "process":
-            self._proc, self._commands, self._out = POOL.take()
+        if self.opts.mode in ("process", "ray"):
+            self._proc, self._commands, self._out = (POOL.take() if self.opts.mode == "process" else
+                                                     ray_worker.new_worker(config, self.opts))
             with self._cmd_lock:
                 self._commands.put(Configure(self.opts))
         else:
@@ -198,7 +206,7 @@ class Runner:
         with self._lock:
             self._sent = self._done = 0
             self._state = RunState.STARTING
-            if self.opts.mode == "process":
+            if self.opts.mode != "thread":
                 self._sent = 1  # the Configure above
         self._send(Reset(config))
         self._receiver = threading.Thread(target=self._receive, args=(self._proc, self._out),
@@ -287,7 +295,7 @@ class Runner:
         self._want_play = False
         self._send(Stop())
         self._proc.join(timeout)
-        if isinstance(self._proc, mp.process.BaseProcess) and self._proc.is_alive():
+        if hasattr(self._proc, "terminate") and self._proc.is_alive():
             self._proc.terminate()
             self._proc.join(2)
         self._ended.set()
@@ -315,6 +323,13 @@ class Runner:
             state, message = self._state, self._message
             status = Status(state, self._step, self._rate if state == RunState.RUNNING else 0.0,
                             message, self._device, self._config, critic_updates=self._critic_updates)
+        if self.opts.mode == "ray":
+            node = getattr(self._proc, "node", None)
+            status.where = f"Ray node {node['ip']} ({node['host']})" if node else "Ray cluster"
+            if state == RunState.STARTING and not message:
+                status.message = (f"Starting the training worker on {status.where} (it loads PyTorch and builds "
+                                  f"the networks)." if node else
+                                  "Waiting for the Ray cluster to place the training worker (it needs a free CPU).")
         status.sharing = sharing()
         return status
 
@@ -354,7 +369,7 @@ class Runner:
     def _died(self, proc) -> None:
         code = getattr(proc, "exitcode", None)
         how = (f"killed by signal {-code}" if code is not None and code < 0 else
-               f"exit code {code}" if code is not None else "no exit code")
+               f"exit code {code}" if code is not None else getattr(proc, "how", None) or "no exit code")
         self._want_play = False
         with self._lock:
             self._state = RunState.DEAD

@@ -9,7 +9,7 @@ writes, into the folder as it finishes, so an interrupted sweep keeps its finish
 skips them. At the end, `summary.md` and `summary.csv`: per row (the cells that differ only by seed)
 the mean ± standard deviation over seeds of the final metrics, and steps/s.
 
-Ray is imported only inside `start_ray`: the app and the other commands never load it. By default a
+Ray is imported only inside `ray_cluster.start_ray`: the app and the other commands never load it. By default a
 local Ray is started for the sweep (every server on 127.0.0.1, no dashboard, no usage stats) and
 stopped after it; `--address` connects to a running cluster instead (the package travels with the job).
 """
@@ -20,9 +20,7 @@ import csv
 import io
 import itertools
 import json
-import os
 import re
-import socket
 import statistics
 import sys
 import time
@@ -35,12 +33,11 @@ import torch
 from .cli_run import build_config, parse_set, train_run, write_json
 from .config import ConfigError, RunConfig
 from .export import clean
+from .ray_cluster import cores, start_ray, unreachable  # noqa: F401 (cores: the benchmarks' default)
 from .trainer import Trainer
 
-PACKAGE = Path(__file__).resolve().parent
 GRID_FIELDS = ("dataset", "loss", "lipschitz", "seed")  # the grid's own axes, not for --set
 WHOLE_VALUES = {"mixture"}  # fields whose one value holds commas: --set takes it whole, not as a list
-LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
 @dataclass(frozen=True)
@@ -237,55 +234,6 @@ def write_summary(out_dir: str | Path, cells: Sequence[Cell]) -> list[Row]:
     for name, text in (("summary.md", to_markdown(rows)), ("summary.csv", to_csv(rows))):
         (Path(out_dir) / name).write_text(text)
     return rows
-
-
-# ----- Ray -----------------------------------------------------------------------------------------------
-def cores() -> int:
-    """The CPU cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def ray_environment(address: str | None) -> dict[str, str]:
-    """What Ray reads from the environment when it is imported: no usage stats; for a Ray on this machine,
-    every server and the driver on 127.0.0.1 (by default Ray listens on all interfaces); for the local Ray
-    started here, Ray's default token authentication without its warning."""
-    env = {"RAY_USAGE_STATS_ENABLED": "0"}
-    if address is None or address.removeprefix("ray://").rpartition(":")[0] in LOOPBACK:
-        env["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
-    if address is None:
-        env["RAY_AUTH_MODE"] = "token"
-    return env
-
-
-def unreachable(address: str, timeout: float = 5.0) -> str | None:
-    """Why nothing answers at HOST:PORT, or None (Ray itself would wait for it for minutes)."""
-    host, _, port = address.removeprefix("ray://").rpartition(":")
-    if not port.isdigit():
-        return None  # "auto" and other forms Ray resolves itself
-    try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
-    except OSError as e:
-        return e.strerror or str(e) or type(e).__name__
-    return None
-
-
-def start_ray(address: str | None = None, num_cpus: int | None = None):
-    """(ray, started): Ray connected to the cluster at `address`, or a local Ray started with `num_cpus`
-    (default: this machine's cores), or the Ray this process already runs (then `started` is False)."""
-    for k, v in ray_environment(address).items():
-        os.environ.setdefault(k, v)
-    import ray  # here only: nothing else in the project loads Ray
-
-    if ray.is_initialized():
-        return ray, False
-    quiet = dict(log_to_driver=False, configure_logging=False)
-    if address:  # the package travels with the job: the cluster's nodes need not have the project
-        ray.init(address=address, runtime_env={"py_modules": [str(PACKAGE)]}, **quiet)
-    else:  # the workers inherit this environment: they import the package from here, whatever the cwd
-        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, (str(PACKAGE.parent), os.environ.get("PYTHONPATH"))))
-        ray.init("local", num_cpus=num_cpus or cores(), include_dashboard=False, _node_ip_address="127.0.0.1",
-                 **quiet)  # "local": a new Ray even where `ray start` left one running
-    return ray, True
 
 
 def run_cells(cells: Sequence[Cell], out_dir: str | Path, eval_every: int, address: str | None = None,

@@ -47,7 +47,7 @@ class RunState(enum.StrEnum):
 class Options:
     """How a live run is driven. `mode`, `heartbeat_timeout` and `replay_bytes` concern the handle; the
     rest the worker."""
-    mode: str = "process"          # "process" (spawned, the default) or "thread" (in-process, for tests)
+    mode: str = "process"          # "process" (spawned, the default), "thread" (in-process, tests) or "ray"
     threads: int | None = None     # torch threads for training; None: every core but one
     heartbeat_timeout: float = 30.0  # pause a running run nobody has watched for this long (a killed tab)
     snapshot_interval: float = 0.25

@@ -31,6 +31,18 @@ def _one_torch_thread():
     torch.set_num_threads(1)
 
 
+@pytest.fixture(scope="module")
+def ray_local():
+    """A local Ray with 2 CPUs (no dashboard) for one test module, shut down after it (a session-wide
+    one would outlive the modules that check for leftover processes)."""
+    from playground.ray_cluster import start_ray
+
+    ray, started = start_ray(num_cpus=2)
+    yield ray
+    if started:
+        ray.shutdown()
+
+
 @pytest.fixture
 def run_python():
     """run_python(*args, timeout=120) -> (returncode, stdout, stderr) of `python *args` in the

@@ -103,15 +103,7 @@ def test_the_summary_is_mean_and_std_over_seeds():
     assert rows[1]["modes_covered_std"] == "" and rows[1]["diverged"] == "1"
 
 
-# ----- on a local Ray ------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def ray_local():
-    ray, started = sweep.start_ray(num_cpus=2)
-    yield ray
-    if started:
-        ray.shutdown()
-
-
+# ----- on a local Ray (conftest's ray_local) ------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def swept(ray_local, tmp_path_factory):
     """The folder of one sweep of 2 pairs × 2 seeds × 300 steps, and its exit code."""

@@ -5,7 +5,9 @@ import streamlit as st
 import torch
 from streamlit.runtime.pages_manager import PagesManager
 
+from .. import ray_worker
 from ..config import RunConfig
+from ..ray_cluster import unreachable
 from ..runner import POOL, CapacityError, Options, Runner, RunState
 from ..trainer import device_label, resolve_device
 from .live_chart import preload_plotly
@@ -69,7 +71,30 @@ def device_name() -> str:
 
 def sidebar_device_line(steps_per_second: float | None = None) -> None:
     rate = f" · {steps_per_second:,.0f} steps/s" if steps_per_second else ""
-    st.sidebar.caption(f"Device: **{device_name()}**{rate} · torch {torch.__version__.split('+')[0]}")
+    where = ray_cluster_line() if ray_worker.address() else device_name()
+    st.sidebar.caption(f"Device: **{where}**{rate} · torch {torch.__version__.split('+')[0]}")
+
+
+@st.cache_resource(show_spinner="Connecting to the Ray cluster…")
+def ray_cluster_line() -> str:
+    return ray_worker.describe()
+
+
+def connect_ray_or_stop() -> None:
+    """With GANPG_RAY_ADDRESS set, the live runs train on that Ray cluster: connect once per server; a
+    cluster that does not answer is a sentence on the page, not a traceback."""
+    addr = ray_worker.address()
+    why = unreachable(addr) if addr not in ("local", "auto") else None
+    try:
+        if why is None:
+            ray_cluster_line()
+            return
+    except Exception as e:  # Ray's own message: no cluster at "auto", a version mismatch...
+        why = str(e).strip().splitlines()[0][:300] if str(e).strip() else type(e).__name__
+    st.error(f"The live runs are set to train on the Ray cluster at `{addr}` ({ray_worker.ADDRESS_VAR}), and it "
+             f"cannot be reached: {why}. Start it (see the README's deployment notes), or restart the app "
+             f"without {ray_worker.ADDRESS_VAR} to train in this server.", icon=":material/cloud_off:")
+    st.stop()
 
 
 def leave_legacy_pages_mode() -> bool:
@@ -91,3 +116,5 @@ def page_setup() -> None:
     if leave_legacy_pages_mode():
         st.rerun()
     preload_plotly()
+    if ray_worker.address():
+        connect_ray_or_stop()

@@ -125,11 +125,14 @@ def status_line(runner: Runner) -> None:
     r = s.steps_per_second
     rate = f" · **{r:,.0f} steps/s**" if r >= 10 else f" · **{r:.1f} steps/s**"
     rate = rate if s.state == RunState.RUNNING and r > 0 else ""  # 0: not measured yet (slow steps)
-    shared = f" · {s.sharing} runs share this machine's {CORES} cores" if s.sharing > 1 and s.state == RunState.RUNNING else ""
+    shared = ("" if s.sharing <= 1 or s.state != RunState.RUNNING else
+              f" · {s.sharing} runs from this server train on the cluster" if s.where else
+              f" · {s.sharing} runs share this machine's {CORES} cores")
     # the critic's own count: with n_critic > 1, or critic updates clicked alone, it is not the step count
     steps = f"step **{s.step:,}**" if s.critic_updates is None else \
         f"generator step **{s.step:,}** · critic updates **{s.critic_updates:,}**"
-    st.markdown(f":{color}-badge[{s.state.capitalize()}] {steps}{rate} · {s.device}{shared}")
+    where = f" on {s.where}" if s.where else ""  # a Ray node; nothing when it trains in this server
+    st.markdown(f":{color}-badge[{s.state.capitalize()}] {steps}{rate} · {s.device}{where}{shared}")
     message = s.message or STATE_NOTES.get(s.state, "")
     if s.state in (RunState.DIVERGED, RunState.ERROR, RunState.DEAD):
         st.error(message, icon=":material/dangerous:")
