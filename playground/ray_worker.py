@@ -25,6 +25,8 @@ import socket
 import threading
 import time
 
+from .config import REMOTE_DEVICES
+from .ray_cluster import start_ray
 from .worker import Command, Options, Worker
 
 ADDRESS_VAR = "GANPG_RAY_ADDRESS"
@@ -38,8 +40,6 @@ def address() -> str | None:
 
 def connect():
     """Ray, connected to `GANPG_RAY_ADDRESS` (once per server process)."""
-    from .ray_cluster import start_ray
-
     where = address()
     ray, _ = start_ray(None if where in (None, "local") else where)
     return ray
@@ -53,8 +53,6 @@ def cluster() -> dict:
     "cuda" a device the configs may ask for (config.REMOTE_DEVICES); its runs get one GPU each."""
     global _cluster
     if _cluster is None:
-        from .config import REMOTE_DEVICES
-
         ray = connect()
         res = ray.cluster_resources()
         _cluster = {"address": address(), "cpus": int(res.get("CPU", 0)), "gpus": int(res.get("GPU", 0))}
