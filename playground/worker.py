@@ -23,6 +23,7 @@ import torch
 
 from .compare import Comparison, TrainerGroup
 from .config import ConfigError, RunConfig
+from .datasets.mnist import warm_up as warm_mnist
 from .replay import REPLAY_BYTES
 from .snapshot import Snapshot
 from .trainer import Diverged, Trainer, device_label
@@ -422,6 +423,12 @@ def process_main(commands, out, parent_pid: int) -> None:
     # a spare does it while it waits, not while a page waits for its first frame
     import torch._dynamo  # noqa: F401
     worker = Worker(Options(), commands, out)
+    try:  # while it is a spare waiting for a page: what the MNIST page's first frame needs
+        for _ in warm_mnist():
+            if not commands.empty():  # taken: its run comes first
+                break
+    except Exception:  # the first MNIST run will say what is wrong
+        pass
 
     def watchdog() -> None:
         while not worker.stopping:
