@@ -14,6 +14,8 @@ Estimators (shown on the charts):
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
@@ -35,9 +37,29 @@ def w1_2d(a, b, n: int = 512, seed: int = 0) -> float:
     m = min(n, len(a), len(b))
     a = a[rng.choice(len(a), m, replace=False)] if len(a) > m else a
     b = b[rng.choice(len(b), m, replace=False)] if len(b) > m else b
-    cost = cdist(a, b)
+    return matching_cost(cdist(a, b))
+
+
+def matching_cost(cost: np.ndarray) -> float:
+    """Mean cost of the optimal one-to-one matching of two equal-size point sets (cost: m × m), which is
+    the exact W1 of their empirical distributions: with uniform weights 1/m an optimal transport plan
+    is a permutation (Birkhoff). Solved as the transport problem by POT's network simplex (at m = 512
+    about 4× faster than the assignment solver, the same value); by scipy's linear_sum_assignment when
+    the simplex reports that it stopped short of the optimum."""
+    from ot.lp import emd2  # here: its import takes ~0.7 s, which a page that never computes W1 skips
+
+    m = len(cost)
+    w = np.full(m, 1.0 / m)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a stop short of the optimum shows in log["warning"]
+        value, log = emd2(w, w, cost, log=True, numItermax=MAX_SIMPLEX_ITERATIONS)
+    if log.get("warning") is None:
+        return float(value)
     i, j = linear_sum_assignment(cost)
     return float(cost[i, j].mean())
+
+
+MAX_SIMPLEX_ITERATIONS = 10_000_000
 
 
 def kl(p, q) -> float:

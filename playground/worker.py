@@ -422,6 +422,7 @@ def process_main(commands, out, parent_pid: int) -> None:
     # torch imports its compiler stack lazily when the first optimiser is built (≈ 1.3 s measured);
     # a spare does it while it waits, not while a page waits for its first frame
     import torch._dynamo  # noqa: F401
+    import ot.lp  # noqa: F401  (metrics.matching_cost imports it at the first W1: ~0.7 s)
     worker = Worker(Options(), commands, out)
     try:  # while it is a spare waiting for a page: what the MNIST page's first frame needs
         for _ in warm_mnist():

@@ -42,6 +42,29 @@ def test_w1_2d_is_exact_for_a_translated_cloud():
     assert M.w1_2d(a, a + [3.0, 4.0]) == pytest.approx(5.0, abs=1e-9)
 
 
+@pytest.mark.parametrize("case", ["spread", "collapsed", "duplicates"])
+def test_matching_cost_is_the_optimal_assignment(case, monkeypatch):
+    """The network simplex gives the assignment solver's optimum, on spread clouds and on the
+    degenerate ones a collapsed generator makes; so does its fallback when the simplex stops short."""
+    from scipy.optimize import linear_sum_assignment
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(300, 2))
+    b = {"spread": rng.normal(size=(300, 2)) * 0.5 + 1.0, "collapsed": np.zeros((300, 2)) + 2.0,
+         "duplicates": np.repeat(rng.normal(size=(6, 2)), 50, axis=0)}[case]
+    cost = cdist(a, b)
+    i, j = linear_sum_assignment(cost)
+    best = cost[i, j].mean()
+    assert M.matching_cost(cost) == pytest.approx(best, rel=1e-12)
+    calls = []
+    monkeypatch.setattr(M, "linear_sum_assignment", lambda c: calls.append(1) or linear_sum_assignment(c))
+    assert M.matching_cost(cost) == pytest.approx(best, rel=1e-12) and not calls
+    monkeypatch.setattr(M, "MAX_SIMPLEX_ITERATIONS", 1)  # the simplex stops at once: the fallback answers
+    assert M.matching_cost(cost) == pytest.approx(best, rel=1e-12) and calls == [1]
+    assert M.matching_cost(cost) <= cost.trace() / len(cost)  # at most the identity matching
+
+
 def test_w1_2d_of_independent_shifted_clouds_within_the_noise_floor():
     rng = np.random.default_rng(2)
     a, a2, b = (rng.normal(0, 1, (2000, 2)) for _ in range(3))
