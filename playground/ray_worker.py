@@ -24,6 +24,7 @@ import queue
 import socket
 import threading
 import time
+from typing import Any
 
 from .config import REMOTE_DEVICES
 from .ray_cluster import start_ray
@@ -120,13 +121,17 @@ def _node_ip() -> str:
         return "127.0.0.1"
 
 
+_actor_classes: dict[int, Any] = {}
+
+
 def new_worker(config, options: Options) -> tuple["ActorProcess", "ActorCommands", "ActorMessages"]:
     """A new actor for `config` with its adapters. One CPU; one GPU when the config asks for CUDA (and
     the config's validation found GPUs on the cluster, ray_cluster.remote_devices)."""
     ray = connect()
     gpus = 1 if getattr(config, "device", "auto") == "cuda" else 0
-    actor_class = ray.remote(num_cpus=1, num_gpus=gpus, max_concurrency=4, max_restarts=0)(WorkerActor)
-    actor = actor_class.remote()
+    if gpus not in _actor_classes:  # declared once per shape: each declaration is exported to the cluster
+        _actor_classes[gpus] = ray.remote(num_cpus=1, num_gpus=gpus, max_concurrency=4, max_restarts=0)(WorkerActor)
+    actor = _actor_classes[gpus].remote()
     proc = ActorProcess(ray, actor)
     return proc, ActorCommands(proc), ActorMessages(proc)
 
