@@ -8,13 +8,15 @@
 2. live: `streamlit run app.py`, the page opened in headless Chromium with the same config in the URL,
    Play pressed, the step counter read from the page over `--seconds` (after a warm-up), with the
    page redrawing at its default refresh rates;
-3. the time from `streamlit run` to the first drawn frame (first Plotly chart on /toy).
+3. the time from `streamlit run` to the first drawn frame (first Plotly chart on /toy);
+4. where the CPU went during the live window: the server, its training worker and the browser, in cores.
 Last line: `live/headless = 0.NN` (live steps/s over the CLI's steps/s).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -55,6 +57,31 @@ def step_count(page) -> int:
     return int(m.group(1).replace(",", "")) if m else -1
 
 
+def cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU time (user + system) so far of the Streamlit server, its training workers (its children) and
+    the browser (every chromium process), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"server": 0.0, "worker": 0.0, "browser": 0.0}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+            cmd = (d / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        ppid, used = int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
+        pid = int(d.name)
+        if pid == server_pid:
+            out["server"] += used
+        elif ppid == server_pid and "multiprocessing" in cmd:
+            out["worker"] += used
+        elif "chromium" in cmd or "chrome" in cmd.split("\0")[0]:
+            out["browser"] += used
+    return out
+
+
 def live(page_name: str, config, seconds: float, warmup: float) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -69,13 +96,15 @@ def live(page_name: str, config, seconds: float, warmup: float) -> dict:
         page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
         page.get_by_role("button", name="Play").click()
         page.wait_for_timeout(int(warmup * 1000))
-        s0, t0 = step_count(page), time.monotonic()
+        s0, t0, c0 = step_count(page), time.monotonic(), cpu_seconds(server.proc.pid)
         page.wait_for_timeout(int(seconds * 1000))
-        s1, t1 = step_count(page), time.monotonic()
+        s1, t1, c1 = step_count(page), time.monotonic(), cpu_seconds(server.proc.pid)
         assert page.locator("[data-testid='stException']").count() == 0, "the page raised an exception"
         page.get_by_role("button", name="Pause").click()
         browser.close()
-    return {"steps_per_second": (s1 - s0) / (t1 - t0), "steps": (s0, s1), "first_frame_seconds": first_frame}
+    cores = {k: (c1[k] - c0[k]) / (t1 - t0) for k in c0}
+    return {"steps_per_second": (s1 - s0) / (t1 - t0), "steps": (s0, s1), "first_frame_seconds": first_frame,
+            "cores": cores}
 
 
 def main() -> None:
@@ -95,6 +124,8 @@ def main() -> None:
     lv = live(args.page, config, args.seconds, args.warmup)
     print(f"live page:    {lv['steps_per_second']:.1f} steps/s over {args.seconds:.0f} s "
           f"(steps {lv['steps'][0]} -> {lv['steps'][1]}), browser open, default refresh")
+    print("CPU over the window, in cores: " + ", ".join(f"{k} {v:.2f}" for k, v in lv["cores"].items()) +
+          f" (of {os.cpu_count()}; load average {os.getloadavg()[0]:.1f})")
     print(f"streamlit run -> first drawn frame on /{args.page}: {lv['first_frame_seconds']:.1f} s")
     print(f"live/headless = {lv['steps_per_second'] / h['steps_per_second']:.2f}")
 
