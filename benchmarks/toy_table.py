@@ -5,7 +5,7 @@ markdown table.
 
     .venv/bin/python benchmarks/toy_table.py --steps 10000 --seeds 0 1 2 > benchmarks/results/toy_table_10k.md
 
-(one seed took ~28 min on 2 cores.) Each cell is the run `python -m playground train --dataset D --loss L
+(three seeds, 54 cells: 70 min on 2 cores.) Each cell is the run `python -m playground train --dataset D --loss L
 --lipschitz M --steps N --seed S` would make; its JSON is in --out (default runs/toy_table_<steps>),
 so an interrupted table continues where it stopped.
 
