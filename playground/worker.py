@@ -23,7 +23,6 @@ import torch
 
 from .compare import Comparison, TrainerGroup
 from .config import ConfigError, RunConfig
-from .datasets.mnist import warm_up as warm_mnist
 from .replay import REPLAY_BYTES
 from .snapshot import Snapshot
 from .trainer import Diverged, Trainer, device_label
@@ -424,12 +423,6 @@ def process_main(commands, out, parent_pid: int) -> None:
     import torch._dynamo  # noqa: F401
     import ot.lp  # noqa: F401  (metrics.matching_cost imports it at the first W1: ~0.7 s)
     worker = Worker(Options(), commands, out)
-    try:  # while it is a spare waiting for a page: what the MNIST page's first frame needs
-        for _ in warm_mnist():
-            if not commands.empty():  # taken: its run comes first
-                break
-    except Exception:  # the first MNIST run will say what is wrong
-        pass
 
     def watchdog() -> None:
         while not worker.stopping:

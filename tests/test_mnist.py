@@ -325,17 +325,3 @@ def test_cli_writes_mnist_metrics(tmp_path):
     for k in ("fid", "modes_covered", "class_kl", "mean_confidence", "off_subset_fraction"):
         assert k in final
 
-
-def test_warm_up_leaves_what_the_first_mnist_frame_needs():
-    """A pooled worker runs warm_up while it waits; afterwards the reference statistics and the
-    all-digit floor are there, and stopping between steps is allowed (the worker does when taken)."""
-    from playground.datasets.mnist import mnist_reference, warm_up
-
-    steps = warm_up()
-    next(steps)  # a caller may stop here
-    steps.close()
-    for _ in warm_up():
-        pass
-    ref, digits = mnist_reference(), tuple(range(10))
-    assert digits in ref._stats and (digits, 2000, 0) in ref._floors  # what image_view and evaluate read
-    assert 0 < ref._floors[(digits, 2000, 0)] < 10

@@ -352,22 +352,6 @@ def _idx_reference_stats(ds: ImageDataset) -> tuple[np.ndarray, np.ndarray]:
     return _idx_stats[key]
 
 
-def warm_up():
-    """Do now what a process's first MNIST run would wait for, one step per iteration (a caller can stop
-    between them): load the digits and the classifier, the reference statistics and the all-digit floor,
-    and one classifier pass at each batch size the evaluation and the snapshot use (the first pass at a
-    new shape sets up its convolution kernels). A pooled worker runs it while it waits for a page
-    (~2 s of CPU)."""
-    ref = mnist_reference()
-    yield
-    ref.warm_up()
-    yield
-    ref.floor()
-    for n in (256, 1000):
-        yield
-        classify(np.zeros((n, 1, 28, 28), np.float32))
-
-
 def make_mnist(digits: str = "") -> ImageDataset:
     """Registry factory: MNIST restricted to `digits`."""
     return ImageDataset("mnist", mnist_source(), parse_digits(digits))
