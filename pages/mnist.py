@@ -29,7 +29,8 @@ S = st.session_state
 CHART_CONFIG = {"displaylogo": False}
 DEFAULT = recommended_config("mnist", "ns", "none")
 # MNIST frames and evaluations are costly on a CPU core (MLP: a step 15 ms, a frame of 256 fakes 0.06 s
-# (1000: 0.65 s), an evaluation of 2000 fakes 1.3 s; DCGAN: 0.5 s, 0.5 s, 4.5 s). With the toy page's
+# (1000: 0.65 s), an evaluation of 2000 fakes 1.3 s; DCGAN: 0.5 s, 0.5 s, 4.5 s; measured before the
+# classifier ran channels-last, which roughly halved the classifier's part). With the toy page's
 # cadence (a frame every 0.25 s, an evaluation every 1 s) the worker evaluated after every chunk and
 # trained ~1 step/s. Here frames are smaller and rarer, and the runner spaces evaluations by their cost
 # (Options.view_share: together with the frames they take at most ~20 % of the worker's time).
