@@ -136,6 +136,36 @@ def test_the_address_variable_sends_plain_runners_to_ray(ray_local, monkeypatch)
     assert ray_worker.cluster()["cpus"] == 2
 
 
+def test_a_cluster_with_gpus_offers_cuda_and_its_runs_ask_for_one(ray_local, monkeypatch, request):
+    """This machine has no GPU: the cluster's resources are faked; what is checked is that "cuda" becomes
+    a valid device (config.REMOTE_DEVICES) and that a CUDA run's actor asks for one GPU."""
+    from playground import config as C
+
+    if C.device_available("cuda") and "cuda" not in C.REMOTE_DEVICES:
+        pytest.skip("this machine has CUDA itself")
+    with pytest.raises(C.ConfigError, match="not available"):
+        RunConfig(**SMALL, device="cuda").validate()
+    monkeypatch.setattr(ray_worker, "_cluster", None)
+    monkeypatch.setattr(ray_local, "cluster_resources", lambda: {"CPU": 64.0, "GPU": 4.0})
+    saved = set(C.REMOTE_DEVICES)
+    request.addfinalizer(lambda: (C.REMOTE_DEVICES.clear(), C.REMOTE_DEVICES.update(saved)))
+    assert ray_worker.describe() == "Ray cluster None · 64 CPUs · 4 GPUs"  # no address: a Ray already running
+    RunConfig(**SMALL, device="cuda").validate()  # no ConfigError now
+    asked = []
+    monkeypatch.setattr(ray_worker, "_actor_classes", {})
+    monkeypatch.setattr(ray_local, "remote", lambda **opts: asked.append(opts) or (lambda cls: _NoActor()))
+    ray_worker.new_worker(RunConfig(**SMALL, device="cuda"), Options())
+    ray_worker.new_worker(RunConfig(**SMALL), Options())
+    assert [(o["num_cpus"], o["num_gpus"]) for o in asked] == [(1, 1), (1, 0)]
+
+
+class _NoActor:
+    """Stands in for an actor class whose actor is never started (no GPU here to place it on)."""
+
+    def remote(self):
+        return None
+
+
 def test_the_toy_page_says_where_its_run_trains(ray_local, monkeypatch):
     monkeypatch.setenv(ray_worker.ADDRESS_VAR, "local")
     started: list = []
