@@ -23,7 +23,6 @@ import os
 import queue
 import socket
 import threading
-import time
 from typing import Any
 
 from .config import REMOTE_DEVICES
@@ -145,10 +144,20 @@ class ActorProcess:
         self.how: str | None = None          # why it ended, once it did
         self.node: dict | None = None        # where it trains, once the actor has started
         self._alive = True
-        self._created = time.monotonic()
 
     def is_alive(self) -> bool:
         return self._alive
+
+    @property
+    def where(self) -> str:
+        """Where it trains, for the status line: "Ray node 10.0.0.5 (gpu-3)", or the cluster until placed."""
+        return f"Ray node {self.node['ip']} ({self.node['host']})" if self.node else "Ray cluster"
+
+    @property
+    def starting(self) -> str:
+        """What a run that is still starting is waiting for."""
+        return (f"Starting the training worker on {self.where} (it loads PyTorch and builds the networks)."
+                if self.node else "Waiting for the Ray cluster to place the training worker (it needs a free CPU).")
 
     def lost(self, error: BaseException) -> None:
         """A call found the actor gone."""

@@ -323,13 +323,9 @@ class Runner:
             state, message = self._state, self._message
             status = Status(state, self._step, self._rate if state == RunState.RUNNING else 0.0,
                             message, self._device, self._config, critic_updates=self._critic_updates)
-        if self.opts.mode == "ray":
-            node = getattr(self._proc, "node", None)
-            status.where = f"Ray node {node['ip']} ({node['host']})" if node else "Ray cluster"
-            if state == RunState.STARTING and not message:
-                status.message = (f"Starting the training worker on {status.where} (it loads PyTorch and builds "
-                                  f"the networks)." if node else
-                                  "Waiting for the Ray cluster to place the training worker (it needs a free CPU).")
+        status.where = getattr(self._proc, "where", "")  # a Ray actor's node; "" in this server
+        if state == RunState.STARTING and not message:
+            status.message = getattr(self._proc, "starting", "")
         status.sharing = sharing()
         return status
 
