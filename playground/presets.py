@@ -20,6 +20,8 @@ With the recommended settings wgan/gp reaches 97 % and hinge/sn 93 % high qualit
 No setting tried gives issue 15's whole picture, a generator that sits on its mode *and* hops: a small
 generator against a strong critic collapses onto one mode and stays (mode-collapse); the Metz et al.
 networks hop but circle 0.4-0.8 away from the modes (mode-hopping). The two together tell the story.
+The search (78 settings: optimisers, rates, widths, depths, batch sizes, critic steps) is
+benchmarks/collapse_search.py, its table benchmarks/results/collapse_search.md.
 """
 from __future__ import annotations
 
