@@ -49,9 +49,9 @@ def _batches() -> dict[str, list[dict]]:
         dict(d_optim="sgd", d_lr=0.03), dict(g_optim="sgd", g_lr=0.1), dict(d_lr=1e-2), dict(d_lr=3e-2))]
     b["batch"] = [{**COL, "batch_size": bs, "d_lr": dl} for bs in (16, 32, 64, 128) for dl in (3e-3, 1e-2)]
     b["batch"] += [{**COL, "batch_size": bs, **v} for bs in (32, 128) for v in (dict(d_width=256), dict(g_lr=3e-3))]
-    b["between"] = [{**HOP, "g_width": gw, "d_width": dw} for gw in (16, 32) for dw in (160, 192, 224, 256)]
+    b["between"] = [{**HOP, "g_width": gw, "d_width": dw} for gw in (16, 32) for dw in (160, 192, 224)]
     b["between"] += [{**HOP, **v} for v in (
-        dict(g_width=16), dict(g_width=24), dict(g_width=32), dict(g_width=48),
+        dict(g_width=16), dict(g_width=24), dict(g_width=32), dict(g_width=48), dict(g_width=32, d_width=256),
         dict(g_width=32, d_width=256, d_lr=5e-4), dict(g_width=32, d_lr=2e-3),
         dict(g_width=32, d_width=256, g_lr=2e-3), dict(g_width=32, g_lr=5e-4),
         dict(g_width=32, d_width=256, n_critic=2))]
