@@ -20,6 +20,7 @@ quality rows are by generator step; the speeds are the best of two 2-thread runs
 the speed.
 
     speed, 2 threads, steps/s:  mlp-ns 134   small-ns 33.6   small-wgan-clip 12.3   dcgan-wgan-gp 1.31
+    (small-*: the earlier generator; the present one made 14.7 and 4.9 steps/s in the CLI runs below)
     (one thread, steps per CPU-second: 75.6, 17.9, 6.2 and 0.79)
 
     config            digits  threads  step   Fréchet  classes  off-subset  confidence
@@ -35,10 +36,23 @@ the speed.
     small-ns          all     2 (CLI)  8000    99.8    10/10     0           0.909
     small-ns          all     2 (CLI) 12475    91.6    10/10     0           0.908   (`--minutes 10`)
 
-5 minutes of small-wgan-clip are ~3700 steps, 3 of small-ns ~6000, 10 of small-ns ~20000 (the
-`--minutes 10` run reached 12475 under load). On all ten digits the Fréchet distance falls slowly
-after step 3000 (Adam 5e-4: 116 at 4000, 111 at 6000; a critic of 64/128 channels: 114 at 3000); the
-MLP reaches 41.3 in 10 minutes (README), so on all ten digits dcgan_small does not beat the MLP.
+Measured 2026-12-05 with the present dcgan_small (its generator writes 16 channels at 28×28, then a 3×3
+convolution; the rows above are the earlier generator, whose last transposed convolution wrote the
+image directly). CLI, `train --config <recipe> --minutes M --threads 2`, seed 0, on a quiet machine:
+
+    config            digits  budget   steps   Fréchet  classes  off-subset  confidence
+    small-wgan-clip   3       5 min     1450    63.6     1/1      0.026       0.983   (step 500: 67.6, 0.032, 0.980)
+    small-ns          3       3 min     2700     4.89    1/1      0.007       0.996   (step 1000: 6.29, 0.008, 0.995)
+    small-ns          all     10 min    8800    61.7    10/10     0           0.918   (2000: 90.5; 4000: 80.4; 6000: 65.6)
+
+One thread, by step, all ten digits, Fréchet at 1000 / 2000 / 3000: this generator 105.7 / 85.5 / 74.6,
+the earlier one 146.4 / 121.1 / 108.9 (its 1000-step figure above, 142.1, was a run of 2026-12-02).
+
+With the earlier generator, 5 minutes of small-wgan-clip were ~3700 steps, 3 of small-ns ~6000, 10 of
+small-ns ~20000 (the `--minutes 10` run reached 12475 under load); on all ten digits its Fréchet
+distance fell slowly after step 3000 (Adam 5e-4: 116 at 4000, 111 at 6000; a critic of 64/128 channels: 114 at 3000); the
+MLP reaches 41.3 in 10 minutes (README), so on all ten digits dcgan_small does not beat the MLP, with
+either generator (61.7 against 41.3 with the present one).
 """
 from __future__ import annotations
 

@@ -42,8 +42,9 @@ ARCH_TEXT = {
     "mlp": "**MLP**: G z → 256 → 512 → 784 (tanh); D 784 → 256 → 128 → 1; LeakyReLU(0.2).",
     "dcgan": "**DCGAN**, the seed's: G z → 128·7·7 → two 4×4 stride-2 transposed convolutions (batch norm) → 7×7 "
              "convolution (tanh); D two 4×4 stride-2 convolutions → linear. About 1 step/s on a CPU: fast on a GPU.",
-    "dcgan_small": "**DCGAN, CPU-sized**: G z → 64·7·7 → 4×4 stride-2 transposed convolutions to 32×14×14 (batch "
-                   "norm) and to 1×28×28 (tanh); D 4×4 stride-2 convolutions to 32×14×14 and 64×7×7 → linear.",
+    "dcgan_small": "**DCGAN, CPU-sized**: G z → 64·7·7 → 4×4 stride-2 transposed convolutions to 32×14×14 and "
+                   "16×28×28 (batch norm) → 3×3 convolution (tanh); D 4×4 stride-2 convolutions to 32×14×14 and "
+                   "64×7×7 → linear.",
 }
 
 

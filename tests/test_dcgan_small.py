@@ -34,7 +34,8 @@ def _shapes(module: nn.Module, x: torch.Tensor) -> list[tuple[str, tuple[int, ..
 
 
 def test_generator_and_critic_shapes():
-    """dense → 7×7 → two stride-2 transposed convolutions → 28×28 tanh; two stride-2 convolutions → linear."""
+    """dense → 7×7 → two stride-2 transposed convolutions → 16×28×28 → 3×3 convolution → 28×28 tanh; two
+    stride-2 convolutions → linear."""
     torch.manual_seed(0)
     G, D = build_dcgan_small_pair(small_config(), None)
     g = _shapes(G.eval(), torch.randn(3, 100))
@@ -44,7 +45,8 @@ def test_generator_and_critic_shapes():
     d = _shapes(D.eval(), torch.randn(3, 1, 28, 28))
     assert [s[1:] for name, s in d if name == "Conv2d"] == [(14, 14), (7, 7)]
     assert d[-1] == ("Linear", (1,))
-    strides = [m.stride for m in list(G) + list(D) if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
+    assert g[-2] == ("Conv2d", (1, 28, 28)) and G[-2].kernel_size == (3, 3) and G[-2].stride == (1, 1)
+    strides = [m.stride for m in list(G)[:-2] + list(D) if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
     assert strides == [(2, 2)] * 4
 
 
