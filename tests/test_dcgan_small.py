@@ -109,10 +109,10 @@ def test_recipes_have_a_layer_for_the_architecture():
 
 def test_dcgan_small_learns_in_a_ci_sized_run():
     """300 generator steps of the non-saturating recipe on the digit 1 (one thread): the Fréchet
-    distance to the test-set ones falls by more than half (measured: 452 → 22) and the classifier grows
-    sure of them (confidence 0.10 → 0.99). Training takes ~17 s of CPU time (17.9 steps per CPU-second
-    on one thread); 44 s of wall time were measured on the shared 2-core machine under a load of 7, so
-    the time bound only catches a pathological slowdown."""
+    distance to the test-set ones falls by more than half (measured: 452 → 10.3) and the classifier
+    grows sure of them (confidence 0.10 → 0.99). Training took 34 s on one idle core of an AMD EPYC
+    (2026-12-05; the earlier 2.0 M generator took ~17 s on an Intel Xeon), so the time bound only
+    catches a pathological slowdown."""
     cfg = recommended_config("mnist", "ns", "none", arch="dcgan_small", digits="1", seed=0, device="cpu")
     t = Trainer(cfg, n_eval=1000)
     before = t.evaluate()
