@@ -111,8 +111,8 @@ def test_dcgan_small_learns_in_a_ci_sized_run():
     """300 generator steps of the non-saturating recipe on the digit 1 (one thread): the Fréchet
     distance to the test-set ones falls by more than half (measured: 452 → 10.3) and the classifier
     grows sure of them (confidence 0.10 → 0.99). Training took 34 s on one idle core of an AMD EPYC
-    (2026-12-05; the earlier 2.0 M generator took ~17 s on an Intel Xeon), so the time bound only
-    catches a pathological slowdown."""
+    (2026-12-05; the earlier 2.0 M generator took ~17 s on an Intel Xeon); the time is printed, not
+    asserted (speed is benchmarks/mnist_quality.py's to measure)."""
     cfg = recommended_config("mnist", "ns", "none", arch="dcgan_small", digits="1", seed=0, device="cpu")
     t = Trainer(cfg, n_eval=1000)
     before = t.evaluate()
@@ -126,7 +126,6 @@ def test_dcgan_small_learns_in_a_ci_sized_run():
     assert after["mean_confidence"] > before["mean_confidence"] + 0.3
     assert after["modes_covered"] == 1 and after["off_subset_fraction"] < 0.5
     assert np.isfinite([h["d_loss"] for h in t.history if "d_loss" in h]).all()
-    assert seconds < 60, f"300 dcgan_small steps took {seconds:.0f} s"
 
 
 def test_device_check_without_cuda_says_so_and_exits_0(run_python):
