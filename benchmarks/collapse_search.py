@@ -19,9 +19,11 @@ import time
 from multiprocessing import get_context
 from pathlib import Path
 
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from test_presets import hops, top2  # noqa: E402  the preset tests' own counts
 
 STEPS, EVERY = 3000, 100
 # the mode-hopping preset's networks (Metz et al. 2017) and the mode-collapse preset's
@@ -69,13 +71,13 @@ def run(kw: dict) -> dict:
     while tr.step_count < STEPS:
         tr.run(EVERY)
         h = tr.evaluate()
-        evals.append((tr.step_count, h["mode_shares"], h["median_mode_distance"]))
-    late = [e for e in evals if e[0] > STEPS / 2]
-    med = [e[2] for e in late]
-    dom = [int(np.argmax(e[1])) for e in late if max(e[1]) >= 2 / 3]
+        evals.append({"step": tr.step_count, "mode_shares": h["mode_shares"],
+                      "median_mode_distance": h["median_mode_distance"]})
+    late = [e for e in evals if e["step"] > STEPS / 2]
+    med = [e["median_mode_distance"] for e in late]
     return dict(kw=kw, seconds=round(time.perf_counter() - t0, 1), evals=len(late),
-                two_modes=sum(sum(sorted(e[1])[-2:]) >= 0.9 for e in late), on_mode=sum(m <= 0.3 for m in med),
-                hops=sum(a != b for a, b in zip(dom, dom[1:])), max_median=round(max(med), 3))
+                two_modes=sum(top2(e) >= 0.9 for e in late), on_mode=sum(m <= 0.3 for m in med),
+                hops=hops(late), max_median=round(max(med), 3))
 
 
 def main() -> None:
