@@ -20,6 +20,7 @@ from playground.plots import curves, mnist as mplots, timeline
 from playground.plots.toy import shown_ema
 from playground.recipes import recommended_config
 from playground.runner import Options
+from playground.trainer import N_EVAL
 from playground.ui.live import CURVES_SECONDS, SAMPLES_SECONDS, Panel
 from playground.ui.live_chart import live_plotly_chart
 from playground.ui.training_page import TrainingPage, training_page
@@ -28,13 +29,13 @@ P = "mnist"
 S = st.session_state
 CHART_CONFIG = {"displaylogo": False}
 DEFAULT = recommended_config("mnist", "ns", "none")
-# MNIST frames and evaluations are costly on a CPU core (MLP: a step 15 ms, a frame of 256 fakes 0.06 s
-# (1000: 0.65 s), an evaluation of 2000 fakes 1.3 s; DCGAN: 0.5 s, 0.5 s, 4.5 s; measured before the
-# classifier ran channels-last, which roughly halved the classifier's part). With the toy page's
-# cadence (a frame every 0.25 s, an evaluation every 1 s) the worker evaluated after every chunk and
-# trained ~1 step/s. Here frames are smaller and rarer, and the runner spaces evaluations by their cost
-# (Options.view_share: together with the frames they take at most ~20 % of the worker's time).
-RUNNER_OPTIONS = Options(snapshot_points=256, snapshot_interval=0.5, eval_interval=3.0)
+# MNIST frames and evaluations are costly on a CPU core (MLP, 2026-12-05, one thread: a step ~13 ms, an
+# evaluation of 2000 fakes 0.82 s, a frame of 256 fakes 74 ms, of the grid's 64 fakes ~20 ms). The runner
+# spaces evaluations by their cost (Options.view_share: together with the frames at most ~20 % of the
+# worker's time), and a frame classifies only the 64 samples it shows. benchmarks/live_overhead.py
+# --page mnist, live/headless on 2 cores with the browser on them: 0.69 with frames of 256, 0.73 with 64
+# (0.77 with a share of 0.1 as well, not kept: evaluations ~16 s apart).
+RUNNER_OPTIONS = Options(snapshot_points=64, snapshot_interval=0.5, eval_interval=3.0)
 GALLERY = f"{P}_gallery"
 GALLERY_EVERY = {"at 10, 25, 50, 100, 250, …": None, "every 100 steps": 100, "every 500 steps": 500,
                  "every 1,000 steps": 1000}
@@ -208,6 +209,11 @@ def draw_samples(snap) -> None:
         conf = last.get("mean_confidence")
         m3.metric("Mean confidence", f"{conf:.0%}" if conf is not None else "–",
                   help="The classifier's average top probability: blurry or odd digits score low.")
+        if last:
+            n = v.get("class_hist_n")
+            st.caption(f"Fréchet distance and confidence: the last evaluation ({N_EVAL:,} samples, step "
+                       f"{int(last['step']):,}). Bars and classes covered: "
+                       f"{f'the {int(n)} samples of the grid' if n is not None else 'this frame'}, step {snap.step:,}.")
 
 
 def draw_curves(snap) -> None:

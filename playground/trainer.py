@@ -108,8 +108,11 @@ def device_label(device: torch.device) -> str:
     return {"mps": "Apple MPS", "cpu": "CPU"}.get(device.type, device.type)
 
 
+N_EVAL = 2000  # samples per evaluation (and the fixed noise the views draw from)
+
+
 class Trainer:
-    def __init__(self, config: RunConfig, log_every: int = 10, n_eval: int = 2000):
+    def __init__(self, config: RunConfig, log_every: int = 10, n_eval: int = N_EVAL):
         self.config = config.validate()
         self.device = resolve_device(config.device)
         make_reproducible(self.device)
@@ -482,4 +485,4 @@ def _nonfinite(x: float) -> str:
     return "NaN" if x != x else ("+Inf" if x > 0 else "−Inf")
 
 
-__all__ = ["Trainer", "StepStats", "Diverged", "resolve_device", "device_label", "make_reproducible"]
+__all__ = ["Trainer", "N_EVAL", "StepStats", "Diverged", "resolve_device", "device_label", "make_reproducible"]

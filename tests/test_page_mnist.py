@@ -62,7 +62,12 @@ def test_renders_idle_then_one_step_updates_grid_and_histogram(apps):
     assert "step **1**" in status_text(at)
     grid1, hist1 = titled(at, "mnist_chart_grid", "Samples from"), titled(at, "mnist_chart_hist", "Which digits")
     assert grid1["data"][0]["source"] != grid0["data"][0]["source"], "the grid shows the new samples"
-    assert hist1["data"][1] != hist0["data"][1], "the generated-class bars changed"
+    # the bars count the frame's own samples, the grid's 64 tiles: this step's classifier verdicts
+    v = runner_of(at).snapshot().views
+    assert runner_of(at).snapshot().step == 1 and int(v["class_hist_n"]) == 64
+    np.testing.assert_allclose(helpers_pages.figure_array(hist1["data"][1]["y"]),
+                               np.bincount(v["tile_labels"], minlength=10) / 64, atol=1e-6)
+    assert json.dumps(hist1["layout"], ensure_ascii=False).count("64 samples") == 1  # the subtitle says so
     fid = titled(at, "mnist_chart_fid", "Fréchet")
     assert any("floor" in (t.get("name") or "") for t in fid["data"]), "the real-vs-real floor is drawn"
     # the classes × steps timeline: one row per digit, columns at the evaluations so far (steps 0 and 1)

@@ -395,7 +395,7 @@ def image_view(trainer, n: int = 256) -> dict[str, Any]:
     class_names (10,) str; train_hist (10,) float32: the training subset's class distribution;
     labelled () int: 1 when the data came with labels, and then label_counts (10,) int64, the whole
     training split's images per label. Where the MNIST classifier applies (classifier_fits = 1) also: class_hist (10,) float32, the
-    share of max(n, 64) fakes given to each class; tile_labels (64,) int64 and tile_confidence (64,)
+    share of max(n, 64) fakes given to each class (class_hist_n () int: how many); tile_labels (64,) int64 and tile_confidence (64,)
     float32, the classifier's verdict on each tile; fid_floor () float32, the Fréchet distance of
     2000 real training digits to the test set (what a perfect generator would score)."""
     ds = trainer.dataset
@@ -415,6 +415,7 @@ def image_view(trainer, n: int = 256) -> dict[str, Any]:
         _, probs = classify(fakes)
         pred = probs.argmax(1)
         out["class_hist"] = (np.bincount(pred, minlength=10) / len(pred)).astype(np.float32)
+        out["class_hist_n"] = np.asarray(len(pred), np.int64)
         out["tile_labels"] = pred[:64].astype(np.int64)
         out["tile_confidence"] = probs[:64].max(1).astype(np.float32)
         out["fid_floor"] = np.asarray(mnist_reference().floor(ds.digits), np.float32)

@@ -177,7 +177,8 @@ def class_histogram_figure(views: dict[str, Any], *, height: int = 430,
                            font=dict(size=style.FONT_SIZE + 2, color="#B00020"))
     covered = len(classes) - len(missing)
     off = float(gen[[i for i in range(len(gen)) if i not in classes]].sum()) if len(classes) < len(gen) else 0.0
-    sub = f"{covered} of {len(classes)} classes covered (≥ 1 %)"
+    n = views.get("class_hist_n")
+    sub = (f"{int(n)} samples · " if n is not None else "") + f"{covered} of {len(classes)} classes covered (≥ 1 %)"
     if missing:
         sub += " · ✗ missing: " + ", ".join(names[i] for i in missing)
     if len(classes) < len(gen):
