@@ -227,6 +227,34 @@ def test_slow_evaluations_are_spaced_out(monkeypatch):
     assert busy_spaced < 0.35 and 1.5 * busy_spaced <= busy_full, (busy_spaced, busy_full)
 
 
+def test_a_slow_first_frame_does_not_hold_back_the_frames_after_play(monkeypatch):
+    """The step-0 frame pays one-off costs (an MNIST one: 1.0 s of CPU, 0.015 s later). Spacing views by
+    it would delay the first frame after Play by 9 × 1 s here; it must come at the snapshot interval."""
+    from playground.trainer import Trainer
+    real, calls = Trainer.snapshot, []
+
+    def first_slow(self, *a, **kw):
+        calls.append(self.step_count)
+        t0 = time.thread_time()
+        while len(calls) == 1 and time.thread_time() - t0 < 1.0:
+            pass
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(Trainer, "snapshot", first_slow)
+    r = Runner(CFG, opts(snapshot_interval=0.05, eval_interval=0.05, view_share=0.2))
+    try:
+        assert r.wait_idle(20) and r.snapshot().step == 0 and calls == [0]
+        r.heartbeat()
+        t0 = time.monotonic()
+        r.play()
+        while r.snapshot().step == 0 and time.monotonic() - t0 < 4.0:
+            time.sleep(0.02)
+        took = time.monotonic() - t0
+        assert r.snapshot().step > 0, f"no frame after Play within {took:.1f} s"
+    finally:
+        r.stop()
+
+
 def test_states_read_as_strings_and_messages_pickle(runner):
     """RunState is a StrEnum (pages compare and print it as text); every message crosses a process
     boundary, so it must survive pickling."""
