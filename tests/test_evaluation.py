@@ -27,6 +27,29 @@ def test_committed_weights_are_small_and_accurate():
     assert first == pytest.approx(float((p.argmax(1) == d["test_labels"][:1000]).mean()))
 
 
+def test_the_loaded_classifier_is_the_trained_network_with_its_batch_norms_folded():
+    """load_classifier folds each BN into its conv and pools before the ReLU: the same function as the
+    trained DigitCNN in eval mode, on real digits and on noise."""
+    import torch
+
+    from playground.evaluation import DigitCNN, load_classifier
+    blob = torch.load(WEIGHTS, map_location="cpu", weights_only=True)
+    trained = DigitCNN()
+    trained.load_state_dict(blob["state_dict"] if "state_dict" in blob else blob)
+    trained.eval()
+    folded = load_classifier()
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
+    rng = np.random.default_rng(1)
+    x = np.concatenate([scaled(load_mnist()["test_images"][:300]), rng.uniform(-1, 1, (100, 28, 28))])
+    f, p = classify(x.astype(np.float32), folded)
+    with torch.no_grad():
+        t = torch.as_tensor(x, dtype=torch.float32).reshape(-1, 1, 28, 28)
+        f0 = trained.features(t).double().numpy()
+        p0 = torch.softmax(trained(t), 1).double().numpy()
+    assert np.abs(f - f0).max() < 1e-4 * max(1.0, np.abs(f0).max())
+    assert np.abs(p - p0).max() < 1e-5 and (p.argmax(1) == p0.argmax(1)).all()
+
+
 def test_classifier_is_not_sure_of_non_digits():
     """Trained with outlier exposure: noise and flat grey get low confidence, real digits high."""
     rng = np.random.default_rng(0)

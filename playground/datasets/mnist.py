@@ -107,10 +107,10 @@ _reference_lock = threading.Lock()
 
 def _test_pass_cache(test_images: np.ndarray) -> Path:
     """Where the classifier's pass over the test digits is kept: named by the hash of the classifier's
-    weights and the images (and the classifier's memory layout, which moves the features by ~1e-6), so
-    new weights or data never read an old result."""
+    weights and the images (and the classifier's memory layout and folded batch norms, which move the
+    features by ~1e-6), so new weights or data never read an old result."""
     h = hashlib.sha256(WEIGHTS.read_bytes())
-    h.update(b"channels_last")
+    h.update(b"channels_last, batch norm folded")
     h.update(np.ascontiguousarray(test_images).tobytes())
     return cache_root() / "digits" / f"test-pass-{h.hexdigest()[:16]}.npz"
 
