@@ -11,6 +11,10 @@ sys.setswitchinterval(1e-4)
 
 st.set_page_config(page_title="GAN Playground", page_icon=":material/tune:", layout="wide")
 
+from playground.pool import POOL  # noqa: E402  (imports no torch)
+
+POOL.warm()  # the first visitor's worker imports torch while this server does, not after it
+
 from playground.ui.common import heartbeat  # noqa: E402  (after set_page_config)
 
 

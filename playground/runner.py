@@ -24,46 +24,32 @@ Sharing: any number of runs may train at once. Workers run at a lower scheduling
 server (`WORKER_NICE`), so when runs outnumber cores the kernel shares the cores between them and the
 pages stay responsive; `Status.sharing` counts the runs training in this server. Each worker costs
 about `WORKER_MEMORY`; past `MAX_WORKERS` (what the machine's memory holds) a new one is refused
-with a sentence instead of swapping. A spare worker is kept warm (`POOL`: spawned ahead of need, its
+with a sentence instead of swapping. A spare worker is kept warm (`POOL`, pool.py: spawned ahead of need, its
 torch and engine already imported), so a new run or a Reset after a dead worker does not wait ~3 s
 for those imports.
 """
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
 import queue
-import sys
 import threading
 import time
-import types
 import weakref
 from dataclasses import dataclass, field, replace
 
 from .config import LIVE_FIELDS, RunConfig
 from . import ray_worker
-from .errors import ConfigError
+from .pool import MAX_WORKERS, POOL, WORKER_MEMORY, CapacityError
 from .replay import FrameStore
 from .snapshot import Snapshot
 from .worker import (ApplyConfig, Bye, Command, Configure, Done, Idle, Message, Options, Pause, Play, Progress,
-                     Published, Reset, RunState, Speed, StateChanged, Step, Stop, Worker, process_main)
+                     Published, Reset, RunState, Speed, StateChanged, Step, Stop, Worker)
 
 __all__ = ["MAX_WORKERS", "WORKER_MEMORY", "Options", "RunState", "Runner", "Status", "POOL", "CapacityError"]
-
-# Measured: a worker process training the default toy networks holds ~400 MB (RSS; torch and the
-# engine imported, a toy MLP pair). Keep a fifth of the machine's memory for the server and the rest.
-WORKER_MEMORY = 400 << 20
-_TOTAL_MEMORY = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else 8 << 30
-MAX_WORKERS = max(1, int(0.8 * _TOTAL_MEMORY) // WORKER_MEMORY)
 
 _ENDED = (RunState.DIVERGED, RunState.ERROR, RunState.DEAD, RunState.STOPPED)
 # A run the page keeps drawing and polling: it changes by itself
 POLLING = (RunState.STARTING, RunState.RUNNING)
 _RUNNERS: "weakref.WeakSet[Runner]" = weakref.WeakSet()   # every live handle in this server
-
-
-class CapacityError(ConfigError):
-    """No memory left for another worker process."""
 
 
 @dataclass
@@ -77,85 +63,6 @@ class Status:
     sharing: int = 0              # runs training in this server now (this one included while it trains)
     critic_updates: int | None = None  # critic updates so far (None: a comparison, or not known yet)
     where: str = ""               # where it trains when not in this server: "Ray node 10.0.0.5 (gpu-3)"
-
-
-_main_lock = threading.Lock()
-
-
-def _start_without_main(proc) -> None:
-    """Start a spawned process without making it re-run the parent's __main__. Under Streamlit,
-    __main__ is the page script being executed, and `spawn` would execute that page again in the
-    child (where it fails: no session). The child needs only playground.worker."""
-    with _main_lock:
-        main = sys.modules.get("__main__")
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            proc.start()
-        finally:
-            if main is not None:
-                sys.modules["__main__"] = main
-
-
-def _new_process() -> tuple:
-    """A spawned worker process with its two queues; it imports torch and the engine while it starts,
-    then waits for its Configure command."""
-    ctx = mp.get_context("spawn")
-    commands, out = ctx.Queue(), ctx.Queue()
-    proc = ctx.Process(target=process_main, args=(commands, out, os.getpid()), name="gan-runner", daemon=True)
-    _start_without_main(proc)
-    return proc, commands, out
-
-
-SPARE_DELAY = 6.0  # seconds between handing out the spare and spawning the next one
-
-
-class WorkerPool:
-    """One spare worker process kept ready (spawned ahead of need). `take()` hands it out and spawns
-    the next spare; a spare that died is replaced. Counts toward MAX_WORKERS."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._spare: tuple | None = None
-
-    def warm(self) -> None:
-        """Spawn the spare now if there is none (returns at once: the child imports on its own). Not
-        from a process that is itself a spawned child (it may be importing a page as its __main__)."""
-        if mp.parent_process() is not None or ray_worker.address():  # Ray: the cluster starts the workers
-            return
-        with self._lock:
-            if self._spare is None or not self._spare[0].is_alive():
-                if _live_workers() < MAX_WORKERS:
-                    self._spare = _new_process()
-
-    def take(self) -> tuple:
-        with self._lock:
-            spare, self._spare = self._spare, None
-        if spare is None or not spare[0].is_alive():
-            if _live_workers() >= MAX_WORKERS:
-                raise CapacityError(
-                    f"This server is already running {MAX_WORKERS} training processes, as many as its "
-                    f"{_TOTAL_MEMORY / 2**30:.0f} GB of memory hold (about {WORKER_MEMORY >> 20} MB each). "
-                    f"Try again when another session closes.")
-            spare = _new_process()
-        # the next spare after a pause: spawning it at once (importing torch, ≈ 3 s of CPU) competed with
-        # this run's own start and the browser drawing its first frame
-        timer = threading.Timer(SPARE_DELAY, self.warm)
-        timer.daemon = True
-        timer.start()
-        return spare
-
-    @property
-    def spare(self):
-        return self._spare
-
-
-POOL = WorkerPool()
-
-
-def _live_workers() -> int:
-    n = sum(1 for r in list(_RUNNERS) if r.opts.mode == "process" and not r.stopped and r._proc.is_alive())
-    spare = POOL.spare
-    return n + (1 if spare is not None and spare[0].is_alive() else 0)
 
 
 def sharing() -> int:

@@ -101,204 +101,201 @@ def pause(page) -> None:
     page.wait_for_function("t => document.body.innerText.includes(t)", arg="Paused", timeout=30_000)
 
 
-def open_page(p, url):
-    browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
-    page = browser.new_page(viewport={"width": 1600, "height": 1100})
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+@pytest.fixture(scope="module")
+def server():
+    """One app server for the module: each test opens its own sessions (browser contexts), which end
+    when the test closes them. (The first page load after `streamlit run` is the cold one; the cold
+    figure is benchmarks/first_frame.py's.)"""
+    _require_browser()
+    with StreamlitServer() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(chromium):
+    """new_page(width=1600, height=1100) -> a page in a new browser context (a new session), closed
+    after the test."""
+    contexts = []
+
+    def make(width: int = 1600, height: int = 1100):
+        contexts.append(chromium.new_context(viewport={"width": width, "height": height}))
+        return contexts[-1].new_page()
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+def open_page(new_page, url):
+    page = new_page()
     page.goto(url)
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=90_000)
-    return browser, page
+    page.wait_for_selector(IDLE, timeout=90_000)
+    return page
 
 
-def test_toy_page_trains_wgan_gp_preset_in_the_browser():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with StreamlitServer() as server, sync_playwright() as p:
-        browser, page = open_page(p, f"{server.url}/toy")
-        try:
-            page.wait_for_function("t => document.body.innerText.includes(t)", arg="Presets for talks",
-                                   timeout=60_000)
-            page.get_by_role("button", name="The fix: WGAN-GP").click()
-            page.wait_for_function("t => document.body.innerText.includes(t)", arg="Expected by step",
-                                   timeout=60_000)
-            page.get_by_role("button", name="Play").click()
-            # live charts are updated in place (Plotly.react), not torn down and rebuilt every frame
-            page.wait_for_selector(".js-plotly-plot", timeout=60_000)
-            page.evaluate("() => { window.__gpRemoved = 0; new MutationObserver(ms => { for (const m of ms)"
-                          " for (const n of m.removedNodes) if (n.nodeType === 1 && (n.matches('.js-plotly-plot')"
-                          " || n.querySelector('.js-plotly-plot'))) window.__gpRemoved++; })"
-                          ".observe(document.body, {childList: true, subtree: true}); }")
-            title = "() => document.querySelector('.js-plotly-plot .gtitle').textContent"
-            first = page.evaluate(title)
-            wait_for_step(page, 100, timeout=120_000)
-            page.wait_for_timeout(2500)
-            assert page.locator("[data-testid='stException']").count() == 0
-            assert page.locator(".js-plotly-plot").count() >= 4, "the live charts are drawn"
-            assert page.evaluate(title) != first, "the landscape's title (its step) moved on"
-            assert page.evaluate("() => window.__gpRemoved") == 0, "no chart was rebuilt while training"
-            assert "ring8" in page.url or "wgan" in page.url, "the config is in the URL"
-            page.screenshot(path=str(ARTIFACTS / "toy-wgan-gp.png"), full_page=True)
-            pause(page)
-            assert _step_counter(page) > 100
-        finally:
-            browser.close()
+def test_toy_page_trains_wgan_gp_preset_in_the_browser(server, new_page):
+    page = open_page(new_page, f"{server.url}/toy")
+    page.wait_for_function("t => document.body.innerText.includes(t)", arg="Presets for talks",
+                           timeout=60_000)
+    page.get_by_role("button", name="The fix: WGAN-GP").click()
+    page.wait_for_function("t => document.body.innerText.includes(t)", arg="Expected by step",
+                           timeout=60_000)
+    page.get_by_role("button", name="Play").click()
+    # live charts are updated in place (Plotly.react), not torn down and rebuilt every frame
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    page.evaluate("() => { window.__gpRemoved = 0; new MutationObserver(ms => { for (const m of ms)"
+                  " for (const n of m.removedNodes) if (n.nodeType === 1 && (n.matches('.js-plotly-plot')"
+                  " || n.querySelector('.js-plotly-plot'))) window.__gpRemoved++; })"
+                  ".observe(document.body, {childList: true, subtree: true}); }")
+    title = "() => document.querySelector('.js-plotly-plot .gtitle').textContent"
+    first = page.evaluate(title)
+    wait_for_step(page, 100, timeout=120_000)
+    page.wait_for_timeout(2500)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator(".js-plotly-plot").count() >= 4, "the live charts are drawn"
+    assert page.evaluate(title) != first, "the landscape's title (its step) moved on"
+    assert page.evaluate("() => window.__gpRemoved") == 0, "no chart was rebuilt while training"
+    assert "ring8" in page.url or "wgan" in page.url, "the config is in the URL"
+    page.screenshot(path=str(ARTIFACTS / "toy-wgan-gp.png"), full_page=True)
+    pause(page)
+    assert _step_counter(page) > 100
 
 
-def test_every_page_renders_without_exception():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
+def test_every_page_renders_without_exception(server, new_page):
     app = (ROOT / "app.py").read_text()
     paths = [""] + re.findall(r'url_path="([\w-]+)"', app)
-    with StreamlitServer() as server, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1100})
-            for path in paths:
-                page.goto(f"{server.url}/{path}")
-                page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
-                                       timeout=90_000)
-                page.wait_for_timeout(1000)
-                assert page.locator("[data-testid='stException']").count() == 0, f"exception on /{path}"
-                page.screenshot(path=str(ARTIFACTS / f"page-{path or 'home'}.png"), full_page=True)
-        finally:
-            browser.close()
+    page = new_page()
+    for path in paths:
+        page.goto(f"{server.url}/{path}")
+        page.wait_for_selector(IDLE, timeout=90_000)
+        page.wait_for_timeout(1000)
+        assert page.locator("[data-testid='stException']").count() == 0, f"exception on /{path}"
+        page.screenshot(path=str(ARTIFACTS / f"page-{path or 'home'}.png"), full_page=True)
 
 
-def test_convergence_page_every_preset_replay_and_click_to_start():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
+def test_convergence_page_every_preset_replay_and_click_to_start(server, new_page):
     presets = ["The unregularised GAN spirals out (simultaneous steps)", "WGAN circles forever",
                "Weight clipping: a bounded oscillation", "R1 converges", "Alternating steps: circling, not escaping",
                "Too large a step"]
-    idle = "[data-testid='stApp'][data-test-script-state='notRunning']"
-    with StreamlitServer() as server, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1600, "height": 2300})
-            errors = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"{server.url}/convergence")
-            page.wait_for_selector(idle, timeout=90_000)
-            for i, name in enumerate(presets):
-                page.get_by_role("button", name=name).click()
-                page.wait_for_timeout(300)
-                page.wait_for_selector(idle, timeout=60_000)
-                page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3",
-                                       timeout=30_000)
-                page.wait_for_timeout(800)
-                assert page.locator("[data-testid='stException']").count() == 0, name
-                assert page.locator("[data-testid='stAlertContentInfo']").count() == 1, f"{name}: no lesson"
-                page.screenshot(path=str(ARTIFACTS / f"convergence-preset-{i}.png"), full_page=True)
-            # ▶ Replay: the path is redrawn from the start, frame by frame, and ends complete
-            count = "() => document.querySelectorAll('.js-plotly-plot')[0].calcdata[2].length"
-            full = page.evaluate(count)
-            page.locator(".js-plotly-plot .updatemenu-button").first.click()   # ▶ Replay (an SVG button)
-            page.wait_for_timeout(400)
-            assert page.evaluate(count) < full, "the replay starts over"
-            page.wait_for_function(f"() => {count[6:]} === {full}", timeout=30_000)
-            # (after a replay too: plotly.js drops click events after an animation without redraws)
-            # a click on the empty plane, near (−0.5, 0.5), becomes the start point
-            xy = page.evaluate("""() => { const gd = document.querySelectorAll('.js-plotly-plot')[0];
-                const L = gd._fullLayout, r = gd.getBoundingClientRect(), cd = gd.calcdata[1];
-                let best = 0, bd = 1e9;
-                for (let i = 0; i < cd.length; i++) {
-                    const d = (cd[i].x + 0.5) ** 2 + (cd[i].y - 0.5) ** 2; if (d < bd) { bd = d; best = i; } }
-                return [r.left + L._size.l + L.xaxis.l2p(cd[best].x), r.top + L._size.t + L.yaxis.l2p(cd[best].y),
-                        cd[best].x, cd[best].y]; }""")
-            page.mouse.move(xy[0], xy[1])
-            page.mouse.click(xy[0], xy[1])
-            page.wait_for_function(f"() => location.search.includes('t0={round(xy[2], 3):g}')", timeout=30_000)
-            page.wait_for_selector(idle, timeout=60_000)
-            assert page.get_by_label("start ψ").input_value() == f"{xy[3]:.3f}"
-            assert page.locator("[data-testid='stException']").count() == 0
-            assert not errors, errors
-        finally:
-            browser.close()
+    page = new_page(1600, 2300)
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server.url}/convergence")
+    page.wait_for_selector(IDLE, timeout=90_000)
+    for i, name in enumerate(presets):
+        page.get_by_role("button", name=name).click()
+        page.wait_for_timeout(300)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3",
+                               timeout=30_000)
+        page.wait_for_timeout(800)
+        assert page.locator("[data-testid='stException']").count() == 0, name
+        assert page.locator("[data-testid='stAlertContentInfo']").count() == 1, f"{name}: no lesson"
+        page.screenshot(path=str(ARTIFACTS / f"convergence-preset-{i}.png"), full_page=True)
+    # ▶ Replay: the path is redrawn from the start, frame by frame, and ends complete
+    count = "() => document.querySelectorAll('.js-plotly-plot')[0].calcdata[2].length"
+    full = page.evaluate(count)
+    page.locator(".js-plotly-plot .updatemenu-button").first.click()   # ▶ Replay (an SVG button)
+    page.wait_for_timeout(400)
+    assert page.evaluate(count) < full, "the replay starts over"
+    page.wait_for_function(f"() => {count[6:]} === {full}", timeout=30_000)
+    # (after a replay too: plotly.js drops click events after an animation without redraws)
+    # a click on the empty plane, near (−0.5, 0.5), becomes the start point
+    xy = page.evaluate("""() => { const gd = document.querySelectorAll('.js-plotly-plot')[0];
+        const L = gd._fullLayout, r = gd.getBoundingClientRect(), cd = gd.calcdata[1];
+        let best = 0, bd = 1e9;
+        for (let i = 0; i < cd.length; i++) {
+            const d = (cd[i].x + 0.5) ** 2 + (cd[i].y - 0.5) ** 2; if (d < bd) { bd = d; best = i; } }
+        return [r.left + L._size.l + L.xaxis.l2p(cd[best].x), r.top + L._size.t + L.yaxis.l2p(cd[best].y),
+                cd[best].x, cd[best].y]; }""")
+    page.mouse.move(xy[0], xy[1])
+    page.mouse.click(xy[0], xy[1])
+    page.wait_for_function(f"() => location.search.includes('t0={round(xy[2], 3):g}')", timeout=30_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    assert page.get_by_label("start ψ").input_value() == f"{xy[3]:.3f}"
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert not errors, errors
 
 
-def test_compare_page_plays_a_preset_in_lockstep():
+def test_compare_page_plays_a_preset_in_lockstep(server, new_page):
     """/compare: a preset played past step 100 shows one panel per run, all at the same step."""
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with StreamlitServer() as server, sync_playwright() as p:
-        browser, page = open_page(p, f"{server.url}/compare")
-        try:
-            errors = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.get_by_role("button", name="Saturating vs non-saturating loss").click()
-            page.wait_for_function("t => document.body.innerText.includes(t)", arg="Expected at step",
-                                   timeout=60_000)
-            page.get_by_role("button", name="Play").click()
-            wait_for_step(page, 100, timeout=180_000)
-            # read the panels once they are still: while running, one chart may be a frame ahead of the
-            # other for the moment between their in-place updates
-            pause(page)
-            page.wait_for_timeout(2500)
-            assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
-            titles = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot .gtitle')]"
-                                   ".map(t => t.textContent)")
-            panels = [t for t in titles if re.search(r"(minimax|non-saturating) — step \d+", t)]
-            assert len(panels) == 2, titles
-            steps = {re.search(r"step (\d+)", t).group(1) for t in panels}
-            assert len(steps) == 1, f"the panels show different steps: {panels}"
-            assert "v1=" in page.url and "v2=" in page.url, "the comparison is in the URL"
-            page.set_viewport_size({"width": 1600, "height": 3000})  # the whole page (Streamlit scrolls inside)
-            page.wait_for_timeout(1500)
-            page.screenshot(path=str(ARTIFACTS / "compare-saturating.png"))
-        finally:
-            browser.close()
+    page = open_page(new_page, f"{server.url}/compare")
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.get_by_role("button", name="Saturating vs non-saturating loss").click()
+    page.wait_for_function("t => document.body.innerText.includes(t)", arg="Expected at step",
+                           timeout=60_000)
+    page.get_by_role("button", name="Play").click()
+    wait_for_step(page, 100, timeout=180_000)
+    # read the panels once they are still: while running, one chart may be a frame ahead of the
+    # other for the moment between their in-place updates
+    pause(page)
+    page.wait_for_timeout(2500)
+    assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
+    titles = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot .gtitle')]"
+                           ".map(t => t.textContent)")
+    panels = [t for t in titles if re.search(r"(minimax|non-saturating) — step \d+", t)]
+    assert len(panels) == 2, titles
+    steps = {re.search(r"step (\d+)", t).group(1) for t in panels}
+    assert len(steps) == 1, f"the panels show different steps: {panels}"
+    assert "v1=" in page.url and "v2=" in page.url, "the comparison is in the URL"
+    page.set_viewport_size({"width": 1600, "height": 3000})  # the whole page (Streamlit scrolls inside)
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "compare-saturating.png"))
 
 
-def test_three_sessions_train_at_once():
+def test_three_sessions_train_at_once(server, new_page):
     """Three browser contexts (three sessions) press Play on /toy: every step counter advances, and the
     status line says how many runs share the machine."""
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    idle = "[data-testid='stApp'][data-test-script-state='notRunning']"
-    with StreamlitServer() as server, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
+    pages = []
+    for _ in range(3):
+        page = new_page(1400, 1000)
+        page.goto(f"{server.url}/toy")
+        page.wait_for_selector(IDLE, timeout=90_000)
+        page.wait_for_selector(".js-plotly-plot", timeout=90_000)
+        pages.append(page)
+    for page in pages:
+        page.get_by_role("button", name="Play").click()
+    t0 = time.monotonic()
+    seen = {}
+    while len(seen) < 3 and time.monotonic() - t0 < 60:
+        for i, page in enumerate(pages):
+            if i not in seen and _step_counter(page) > 0:
+                seen[i] = time.monotonic() - t0
+        time.sleep(0.25)
+    print(f"\nseconds from Play to a moving counter, per session: {seen}")
+    assert len(seen) == 3, f"only sessions {sorted(seen)} advanced"
+    pages[0].wait_for_function("() => document.body.innerText.includes('runs share this machine')",
+                               timeout=30_000)
+    # Each counter keeps moving: every one passes its present value within 10 s. (The browser's
+    # three renderers share the test machine's cores with the workers, so frames can be a few
+    # seconds apart; a stalled run still fails.)
+    before = [_step_counter(pg) for pg in pages]
+    deadline = time.monotonic() + 10
+    for i, (pg, b) in enumerate(zip(pages, before)):
         try:
-            pages = []
-            for _ in range(3):
-                page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-                page.goto(f"{server.url}/toy")
-                page.wait_for_selector(idle, timeout=90_000)
-                page.wait_for_selector(".js-plotly-plot", timeout=90_000)
-                pages.append(page)
-            for page in pages:
-                page.get_by_role("button", name="Play").click()
-            t0 = time.monotonic()
-            seen = {}
-            while len(seen) < 3 and time.monotonic() - t0 < 60:
-                for i, page in enumerate(pages):
-                    if i not in seen and _step_counter(page) > 0:
-                        seen[i] = time.monotonic() - t0
-                time.sleep(0.25)
-            print(f"\nseconds from Play to a moving counter, per session: {seen}")
-            assert len(seen) == 3, f"only sessions {sorted(seen)} advanced"
-            pages[0].wait_for_function("() => document.body.innerText.includes('runs share this machine')",
-                                       timeout=30_000)
-            # Each counter keeps moving: every one passes its present value within 10 s. (The browser's
-            # three renderers share the test machine's cores with the workers, so frames can be a few
-            # seconds apart; a stalled run still fails.)
-            before = [_step_counter(pg) for pg in pages]
-            deadline = time.monotonic() + 10
-            for i, (pg, b) in enumerate(zip(pages, before)):
-                try:
-                    wait_for_step(pg, b, timeout=max(0.5, deadline - time.monotonic()) * 1000)
-                except Exception:
-                    pytest.fail(f"session {i} stayed at step {b} for 10 s; now {[_step_counter(q) for q in pages]}")
-            for page in pages:
-                assert page.locator("[data-testid='stException']").count() == 0
-            pages[0].screenshot(path=str(ARTIFACTS / "three-sessions.png"), full_page=True)
-            for page in pages:
-                page.get_by_role("button", name="Pause").click()
-        finally:
-            browser.close()
+            wait_for_step(pg, b, timeout=max(0.5, deadline - time.monotonic()) * 1000)
+        except Exception:
+            pytest.fail(f"session {i} stayed at step {b} for 10 s; now {[_step_counter(q) for q in pages]}")
+    for page in pages:
+        assert page.locator("[data-testid='stException']").count() == 0
+    pages[0].screenshot(path=str(ARTIFACTS / "three-sessions.png"), full_page=True)
+    for page in pages:
+        page.get_by_role("button", name="Pause").click()
 
 
 # the data coordinates of the landscape chart -> page pixels (plotly's own axis maps)
@@ -308,122 +305,107 @@ _TO_PIXELS = """([x, y]) => { const gd = [...document.querySelectorAll('.js-plot
   return [r.left + L.xaxis._offset + L.xaxis.l2p(x), r.top + L.yaxis._offset + L.yaxis.l2p(y)]; }"""
 
 
-def test_toy_page_draw_explain_and_stage():
+def test_toy_page_draw_explain_and_stage(server, new_page):
     """Issue 11 in a real browser: a click in draw mode adds a component near the clicked point; an
     explained step walks through every phase; stage mode at 1280×720 hides the sidebar and widens the
     main chart."""
-    _require_browser()
     from urllib.parse import unquote
-
-    from playwright.sync_api import sync_playwright
 
     def settled(page):
         page.wait_for_timeout(600)
-        page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
 
-    with StreamlitServer() as server, sync_playwright() as p:
-        browser, page = open_page(p, f"{server.url}/toy?dataset=custom2d&mixture=1,0,0,0.3")
-        try:
-            errors = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.get_by_text("Draw", exact=True).click()
-            settled(page)
-            page.wait_for_selector(".js-plotly-plot", timeout=60_000)
-            page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
-            page.wait_for_timeout(1500)
-            x, y = page.evaluate(_TO_PIXELS, [1.2, -0.8])
-            page.mouse.click(x, y)
-            page.wait_for_function("() => decodeURIComponent(location.search).includes(';')", timeout=30_000)
-            settled(page)
-            mixture = unquote(page.url).split("mixture=")[1].split("&")[0].replace("+", " ")
-            w, mx, my, s = (float(v) for v in mixture.split(";")[1].split(","))
-            assert abs(mx - 1.2) < 0.1 and abs(my + 0.8) < 0.1 and s == 0.2, mixture
-            page.screenshot(path=str(ARTIFACTS / "toy-draw.png"))
-            page.get_by_text("Draw", exact=True).click()
-            settled(page)
+    page = open_page(new_page, f"{server.url}/toy?dataset=custom2d&mixture=1,0,0,0.3")
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.get_by_text("Draw", exact=True).click()
+    settled(page)
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    x, y = page.evaluate(_TO_PIXELS, [1.2, -0.8])
+    page.mouse.click(x, y)
+    page.wait_for_function("() => decodeURIComponent(location.search).includes(';')", timeout=30_000)
+    settled(page)
+    mixture = unquote(page.url).split("mixture=")[1].split("&")[0].replace("+", " ")
+    w, mx, my, s = (float(v) for v in mixture.split(";")[1].split(","))
+    assert abs(mx - 1.2) < 0.1 and abs(my + 0.8) < 0.1 and s == 0.2, mixture
+    page.screenshot(path=str(ARTIFACTS / "toy-draw.png"))
+    page.get_by_text("Draw", exact=True).click()
+    settled(page)
 
-            page.get_by_text("Explain a step").click()
-            settled(page)
-            page.get_by_role("button", name="Explain the next step").click()
-            page.wait_for_function("t => document.body.innerText.includes(t)", arg="1 · Draw the batches",
-                                   timeout=30_000)
-            seen = []
-            for _ in range(10):
-                seen.append(page.locator("text=/^\\d · /").first.inner_text()[:40])
-                nxt = page.get_by_role("button", name="Next", exact=True)
-                if nxt.is_disabled():
-                    break
-                nxt.click()
-                settled(page)
-            assert seen[0].startswith("1 · Draw") and seen[-1].startswith("5 · The generator's update"), seen
-            assert len(seen) == 5, seen
-            assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
+    page.get_by_text("Explain a step").click()
+    settled(page)
+    page.get_by_role("button", name="Explain the next step").click()
+    page.wait_for_function("t => document.body.innerText.includes(t)", arg="1 · Draw the batches",
+                           timeout=30_000)
+    seen = []
+    for _ in range(10):
+        seen.append(page.locator("text=/^\\d · /").first.inner_text()[:40])
+        nxt = page.get_by_role("button", name="Next", exact=True)
+        if nxt.is_disabled():
+            break
+        nxt.click()
+        settled(page)
+    assert seen[0].startswith("1 · Draw") and seen[-1].startswith("5 · The generator's update"), seen
+    assert len(seen) == 5, seen
+    assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
 
-            page.set_viewport_size({"width": 1280, "height": 720})
-            page.goto(f"{server.url}/toy?stage=1")
-            page.wait_for_function("t => document.body.innerText.includes(t)", arg="Presets for talks",
-                                   timeout=60_000)
-            page.wait_for_selector(".js-plotly-plot", timeout=60_000)
-            page.wait_for_timeout(1500)
-            assert not page.locator("[data-testid='stSidebar']").is_visible()
-            left, width = page.evaluate("() => { const r = document.querySelector('.js-plotly-plot')"
-                                        ".getBoundingClientRect(); return [r.left, r.width]; }")
-            assert left < 60 and width > 0.55 * 1280, (left, width)
-            assert "stage=1" in page.url
-            page.screenshot(path=str(ARTIFACTS / "toy-stage-1280x720.png"))
-            assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
-        finally:
-            browser.close()
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{server.url}/toy?stage=1")
+    page.wait_for_function("t => document.body.innerText.includes(t)", arg="Presets for talks",
+                           timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    page.wait_for_timeout(1500)
+    assert not page.locator("[data-testid='stSidebar']").is_visible()
+    left, width = page.evaluate("() => { const r = document.querySelector('.js-plotly-plot')"
+                                ".getBoundingClientRect(); return [r.left, r.width]; }")
+    assert left < 60 and width > 0.55 * 1280, (left, width)
+    assert "stage=1" in page.url
+    page.screenshot(path=str(ARTIFACTS / "toy-stage-1280x720.png"))
+    assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
 
 
-def test_toy_page_replays_the_mode_collapse_preset():
+def test_toy_page_replays_the_mode_collapse_preset(server, new_page):
     """Issue 15, Replay: the mode-collapse preset played a little (a few hundred steps, not its 3000-step
     budget: the suite has a time budget), paused, the per-mode timeline saved; then Replay on and the
     slider at an early recorded step: the main chart is that frame, and the curves mark its step."""
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    idle = "[data-testid='stApp'][data-test-script-state='notRunning']"
     chart_titles = "[...document.querySelectorAll('.js-plotly-plot')].map(g => ((g._fullLayout || {}).title || {}).text || '')"
     titles = f"() => {chart_titles}"
-    with StreamlitServer() as server, sync_playwright() as p:
-        browser, page = open_page(p, f"{server.url}/toy")
-        try:
-            errors = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.get_by_role("button", name="Mode collapse").click()
-            page.wait_for_function("t => document.body.innerText.includes(t)", arg="Expected by step", timeout=60_000)
-            page.get_by_role("button", name="Play").click()
-            wait_for_step(page, 250, timeout=120_000)
-            pause(page)
-            page.wait_for_timeout(600)
-            page.wait_for_selector(idle, timeout=60_000)
-            live = _step_counter(page)
-            page.wait_for_timeout(1500)
-            timeline = page.evaluate(titles).index("Modes over time")
-            page.locator(".js-plotly-plot").nth(timeline).screenshot(path=str(ARTIFACTS / "replay-timeline.png"))
+    page = open_page(new_page, f"{server.url}/toy")
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.get_by_role("button", name="Mode collapse").click()
+    page.wait_for_function("t => document.body.innerText.includes(t)", arg="Expected by step", timeout=60_000)
+    page.get_by_role("button", name="Play").click()
+    wait_for_step(page, 250, timeout=120_000)
+    pause(page)
+    page.wait_for_timeout(600)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    live = _step_counter(page)
+    page.wait_for_timeout(1500)
+    timeline = page.evaluate(titles).index("Modes over time")
+    page.locator(".js-plotly-plot").nth(timeline).screenshot(path=str(ARTIFACTS / "replay-timeline.png"))
 
-            page.get_by_text("Replay", exact=True).click()
-            page.wait_for_timeout(600)
-            page.wait_for_selector(idle, timeout=60_000)
-            slider = page.locator("input[type=range][aria-label='Replay step']")
-            slider.focus()
-            page.keyboard.press("Home")
-            page.keyboard.press("ArrowRight")   # the second recorded frame: early in the run
-            page.wait_for_function(f"() => {chart_titles}[0].startsWith('Replay')", timeout=30_000)
-            page.wait_for_timeout(600)
-            page.wait_for_selector(idle, timeout=60_000)
-            page.wait_for_timeout(1500)
-            chosen = int(slider.get_attribute("aria-valuetext").replace(",", ""))
-            assert 0 < chosen < live, (chosen, live)
-            assert page.evaluate(titles)[0] == f"Replay · Critic landscape — step {chosen}"
-            marks = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(g =>"
-                                  " (g.layout.shapes || []).filter(s => s.name === 'replay step').map(s => s.x0))")
-            assert [m for m in marks if m] == [[chosen]] * 6, f"each curve marks step {chosen}: {marks}"
-            assert _step_counter(page) == live, "replaying does not train"
-            assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
-            page.set_viewport_size({"width": 1600, "height": 2600})  # the whole page (Streamlit scrolls inside)
-            page.wait_for_timeout(1500)
-            page.screenshot(path=str(ARTIFACTS / "replay.png"))
-        finally:
-            browser.close()
+    page.get_by_text("Replay", exact=True).click()
+    page.wait_for_timeout(600)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    slider = page.locator("input[type=range][aria-label='Replay step']")
+    slider.focus()
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowRight")   # the second recorded frame: early in the run
+    page.wait_for_function(f"() => {chart_titles}[0].startsWith('Replay')", timeout=30_000)
+    page.wait_for_timeout(600)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    page.wait_for_timeout(1500)
+    chosen = int(slider.get_attribute("aria-valuetext").replace(",", ""))
+    assert 0 < chosen < live, (chosen, live)
+    assert page.evaluate(titles)[0] == f"Replay · Critic landscape — step {chosen}"
+    marks = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(g =>"
+                          " (g.layout.shapes || []).filter(s => s.name === 'replay step').map(s => s.x0))")
+    assert [m for m in marks if m] == [[chosen]] * 6, f"each curve marks step {chosen}: {marks}"
+    assert _step_counter(page) == live, "replaying does not train"
+    assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
+    page.set_viewport_size({"width": 1600, "height": 2600})  # the whole page (Streamlit scrolls inside)
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "replay.png"))

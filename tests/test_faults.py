@@ -8,6 +8,7 @@ import time
 import pytest
 import torch
 
+from playground import pool as pool_module
 from playground import runner as runner_module
 from playground.config import MEMORY_BUDGET, ConfigError, RunConfig
 from playground.models.mlp import MLP, mlp_parameters, pair_memory
@@ -84,8 +85,8 @@ def test_three_runners_all_advance_and_count_each_other():
 
 
 def test_no_memory_for_another_worker_is_a_sentence(monkeypatch):
-    monkeypatch.setattr(runner_module, "MAX_WORKERS", 0)
-    monkeypatch.setattr(runner_module.POOL, "_spare", None)
+    monkeypatch.setattr(pool_module, "MAX_WORKERS", 0)
+    monkeypatch.setattr(pool_module.POOL, "_spare", None)
     with pytest.raises(runner_module.CapacityError) as info:
         Runner(CFG, Options(threads=1))
     msg = str(info.value)
@@ -94,9 +95,10 @@ def test_no_memory_for_another_worker_is_a_sentence(monkeypatch):
 
 
 def test_the_pool_keeps_a_warm_spare():
-    runner_module.POOL.warm()
+    runner_module.POOL.warm()  # spawns one, or its timer does within SPARE_DELAY of an earlier take()
+    assert wait_for(lambda: runner_module.POOL.spare is not None, timeout=10)
     spare = runner_module.POOL.spare
-    assert spare is not None and spare[0].is_alive()
+    assert spare[0].is_alive()
     r = Runner(CFG, Options(threads=1))
     try:
         assert r._proc is spare[0], "the runner took the warm spare"
