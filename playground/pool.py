@@ -1,10 +1,14 @@
-"""Worker processes for live runs: spawned ahead of need, counted against the machine's memory.
+"""Worker processes for live runs: forked from a server that has already imported torch, one spare kept
+ready, counted against the machine's memory.
 
-Imports neither torch nor the engine, so the app can spawn its first spare before the server itself
-imports torch (app.py does it first thing): the spare's imports (~3 s of CPU) overlap the server's
-instead of following them. The child runs worker_main.py, which imports the worker.
+Workers start from a `forkserver` (POSIX) whose process imported torch and the engine once
+(`PRELOAD`): a new worker is a fork of it, ready in well under a second and sharing those pages with
+its siblings, instead of a fresh interpreter importing torch for ~4.5 s of CPU. The forkserver has
+run no torch operation, so no thread pool is forked. Without forkserver (Windows), workers are
+spawned. This module imports neither torch nor the engine, so the app starts the forkserver (through
+its first spare) before the server itself imports torch: app.py calls `POOL.warm()` first thing.
 
-    POOL.warm()            # spawn a spare if there is none (returns at once)
+    POOL.warm()            # make a spare in the background if there is none (returns at once)
     proc, commands, out = POOL.take()   # the spare (or a new process); the next spare follows
 """
 from __future__ import annotations
@@ -51,14 +55,27 @@ def _start_without_main(proc) -> None:
                 sys.modules["__main__"] = main
 
 
+# imported once by the forkserver: the worker (torch, the engine), torch's compiler stack (built lazily
+# by the first optimiser, ≈ 1.3 s) and POT's solver (the first W1, ≈ 0.2–0.7 s)
+PRELOAD = ["playground.worker", "torch._dynamo", "ot.lp"]
+
+
+def _context():
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(PRELOAD)
+        return ctx
+    return mp.get_context("spawn")
+
+
 def _new_process() -> tuple:
-    """A spawned worker process with its two queues; it imports torch and the engine while it starts,
-    then waits for its Configure command."""
-    ctx = mp.get_context("spawn")
+    """A worker process with its two queues, waiting for its Configure command. The first call starts
+    the forkserver and blocks until it has imported PRELOAD."""
+    ctx = _context()
     commands, out = ctx.Queue(), ctx.Queue()
+    state = {"COMMANDS": commands, "OUT": out, "ENVIRON": dict(os.environ)}
     proc = ctx.Process(target=runpy.run_module, args=("playground.worker_main",), name="gan-runner", daemon=True,
-                       kwargs={"run_name": "__main__",
-                               "init_globals": {"COMMANDS": commands, "OUT": out, "PARENT_PID": os.getpid()}})
+                       kwargs={"run_name": "__main__", "init_globals": state})
     _start_without_main(proc)
     return proc, commands, out
 
@@ -79,25 +96,41 @@ def _remote() -> bool:
 
 
 class WorkerPool:
-    """One spare worker process kept ready (spawned ahead of need). `take()` hands it out and spawns
-    the next spare after SPARE_DELAY; a spare that died is replaced. Counts toward MAX_WORKERS."""
+    """One spare worker process kept ready. `warm()` makes one in a background thread (the first one
+    waits for the forkserver's imports); `take()` hands it out, and the next spare follows SPARE_DELAY
+    later; a spare that died is replaced. Counts toward MAX_WORKERS."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._spare: tuple | None = None
-        self._not_before = 0.0  # after a take(), the next spare waits SPARE_DELAY (its timer spawns it)
+        self._warming: threading.Thread | None = None
+        self._not_before = 0.0  # after a take(), the next spare waits SPARE_DELAY (its timer makes it)
 
     def warm(self) -> None:
-        """Spawn the spare now if there is none (returns at once: the child imports on its own). Not
-        from a process that is itself a spawned child (it may be importing a page as its __main__)."""
+        """Make the spare if there is none, in the background (returns at once). Not from a process
+        that is itself a worker child (it may be importing a page as its __main__)."""
         if mp.parent_process() is not None or _remote() or time.monotonic() < self._not_before:
             return
         with self._lock:
-            if self._spare is None or not self._spare[0].is_alive():
-                if live_workers() < MAX_WORKERS:
-                    self._spare = _new_process()
+            if self._warming is not None or (self._spare is not None and self._spare[0].is_alive()):
+                return
+            if live_workers() >= MAX_WORKERS:
+                return
+            self._warming = threading.Thread(target=self._make_spare, name="gan-pool-warm", daemon=True)
+            self._warming.start()
+
+    def _make_spare(self) -> None:
+        try:
+            spare = _new_process()
+        except Exception:  # take() makes its own process and reports what fails
+            spare = None
+        with self._lock:
+            self._spare, self._warming = spare, None
 
     def take(self) -> tuple:
+        warming = self._warming
+        if warming is not None:
+            warming.join()
         with self._lock:
             spare, self._spare = self._spare, None
         if spare is None or not spare[0].is_alive():
@@ -109,8 +142,8 @@ class WorkerPool:
             spare = _new_process()
         _HANDED.add(spare[0])
         self._not_before = time.monotonic() + SPARE_DELAY
-        # the next spare after a pause: spawning it at once (importing torch, ≈ 3 s of CPU) competed with
-        # this run's own start and the browser drawing its first frame
+        # the next spare after a pause: making it at once competed with this run's own start and the
+        # browser drawing its first frame
         timer = threading.Timer(SPARE_DELAY + 0.05, self.warm)
         timer.daemon = True
         timer.start()

@@ -1,8 +1,9 @@
 """The handle a page holds on a live run: play / pause / step / reset, and the latest snapshot.
 
-The training itself happens in a Worker (worker.py), in its own process by default (`spawn`, never
-`fork` with torch): in a thread of the Streamlit server it fought the server for the GIL (each
-fragment rerun builds Plotly figures in Python) and trained at a fraction of the headless speed.
+The training itself happens in a Worker (worker.py), in its own process by default (pool.py: a fork of
+a forkserver that imported torch but ran nothing, never a fork of the server, whose torch has thread
+pools): in a thread of the Streamlit server it fought the server for the GIL (each fragment rerun
+builds Plotly figures in Python) and trained at a fraction of the headless speed.
 `Options(mode="thread")` keeps it in-process (tests). With `GANPG_RAY_ADDRESS` set, the worker is a
 Ray actor on a cluster instead (ray_worker.py; `Options(mode="ray")` asks for it directly).
 
@@ -24,9 +25,8 @@ Sharing: any number of runs may train at once. Workers run at a lower scheduling
 server (`WORKER_NICE`), so when runs outnumber cores the kernel shares the cores between them and the
 pages stay responsive; `Status.sharing` counts the runs training in this server. Each worker costs
 about `WORKER_MEMORY`; past `MAX_WORKERS` (what the machine's memory holds) a new one is refused
-with a sentence instead of swapping. A spare worker is kept warm (`POOL`, pool.py: spawned ahead of need, its
-torch and engine already imported), so a new run or a Reset after a dead worker does not wait ~3 s
-for those imports.
+with a sentence instead of swapping. A spare worker is kept warm (`POOL`, pool.py), so a new run or a
+Reset after a dead worker starts at once.
 """
 from __future__ import annotations
 

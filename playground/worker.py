@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import multiprocessing as mp
 import os
 import queue
 import threading
@@ -417,23 +418,25 @@ def thin_history(history: list, limit: int) -> list:
 WORKER_NICE = 2
 
 
-def process_main(commands, out, parent_pid: int) -> None:
-    """Entry point of a spawned worker process (its runner's Configure comes first). Exits by itself if
-    the server process goes away."""
+def process_main(commands, out) -> None:
+    """Entry point of a worker process (its runner's Configure comes first). Exits by itself if the
+    server process goes away."""
     try:
         os.nice(WORKER_NICE)
     except OSError:  # not permitted here: train at the server's priority
         pass
     # torch imports its compiler stack lazily when the first optimiser is built (≈ 1.3 s measured);
-    # a spare does it while it waits, not while a page waits for its first frame
+    # a spawned spare does it while it waits, not while a page waits for its first frame (a forkserver
+    # child has it already: pool.PRELOAD)
     import torch._dynamo  # noqa: F401
     import ot.lp  # noqa: F401  (metrics.matching_cost needs it at the first W1: ~0.2 s here, 0.7 s alone)
     worker = Worker(Options(), commands, out)
+    server = mp.parent_process()  # the server (also for a forkserver's child: it holds the server's sentinel)
 
     def watchdog() -> None:
         while not worker.stopping:
             time.sleep(1.0)
-            if os.getppid() != parent_pid:
+            if server is not None and not server.is_alive():
                 os._exit(0)
 
     threading.Thread(target=watchdog, daemon=True).start()

@@ -1,7 +1,14 @@
-"""A spawned worker process's entry point, run as a script in the child: pool.py starts the child with
+"""A worker process's entry point, run as a script in the child: pool.py starts the child with
 `runpy.run_module("playground.worker_main", run_name="__main__", init_globals=...)`, so the server
-spawns it without importing torch and the engine itself (the child imports them, here)."""
+starts it without importing torch and the engine itself (a forkserver child has them already; a
+spawned child imports them here)."""
+import os
+
 from .worker import process_main
 
 if __name__ == "__main__":
-    process_main(COMMANDS, OUT, PARENT_PID)  # noqa: F821  (globals given by pool.py)
+    # the server's environment when the process was made, as a spawned child has it (a forkserver
+    # child inherits the forkserver's, from whenever that started)
+    os.environ.clear()
+    os.environ.update(ENVIRON)  # noqa: F821  (globals given by pool.py)
+    process_main(COMMANDS, OUT)  # noqa: F821

@@ -3,6 +3,8 @@ no memory for another worker, a missing device, networks too big to train, setti
 an oversized URL value."""
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -13,6 +15,7 @@ from playground import runner as runner_module
 from playground.config import MEMORY_BUDGET, ConfigError, RunConfig
 from playground.models.mlp import MLP, mlp_parameters, pair_memory
 from playground.runner import Options, Runner, RunState
+from tests.conftest import ONE_THREAD_ENV, ROOT
 
 CFG = RunConfig(dataset="two_modes1d", batch_size=64, g_width=32, d_width=32, g_depth=2, d_depth=2)
 
@@ -59,6 +62,43 @@ def test_a_killed_worker_is_reported_and_reset_replaces_it():
         assert r.wait_idle(30) and r.status().step == 3
     finally:
         r.stop()
+
+
+SERVER_KILLED = """
+import os, signal
+from playground.config import RunConfig
+from playground.runner import Options, Runner
+a = Runner(RunConfig(dataset="ring8", g_width=8, d_width=8), Options(threads=1))
+b = Runner(RunConfig(dataset="ring8", g_width=8, d_width=8), Options(threads=1))  # forked at once, no spare
+assert a.wait_idle(60) and b.wait_idle(60)
+print(a._proc.pid, b._proc.pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # the server goes away without stopping anything
+"""
+
+
+def _alive(pid: int) -> bool:
+    """A process that exists and is not a zombie (an orphan's exit may be reaped late in a container)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads /proc")
+def test_workers_end_when_the_server_is_killed():
+    """Workers are children of the forkserver, not of the server: each still notices the server's death
+    (through its parent sentinel) and exits, rather than holding its memory forever."""
+    server = subprocess.Popen([sys.executable, "-c", SERVER_KILLED], cwd=ROOT, env=ONE_THREAD_ENV,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    pids = [int(p) for p in server.stdout.readline().split()]  # (the workers hold the pipe open)
+    assert server.wait(60) == -signal.SIGKILL and len(pids) == 2
+    try:
+        assert wait_for(lambda: not any(_alive(p) for p in pids), timeout=10) is not None, \
+            f"workers {pids} outlived the server"
+    finally:
+        for p in filter(_alive, pids):
+            os.kill(p, signal.SIGKILL)
 
 
 # ----- sharing: every run trains, and says how many share the machine -------------------------------
