@@ -15,7 +15,7 @@ fi
 cmd=${1:-}
 shift || true
 case "$cmd" in
-  app)  exec .venv/bin/python -m streamlit run app.py --browser.gatherUsageStats false "$@" ;;
+  app)  exec .venv/bin/python -m playground.ui.serve --browser.gatherUsageStats false "$@" ;;  # streamlit run app.py, preloaded
   test) exec .venv/bin/python -m pytest "$@" ;;
   *)    echo "usage: ./dev.sh app | ./dev.sh test [pytest args]" >&2; exit 2 ;;
 esac

@@ -2,8 +2,9 @@
 
     python benchmarks/first_frame.py [--repeat 3]
 
-cold:  from launching `streamlit run app.py` to the first Plotly chart drawn for the first visitor
-       of each page (a fresh server per page);
+cold:  from launching the server to the first Plotly chart drawn for the first visitor of each page
+       (a fresh server per page), for `./dev.sh app`'s launcher (`python -m playground.ui.serve`:
+       torch and the engine imported while the server starts) and for plain `streamlit run app.py`;
 warm:  on a running server that has served the page once and has been idle --settle seconds, a new
        browser context (a new session) navigates to the page: navigation -> first drawn chart. Median
        of --repeat tries (`--settle 0`: visitors back to back).
@@ -43,11 +44,15 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--settle", type=float, default=12.0,
                     help="seconds before each warm try: a visitor right after another shares the CPU with the "
-                         "server's next spare worker while it imports torch (runner.SPARE_DELAY + ~3 s)")
+                         "server's next spare worker (pool.SPARE_DELAY)")
     args = ap.parse_args()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
         for name in PAGES:
+            t_launch = time.monotonic()
+            with StreamlitServer(plain=True) as server:
+                plain_up = time.monotonic() - t_launch
+                plain = first_chart(browser, f"{server.url}/{name}") + plain_up
             t_launch = time.monotonic()
             with StreamlitServer() as server:
                 up = time.monotonic() - t_launch
@@ -56,7 +61,8 @@ def main() -> None:
                 for _ in range(args.repeat):
                     time.sleep(args.settle)  # the server's next spare worker ready, as on a server running a while
                     warm.append(first_chart(browser, f"{server.url}/{name}"))
-            print(f"/{name}: cold {cold:.1f} s from `streamlit run` (server up after {up:.1f} s); "
+            print(f"/{name}: cold {cold:.1f} s from `./dev.sh app` (server up after {up:.1f} s), "
+                  f"{plain:.1f} s from `streamlit run app.py` (up after {plain_up:.1f} s); "
                   f"warm {statistics.median(warm):.1f} s (median of {args.repeat}: "
                   f"{', '.join(f'{w:.1f}' for w in warm)})")
         browser.close()

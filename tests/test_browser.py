@@ -1,4 +1,4 @@
-"""Real browser: `streamlit run app.py`, headless Debian Chromium through Playwright.
+"""Real browser: the app as `./dev.sh app` starts it, headless Debian Chromium through Playwright.
 
 Skipped without /usr/bin/chromium, unless GANPG_REQUIRE_BROWSER=1 (set by .ci/run), which turns the
 skip into a failure so CI always runs it. Screenshots go to test-artifacts/.
@@ -46,7 +46,10 @@ def _free_port() -> int:
 
 
 class StreamlitServer:
-    def __init__(self):
+    """The app on a free port, started as `./dev.sh app` starts it (`plain=True`: `streamlit run app.py`)."""
+
+    def __init__(self, plain: bool = False):
+        self.launch = ["-m", "streamlit", "run", "app.py"] if plain else ["-m", "playground.ui.serve"]
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = ARTIFACTS / f"streamlit-{self.port}.log"
@@ -56,7 +59,7 @@ class StreamlitServer:
         ARTIFACTS.mkdir(exist_ok=True)
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            [sys.executable, *self.launch, "--server.headless", "true",
              "--server.port", str(self.port), "--server.fileWatcherType", "none",
              "--browser.gatherUsageStats", "false"],
             cwd=ROOT, stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
