@@ -13,7 +13,7 @@ st.set_page_config(page_title="GAN Playground", page_icon=":material/tune:", lay
 
 from playground.pool import POOL  # noqa: E402  (imports no torch)
 
-POOL.warm()  # the first visitor's worker imports torch while this server does, not after it
+POOL.warm()  # the workers' forkserver imports torch while this server does, not after it
 
 from playground.ui.common import heartbeat  # noqa: E402  (after set_page_config)
 

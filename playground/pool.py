@@ -1,5 +1,5 @@
-"""Worker processes for live runs: forked from a server that has already imported torch, one spare kept
-ready, counted against the machine's memory.
+"""Worker processes for live runs: forked from a forkserver that has imported torch once, one spare
+kept ready, counted against the machine's memory.
 
 Workers start from a `forkserver` (POSIX) whose process imported torch and the engine once
 (`PRELOAD`): a new worker is a fork of it, ready in well under a second and sharing those pages with
@@ -31,7 +31,7 @@ __all__ = ["MAX_WORKERS", "WORKER_MEMORY", "POOL", "CapacityError", "WorkerPool"
 WORKER_MEMORY = 400 << 20
 TOTAL_MEMORY = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else 8 << 30
 MAX_WORKERS = max(1, int(0.8 * TOTAL_MEMORY) // WORKER_MEMORY)
-SPARE_DELAY = 6.0  # seconds between handing out the spare and spawning the next one
+SPARE_DELAY = 6.0  # seconds between handing out the spare and making the next one
 
 
 class CapacityError(ConfigError):
@@ -42,9 +42,10 @@ _main_lock = threading.Lock()
 
 
 def _start_without_main(proc) -> None:
-    """Start a spawned process without making it re-run the parent's __main__. Under Streamlit,
-    __main__ is the page script being executed, and `spawn` would execute that page again in the
-    child (where it fails: no session). The child needs only playground.worker."""
+    """Start a worker process without making it re-run the parent's __main__. Under Streamlit,
+    __main__ is the page script being executed, and the child (spawned, or forked by the forkserver:
+    both prepare it from the parent's __main__) would execute that page again, where it fails: no
+    session. The child needs only playground.worker."""
     with _main_lock:
         main = sys.modules.get("__main__")
         sys.modules["__main__"] = types.ModuleType("__main__")
@@ -142,8 +143,8 @@ class WorkerPool:
             spare = _new_process()
         _HANDED.add(spare[0])
         self._not_before = time.monotonic() + SPARE_DELAY
-        # the next spare after a pause: making it at once competed with this run's own start and the
-        # browser drawing its first frame
+        # the next spare after a pause: a spawned one (no forkserver) imports torch for ~4.5 s of CPU,
+        # which competed with this run's own start and the browser drawing its first frame
         timer = threading.Timer(SPARE_DELAY + 0.05, self.warm)
         timer.daemon = True
         timer.start()
