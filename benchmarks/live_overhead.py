@@ -5,10 +5,10 @@
 
 1. headless: `python -m playground train --preset P` (1 torch thread, evaluation every 250 steps);
    its steps/s (training time only) and its wall-clock steps/s;
-2. live: `streamlit run app.py`, the page opened in headless Chromium with the same config in the URL,
+2. live: the app as `./dev.sh app` starts it, the page opened in headless Chromium with the same config in the URL,
    Play pressed, the step counter read from the page over `--seconds` (after a warm-up), with the
    page redrawing at its default refresh rates;
-3. the time from `streamlit run` to the first drawn frame (first Plotly chart on /toy);
+3. the time from launching the server to the first drawn frame (first Plotly chart on /toy);
 4. where the CPU went during the live window: the server, its training worker and the browser, in cores.
 Last line: `live/headless = 0.NN` (live steps/s over the CLI's steps/s).
 """
@@ -58,10 +58,12 @@ def step_count(page) -> int:
 
 
 def cpu_seconds(server_pid: int) -> dict[str, float]:
-    """CPU time (user + system) so far of the Streamlit server, its training workers (its children) and
-    the browser (every chromium process), from /proc."""
+    """CPU time (user + system) so far of the Streamlit server, its training workers (its
+    multiprocessing descendants: the forkserver and the workers it forked) and the browser (every
+    chromium process), from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
     out = {"server": 0.0, "worker": 0.0, "browser": 0.0}
+    procs = {}
     for d in Path("/proc").iterdir():
         if not d.name.isdigit():
             continue
@@ -71,11 +73,11 @@ def cpu_seconds(server_pid: int) -> dict[str, float]:
         except OSError:
             continue
         fields = stat.rsplit(")", 1)[1].split()
-        ppid, used = int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
-        pid = int(d.name)
+        procs[int(d.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick, cmd)
+    for pid, (ppid, used, cmd) in procs.items():
         if pid == server_pid:
             out["server"] += used
-        elif ppid == server_pid and "multiprocessing" in cmd:
+        elif "multiprocessing" in cmd and server_pid in (ppid, procs.get(ppid, (None,))[0]):
             out["worker"] += used
         elif "chromium" in cmd or "chrome" in cmd.split("\0")[0]:
             out["browser"] += used
@@ -126,7 +128,7 @@ def main() -> None:
           f"(steps {lv['steps'][0]} -> {lv['steps'][1]}), browser open, default refresh")
     print("CPU over the window, in cores: " + ", ".join(f"{k} {v:.2f}" for k, v in lv["cores"].items()) +
           f" (of {os.cpu_count()}; load average {os.getloadavg()[0]:.1f})")
-    print(f"streamlit run -> first drawn frame on /{args.page}: {lv['first_frame_seconds']:.1f} s")
+    print(f"./dev.sh app -> first drawn frame on /{args.page}: {lv['first_frame_seconds']:.1f} s")
     print(f"live/headless = {lv['steps_per_second'] / h['steps_per_second']:.2f}")
 
 
