@@ -52,3 +52,30 @@ def test_the_shipped_reference_names_its_cache_by_weights_and_images(monkeypatch
     a = mnist._test_pass_cache(np.zeros((2, 28, 28), np.uint8))
     b = mnist._test_pass_cache(np.ones((2, 28, 28), np.uint8))
     assert a.parent == tmp_path / "digits" and a != b
+
+
+def test_the_floor_is_computed_once_then_read_from_disk(tmp_path, monkeypatch):
+    """The floor (2000 real training digits vs the test set) also waits on disk: a run's first MNIST
+    frame does not spend the classifier's pass over those digits again."""
+    first = reference(tmp_path, n=40)
+    floor = first.floor(n=20)
+    assert floor > 0 and len(list((tmp_path / "digits").glob("floor-*.json"))) == 1
+
+    def no_classifier(*a, **k):
+        raise AssertionError("the cached floor was computed again")
+
+    monkeypatch.setattr(digits, "classify", no_classifier)
+    assert reference(tmp_path, n=40).floor(n=20) == floor  # bit for bit
+
+
+def test_a_floor_of_other_digits_or_classes_is_not_reused(tmp_path, monkeypatch):
+    ref = reference(tmp_path, n=40)
+    all_ten, sevens = ref.floor(n=20), ref.floor([3, 7], n=8)
+    assert all_ten != sevens and len(list((tmp_path / "digits").glob("floor-*.json"))) == 2
+    rng = np.random.default_rng(1)
+    other = DigitReference(ref.test_images, ref.test_labels, rng.integers(0, 256, (40, 28, 28), dtype=np.uint8),
+                           ref.train_labels, cache=ref.cache)  # same test pass, other training digits
+    calls = []
+    real = digits.classify
+    monkeypatch.setattr(digits, "classify", lambda x: calls.append(len(x)) or real(x))
+    assert other.floor(n=20) != all_ten and calls == [20]

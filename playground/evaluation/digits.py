@@ -17,6 +17,8 @@ features φ(xᵢ) ∈ R^128:
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import threading
 from pathlib import Path
@@ -143,12 +145,47 @@ class DigitReference:
         if key not in self._floors:
             idx = np.flatnonzero(np.isin(self.train_labels, key[0]))
             pick = np.random.default_rng(seed).choice(idx, size=min(n, len(idx)), replace=False)
-            mu, cov = feature_stats(_scaled(self.train_images[pick]))
-            self._floors[key] = frechet_distance(mu, cov, *self.stats(key[0]))
+            images = np.ascontiguousarray(self.train_images[pick])
+            # on disk beside the test pass (a run's first MNIST frame waited ~0.4 s for it), named by
+            # what it depends on: the test pass's own name (weights, test images), the digits, the classes
+            path = None
+            if self.cache is not None:
+                h = hashlib.sha256(self.cache.name.encode())
+                h.update(images.tobytes())
+                h.update(repr(key[0]).encode())
+                path = self.cache.with_name(f"floor-{h.hexdigest()[:16]}.json")
+            value = _read_float(path)
+            if value is None:
+                mu, cov = feature_stats(_scaled(images))
+                value = frechet_distance(mu, cov, *self.stats(key[0]))
+                _write_float(path, value)
+            self._floors[key] = value
         return self._floors[key]
 
     def warm_up(self) -> None:
         self.stats()
+
+
+def _read_float(path: Path | None) -> float | None:
+    if path is None:
+        return None
+    try:
+        value = float(json.loads(path.read_text())["value"])
+    except (OSError, KeyError, ValueError, TypeError):  # none yet, or unreadable
+        return None
+    return value if np.isfinite(value) else None
+
+
+def _write_float(path: Path | None, value: float) -> None:
+    if path is None:
+        return
+    try:  # atomically: another process may be writing the same file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.json")
+        tmp.write_text(json.dumps({"value": value}))
+        os.replace(tmp, path)
+    except OSError:  # a read-only cache: compute again next time
+        pass
 
 
 def evaluate_digits(images, reference: DigitReference, train_classes=None, prior=None) -> dict:
