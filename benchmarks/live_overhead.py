@@ -11,6 +11,12 @@
 3. the time from launching the server to the first drawn frame (first Plotly chart on /toy);
 4. where the CPU went during the live window: the server, its training worker and the browser, in cores.
 Last line: `live/headless = 0.NN` (live steps/s over the CLI's steps/s).
+
+`--browser-cpus 0` runs Chromium on CPU 0 alone (`taskset`): on a 2-core machine this stands in for a
+browser on another machine (a remote viewer, or a laptop with cores to spare), so that the ratio shows
+what the server and its worker cost, apart from the browser's share of the same cores.
+`--no-browser` measures the worker alone: a Runner at the page's cadence (LIVE_RUNNER_OPTIONS), its
+snapshot read every SAMPLES_SECONDS as a page would, no server and no browser.
 """
 from __future__ import annotations
 
@@ -84,13 +90,44 @@ def cpu_seconds(server_pid: int) -> dict[str, float]:
     return out
 
 
-def live(page_name: str, config, seconds: float, warmup: float) -> dict:
+def pinned_chromium(cpus: str | None, folder: Path) -> str:
+    """The Chromium executable to launch: CHROMIUM, or a wrapper that runs it on `cpus` only."""
+    if not cpus:
+        return CHROMIUM
+    wrapper = folder / "chromium"
+    wrapper.write_text(f'#!/bin/sh\nexec taskset -c {cpus} {CHROMIUM} "$@"\n')
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
+def worker_alone(config, seconds: float, warmup: float) -> dict:
+    """Steps/s of a live worker with nothing else running: the page's runner options and polling."""
+    from playground.runner import Runner
+    from playground.ui.live import LIVE_RUNNER_OPTIONS, SAMPLES_SECONDS
+
+    runner = Runner(config, LIVE_RUNNER_OPTIONS)
+    try:
+        runner.wait_idle(120)
+        runner.play()
+        time.sleep(warmup)
+        s0, t0 = runner.status().step, time.monotonic()
+        while time.monotonic() - t0 < seconds:
+            time.sleep(SAMPLES_SECONDS)
+            runner.heartbeat()
+            runner.snapshot()
+        s1, t1 = runner.status().step, time.monotonic()
+    finally:
+        runner.stop()
+    return {"steps_per_second": (s1 - s0) / (t1 - t0), "steps": (s0, s1)}
+
+
+def live(page_name: str, config, seconds: float, warmup: float, browser_cpus: str | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
     query = urlencode(config.to_query())
     t_launch = time.monotonic()
-    with StreamlitServer() as server, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
+    with StreamlitServer() as server, sync_playwright() as p, tempfile.TemporaryDirectory() as d:
+        browser = p.chromium.launch(executable_path=pinned_chromium(browser_cpus, Path(d)), args=CHROME_ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": 1100})
         page.goto(f"{server.url}/{page_name}?{query}")
         page.wait_for_selector(".js-plotly-plot", timeout=120_000)
@@ -116,6 +153,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30.0, help="live measurement window")
     ap.add_argument("--warmup", type=float, default=5.0)
     ap.add_argument("--steps", type=int, default=3000, help="headless run length")
+    ap.add_argument("--browser-cpus", metavar="LIST", help="run Chromium on these CPUs only (taskset -c LIST)")
+    ap.add_argument("--no-browser", action="store_true", help="the worker alone: no server, no browser")
     args = ap.parse_args()
 
     config = PAGES[args.page](args.preset)
@@ -123,9 +162,16 @@ def main() -> None:
     print(f"/{args.page}: {config.to_query()}")
     print(f"headless CLI: {h['steps_per_second']:.1f} steps/s training, "
           f"{h['wall_steps_per_second']:.1f} steps/s wall (with evaluations), {args.steps} steps")
-    lv = live(args.page, config, args.seconds, args.warmup)
+    if args.no_browser:
+        wa = worker_alone(config, args.seconds, args.warmup)
+        print(f"worker alone: {wa['steps_per_second']:.1f} steps/s over {args.seconds:.0f} s (steps "
+              f"{wa['steps'][0]} -> {wa['steps'][1]}), page cadence, no server, no browser")
+        print(f"worker alone/headless = {wa['steps_per_second'] / h['steps_per_second']:.2f}")
+        return
+    lv = live(args.page, config, args.seconds, args.warmup, args.browser_cpus)
+    pinned = f", Chromium on CPU {args.browser_cpus} only" if args.browser_cpus else ""
     print(f"live page:    {lv['steps_per_second']:.1f} steps/s over {args.seconds:.0f} s "
-          f"(steps {lv['steps'][0]} -> {lv['steps'][1]}), browser open, default refresh")
+          f"(steps {lv['steps'][0]} -> {lv['steps'][1]}), browser open, default refresh{pinned}")
     print("CPU over the window, in cores: " + ", ".join(f"{k} {v:.2f}" for k, v in lv["cores"].items()) +
           f" (of {os.cpu_count()}; load average {os.getloadavg()[0]:.1f})")
     print(f"./dev.sh app -> first drawn frame on /{args.page}: {lv['first_frame_seconds']:.1f} s")
