@@ -77,7 +77,7 @@ class DigitReference:
     classifier's pass over the test split (≈ 5 s on one thread) runs once, on first use (`warm_up()`
     runs it now, e.g. in a background thread when a page opens); with `cache` (an .npz path) its
     result is kept on disk, so every later process loads it instead (the caller names the file by
-    what it depends on: the weights and the test images)."""
+    what it depends on: the weights and the test images); so are the floors, beside it."""
 
     def __init__(self, test_images, test_labels, train_images, train_labels, cache: Path | None = None):
         self.test_images, self.test_labels = test_images, np.asarray(test_labels).astype(np.int64)
@@ -146,8 +146,8 @@ class DigitReference:
             idx = np.flatnonzero(np.isin(self.train_labels, key[0]))
             pick = np.random.default_rng(seed).choice(idx, size=min(n, len(idx)), replace=False)
             images = np.ascontiguousarray(self.train_images[pick])
-            # on disk beside the test pass (a run's first MNIST frame waited ~0.4 s for it), named by
-            # what it depends on: the test pass's own name (weights, test images), the digits, the classes
+            # kept on disk beside the test pass (~0.4 s of CPU in every new worker's first MNIST frame),
+            # named by what it depends on: the test pass's own name (weights, test images), the digits, the classes
             path = None
             if self.cache is not None:
                 h = hashlib.sha256(self.cache.name.encode())
