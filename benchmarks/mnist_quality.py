@@ -45,6 +45,15 @@ image directly). CLI, `train --config <recipe> --minutes M --threads 2`, seed 0,
     small-ns          3       3 min     2700     4.89    1/1      0.007       0.996   (step 1000: 6.29, 0.008, 0.995)
     small-ns          all     10 min    8800    61.7    10/10     0           0.918   (2000: 90.5; 4000: 80.4; 6000: 65.6)
 
+Measured 2026-12-06, the NS recipe now at batch 32 (the same CLI command, quiet machine):
+
+    config            digits  budget   steps   Fréchet  classes  off-subset  confidence
+    small-ns (b32)    3       3 min     6125     4.03    1/1      0.006       0.997   (step 1000: 5.96)
+    small-ns (b32)    all     10 min   18225    52.5    10/10     0           0.913   (3000: 93.8; 9000: 65.0; 15000: 55.9)
+
+Per step batch 32 is about as good as 64 (65.0 at step 9000 against 61.7 at 8800) at ~1.9× the steps/s
+(30.3 against 15.6 on 2 threads), so 10 minutes go from 61.7 to 52.5: still above the MLP's 41.3.
+
 One thread, by step, all ten digits, Fréchet at 1000 / 2000 / 3000: this generator 105.7 / 85.5 / 74.6,
 the earlier one 146.4 / 121.1 / 108.9 (its 1000-step figure above, 142.1, was a run of 2026-12-02).
 
