@@ -112,7 +112,7 @@ def test_dcgan_small_learns_in_a_ci_sized_run():
     """300 generator steps of the non-saturating recipe on the digit 1 (one thread): the Fréchet
     distance to the test-set ones falls by more than half (measured: 452 → 12.5 at the recipe's batch
     32, 452 → 10.3 at 64) and the classifier grows sure of them (confidence 0.10 → 0.99). Training took
-    12 s on one idle core of an AMD EPYC (2026-12-06; 34 s at batch 64); the time is printed, not
+    12 s on one idle core of an AMD EPYC (2026-12-06; 34 s at batch 64 on 2026-12-05); the time is printed, not
     asserted (speed is benchmarks/mnist_quality.py's to measure)."""
     cfg = recommended_config("mnist", "ns", "none", arch="dcgan_small", digits="1", seed=0, device="cpu")
     t = Trainer(cfg, n_eval=1000)
