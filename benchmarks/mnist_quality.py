@@ -3,6 +3,7 @@
     python benchmarks/mnist_quality.py                         # budgets 1, 3, 10 minutes, 2 threads
     python benchmarks/mnist_quality.py --budgets 0.5 1 --threads 1 --configs mlp-ns
     python benchmarks/mnist_quality.py --steps 2000 6000 --digits 3 --configs small-wgan-clip --speed-seconds 0
+    python benchmarks/mnist_quality.py --configs --speed-configs small-ns --layouts small-ns small-wgan-clip
 
 Speed: each configuration trains for --speed-seconds after a short warm-up; generator steps/s (one
 step = n_critic critic updates + one generator update). Quality: each configuration trains from
@@ -54,6 +55,27 @@ Measured 2026-12-06, the NS recipe now at batch 32 (the same CLI command, quiet 
 Per step batch 32 is about as good as 64 (65.0 at step 9000 against 61.7 at 8800) at ~1.9× the steps/s
 (30.3 against 15.6 on 2 threads), so 10 minutes go from 61.7 to 52.5: still above the MLP's 41.3.
 
+Measured later on 2026-12-06: dcgan_small in NHWC (channels-last, `--layouts`: CLI ~30 → ~33 steps/s on 2
+threads) and without the bias of its two transposed convolutions (batch norm cancels it; see
+models/mnist.py: with it, NHWC drifted and the EMA generator fell to Fréchet 319 at step 3000). The same
+CLI command, quiet machine, the MLP re-measured the same day:
+
+    config            digits  budget   steps   Fréchet  classes  off-subset  confidence
+    small-ns (b32)    3       3 min     6175     4.70    1/1      0.008       0.996   (step 1000: 6.5)
+    small-ns (b32)    all     10 min   19425    51.7    10/10     0           0.916   (3000: 94.3; 9000: 68.8; 15000: 59.1)
+    small-wgan-clip   3       5 min     2275    55.3     1/1      0.032       0.981   (step 500: 71.1, 0.030, 0.982)
+    mlp-ns            all     10 min   53025    41.7    10/10     0           0.953   (20000: 46.9; 40000: 42.3)
+
+Then the NS recipe at Adam 2e-3 (it had fallen apart with the biases: 596 at step 6000), the same command:
+
+    small-ns (2e-3)   3       3 min     6175     4.04    1/1      0.0085      0.997   (step 1000: 6.72)
+    small-ns (2e-3)   all     10 min   20075    47.0    10/10     0           0.916   (3000: 82.8; 9000: 63.0; 15000: 54.7)
+
+So in 10 minutes on all ten digits dcgan_small (47.0) is still above the MLP (41.7). `--layouts`, the same
+hour, alternating (NHWC / NCHW steps/s): small-ns 37.9 / 28.6 and 34.2 / 24.5 (1.32, 1.40), small-wgan-clip
+6.82 / 5.55 and 7.77 / 6.65 (1.23, 1.17). The CLI rows gained less than that against the day's earlier rows
+(30.3 → 32.3 NS): the machine's speed drifts between hours, so compare ratios from one run.
+
 One thread, by step, all ten digits, Fréchet at 1000 / 2000 / 3000: this generator 105.7 / 85.5 / 74.6,
 the earlier one 146.4 / 121.1 / 108.9 (its 1000-step figure above, 142.1, was a run of 2026-12-02).
 
@@ -75,7 +97,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from playground.datasets.mnist import mnist_reference  # noqa: E402
+from playground.datasets.mnist import MNIST_ARCHS, mnist_reference  # noqa: E402
 from playground.recipes import recommended_config  # noqa: E402
 from playground.trainer import Trainer  # noqa: E402
 
@@ -100,9 +122,20 @@ def _chunk(name: str) -> int:
     return 1 if CONFIGS[name][0] == "dcgan" else 10  # the seed-size DCGAN takes ~1 s a step on a CPU
 
 
-def speed(name: str, seconds: float, seed: int) -> tuple[float, int]:
-    """Generator steps per second over about `seconds` of training (after 2 warm-up steps)."""
-    t = Trainer(config_for(name, seed), n_eval=64)
+def speed(name: str, seconds: float, seed: int, nchw: bool = False) -> tuple[float, int]:
+    """Generator steps per second over about `seconds` of training (after 2 warm-up steps). `nchw`:
+    the networks converted to PyTorch's default layout first (the convolutional builders return NHWC)."""
+    arch = CONFIGS[name][0]
+    build = MNIST_ARCHS[arch]
+
+    def build_nchw(config, dataset):
+        return tuple(net.to(memory_format=torch.contiguous_format) for net in build(config, dataset))
+
+    MNIST_ARCHS[arch] = build_nchw if nchw else build  # before the Trainer: its EMA copy follows G's layout
+    try:
+        t = Trainer(config_for(name, seed), n_eval=64)
+    finally:
+        MNIST_ARCHS[arch] = build
     t.run(2)
     steps, t0 = 0, time.perf_counter()
     chunk = _chunk(name)
@@ -150,6 +183,8 @@ def main(argv=None) -> int:
                    choices=list(CONFIGS), dest="speed_configs")
     p.add_argument("--speed-seconds", type=float, default=15.0, dest="speed_seconds",
                    help="seconds of training per speed measurement (0: skip the speed table)")
+    p.add_argument("--layouts", nargs="*", default=[], choices=[n for n, c in CONFIGS.items() if c[0] != "mlp"],
+                   help="also time these as built (NHWC) against PyTorch's default NCHW layout, twice each")
     p.add_argument("--json", help="also write the figures here")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -166,6 +201,11 @@ def main(argv=None) -> int:
         sps, n = speed(name, args.speed_seconds, args.seed)
         speeds[name] = sps
         log(f"  {name:15s} n_critic {config_for(name, args.seed).n_critic}  {sps:8.2f} steps/s  ({n} steps)")
+    for name in args.layouts if args.speed_seconds > 0 else []:  # alternating, so that load drifts hit both
+        pairs = [(speed(name, args.speed_seconds, args.seed)[0], speed(name, args.speed_seconds, args.seed, True)[0])
+                 for _ in range(2)]
+        for nhwc, nchw in pairs:
+            log(f"  {name:15s} NHWC (as built) {nhwc:8.2f}  NCHW {nchw:8.2f} steps/s  ratio {nhwc / nchw:.2f}")
     marks = (f"{', '.join(map(str, sorted(args.steps)))} generator steps" if args.steps else
              f"{', '.join(f'{b:g}' for b in sorted(args.budgets))} min of training")
     if args.configs:

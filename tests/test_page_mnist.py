@@ -52,7 +52,7 @@ def test_renders_idle_then_one_step_updates_grid_and_histogram(apps):
     assert "step **0**" in status_text(at)
     assert runner_of(at).status().state == "idle"
     assert chart_keys(at) == CHARTS
-    grid0, hist0 = titled(at, "mnist_chart_grid", "Samples from"), titled(at, "mnist_chart_hist", "Which digits")
+    grid0, hist0 = titled(at, "mnist_chart_grid", "Samples at step"), titled(at, "mnist_chart_hist", "Which digits")
     assert grid0["data"][0]["type"] == "image" and grid0["data"][0]["source"].startswith("data:image/png")
     assert not grid0["layout"]["xaxis"]["visible"] and grid0["layout"]["yaxis"]["scaleanchor"] == "x"
     assert "step 0" in titled(at, "mnist_chart_gallery", "Timeline")["layout"]["annotations"][0]["text"]
@@ -60,7 +60,7 @@ def test_renders_idle_then_one_step_updates_grid_and_histogram(apps):
     at.button(key="mnist_step").click().run()
     assert not at.exception, at.exception
     assert "step **1**" in status_text(at)
-    grid1, hist1 = titled(at, "mnist_chart_grid", "Samples from"), titled(at, "mnist_chart_hist", "Which digits")
+    grid1, hist1 = titled(at, "mnist_chart_grid", "Samples at step"), titled(at, "mnist_chart_hist", "Which digits")
     assert grid1["data"][0]["source"] != grid0["data"][0]["source"], "the grid shows the new samples"
     # the bars count the frame's own samples, the grid's 64 tiles: this step's classifier verdicts
     v = runner_of(at).snapshot().views
@@ -179,12 +179,12 @@ def test_an_upload_hides_the_digit_metrics_and_its_run_records_the_hash(apps, ca
     assert labels["data"][0]["x"] == list(FASHION_CLASSES)
     assert np.array_equal(figure_array(labels["data"][0]["y"]), np.bincount(d["train_labels"], minlength=10))
     assert titled(at, "mnist_chart_real", "Real training images")["data"][0]["source"].startswith("data:image/png")
-    grid0 = titled(at, "mnist_chart_grid", "Samples from")
+    grid0 = titled(at, "mnist_chart_grid", "Samples at step")
     assert "classifier" not in grid0["layout"]["title"]["subtitle"]["text"]
     at.button(key="mnist_step").click().run()
     assert not at.exception, at.exception
     assert "step **1**" in status_text(at), "the worker process found the data by their hash"
-    assert titled(at, "mnist_chart_grid", "Samples from")["data"][0]["source"] != grid0["data"][0]["source"]
+    assert titled(at, "mnist_chart_grid", "Samples at step")["data"][0]["source"] != grid0["data"][0]["source"]
     assert titled(at, "mnist_chart_loss", "")["data"], "the losses are drawn"
     # the link reopens the uploaded data in a new session (its worker finds them by the hash)
     again = load(apps, dict(at.query_params))

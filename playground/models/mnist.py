@@ -119,7 +119,8 @@ def _dcgan_init(module: nn.Module) -> None:
     for m in module.modules():
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
             nn.init.normal_(m.weight, 0.0, 0.02)
-            nn.init.zeros_(m.bias)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
         elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
             nn.init.ones_(m.weight)
             nn.init.zeros_(m.bias)
@@ -149,13 +150,19 @@ def _conv_critic(config, c1: int, c2: int) -> nn.Module:
 
 
 def build_dcgan_small_pair(config, dataset) -> tuple[nn.Module, nn.Module]:
-    """The CPU-sized DCGAN pair; the critic's norm follows `critic_norm(config)`."""
+    """The CPU-sized DCGAN pair; the critic's norm follows `critic_norm(config)`.
+
+    The generator's transposed convolutions have no bias: batch norm cancels it, so its true gradient is
+    0, and Adam (which divides by the gradient's size) turned the round-off left in it into a steady
+    drift. The weight-averaged generator, whose batch-norm statistics are the raw one's, then drew worse
+    samples than the raw generator (in NHWC, 2 threads: Fréchet 319 against 115 at step 3000)."""
     g = ChunkedSequential(
         nn.Linear(config.noise_dim, 64 * 7 * 7), nn.LeakyReLU(LEAK), _Reshape(64, 7, 7),
-        nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1), nn.BatchNorm2d(32), nn.LeakyReLU(LEAK),
-        nn.ConvTranspose2d(32, 16, 4, stride=2, padding=1), nn.BatchNorm2d(16), nn.LeakyReLU(LEAK),
+        nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(32), nn.LeakyReLU(LEAK),
+        nn.ConvTranspose2d(32, 16, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(16), nn.LeakyReLU(LEAK),
         nn.Conv2d(16, 1, 3, padding=1), nn.Tanh())
     d = _conv_critic(config, 32, 64)
     _dcgan_init(g)
     _dcgan_init(d)
-    return g, d
+    # NHWC (oneDNN's layout): 1.3–1.4× the steps/s on 2 threads (benchmarks/mnist_quality.py --layouts)
+    return g.to(memory_format=torch.channels_last), d.to(memory_format=torch.channels_last)

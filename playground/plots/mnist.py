@@ -112,7 +112,7 @@ def sample_grid_figure(views: dict[str, Any], step: int, *, show_labels: bool = 
     image without axes. Hover: the classifier's label and confidence per tile where the view has them;
     `show_labels` also writes them on the tiles. `ema`: the generator's weight-average β when the
     samples come from the average (said in the subtitle)."""
-    title = title or f"Samples from a fixed noise batch — step {step:,}"
+    title = title or f"Samples at step {step:,}"  # short: the grid's column can be ~450 px wide
     revision = f"mnist:{image}"
     if views.get(image) is None:
         return empty_figure("No samples yet.", title, height=height, uirevision=revision)
@@ -179,10 +179,13 @@ def class_histogram_figure(views: dict[str, Any], *, height: int = 430,
     off = float(gen[[i for i in range(len(gen)) if i not in classes]].sum()) if len(classes) < len(gen) else 0.0
     n = views.get("class_hist_n")
     sub = (f"{int(n)} samples · " if n is not None else "") + f"{covered} of {len(classes)} classes covered (≥ 1 %)"
+    more = []  # on a line of their own: one line of all of it is clipped in a half-width column
     if missing:
-        sub += " · ✗ missing: " + ", ".join(names[i] for i in missing)
+        more.append("✗ missing: " + ", ".join(names[i] for i in missing))
     if len(classes) < len(gen):
-        sub += f" · outside the subset: {off:.0%}"
+        more.append(f"outside the subset: {off:.0%}")
+    if more:
+        sub += "<br>" + " · ".join(more)
     style.apply_style(fig, title, subtitle=sub, uirevision="mnist:hist", height=height, per_row=2, fit_px=legend_px)
     fig.update_layout(barmode="group", bargap=0.2, bargroupgap=0.05)
     fig.update_xaxes(title=dict(text="class (MNIST classifier)"), type="category", ticks="")
