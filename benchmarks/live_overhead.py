@@ -2,6 +2,7 @@
 
     python benchmarks/live_overhead.py [--preset mode-collapse] [--seconds 30]     # the toy page
     python benchmarks/live_overhead.py --page mnist [--seconds 60]                 # MNIST, MLP + NS recipe
+    python benchmarks/live_overhead.py --page mnist --arch dcgan_small            # MNIST, the CPU DCGAN's NS recipe
 
 1. headless: `python -m playground train --preset P` (1 torch thread, evaluation every 250 steps);
    its steps/s (training time only) and its wall-clock steps/s;
@@ -15,7 +16,7 @@ Last line: `live/headless = 0.NN` (live steps/s over the CLI's steps/s).
 `--browser-cpus 0` runs Chromium on CPU 0 alone (`taskset`): on a 2-core machine this stands in for a
 browser on another machine (a remote viewer, or a laptop with cores to spare), so that the ratio shows
 what the server and its worker cost, apart from the browser's share of the same cores.
-`--no-browser` measures the worker alone: a Runner at the page's cadence (LIVE_RUNNER_OPTIONS), its
+`--no-browser` measures the worker alone: a Runner at the page's cadence (the page's runner options), its
 snapshot read every SAMPLES_SECONDS as a page would, no server and no browser.
 """
 from __future__ import annotations
@@ -40,9 +41,15 @@ from test_browser import CHROME_ARGS, CHROMIUM, StreamlitServer  # noqa: E402
 from playground.presets import PRESETS  # noqa: E402
 from playground.recipes import recommended_config  # noqa: E402
 
-# page -> its default run (the MNIST page opens on the MLP + NS recipe)
-PAGES = {"toy": lambda preset: PRESETS[preset].config,
-         "mnist": lambda preset: recommended_config("mnist", "ns", "none")}
+# page -> its run (the toy page: a preset; the MNIST page: the NS recipe of an architecture, the MLP by
+# default, as the page opens) and the runner options the page drives it with
+PAGES = {"toy": lambda args: PRESETS[args.preset].config,
+         "mnist": lambda args: recommended_config("mnist", "ns", "none", arch=args.arch)}
+
+
+def page_options(page: str):
+    from playground.ui.live import LIVE_RUNNER_OPTIONS, MNIST_RUNNER_OPTIONS
+    return MNIST_RUNNER_OPTIONS if page == "mnist" else LIVE_RUNNER_OPTIONS
 
 
 def headless(config, steps: int) -> dict:
@@ -100,12 +107,12 @@ def pinned_chromium(cpus: str | None, folder: Path) -> str:
     return str(wrapper)
 
 
-def worker_alone(config, seconds: float, warmup: float) -> dict:
+def worker_alone(config, options, seconds: float, warmup: float) -> dict:
     """Steps/s of a live worker with nothing else running: the page's runner options and polling."""
     from playground.runner import Runner
-    from playground.ui.live import LIVE_RUNNER_OPTIONS, SAMPLES_SECONDS
+    from playground.ui.live import SAMPLES_SECONDS
 
-    runner = Runner(config, LIVE_RUNNER_OPTIONS)
+    runner = Runner(config, options)
     try:
         runner.wait_idle(120)
         runner.play()
@@ -150,6 +157,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--page", default="toy", choices=list(PAGES))
     ap.add_argument("--preset", default="mode-collapse", choices=list(PRESETS), help="the toy page's run")
+    ap.add_argument("--arch", default="mlp", choices=("mlp", "dcgan_small"), help="the MNIST page's network")
     ap.add_argument("--seconds", type=float, default=30.0, help="live measurement window")
     ap.add_argument("--warmup", type=float, default=5.0)
     ap.add_argument("--steps", type=int, default=3000, help="headless run length")
@@ -157,13 +165,13 @@ def main() -> None:
     ap.add_argument("--no-browser", action="store_true", help="the worker alone: no server, no browser")
     args = ap.parse_args()
 
-    config = PAGES[args.page](args.preset)
+    config = PAGES[args.page](args)
     h = headless(config, args.steps)
     print(f"/{args.page}: {config.to_query()}")
     print(f"headless CLI: {h['steps_per_second']:.1f} steps/s training, "
           f"{h['wall_steps_per_second']:.1f} steps/s wall (with evaluations), {args.steps} steps")
     if args.no_browser:
-        wa = worker_alone(config, args.seconds, args.warmup)
+        wa = worker_alone(config, page_options(args.page), args.seconds, args.warmup)
         print(f"worker alone: {wa['steps_per_second']:.1f} steps/s over {args.seconds:.0f} s (steps "
               f"{wa['steps'][0]} -> {wa['steps'][1]}), page cadence, no server, no browser")
         print(f"worker alone/headless = {wa['steps_per_second'] / h['steps_per_second']:.2f}")

@@ -19,9 +19,8 @@ from playground.models.mnist import critic_norm, critic_norm_note
 from playground.plots import curves, mnist as mplots, timeline
 from playground.plots.toy import shown_ema
 from playground.recipes import recommended_config
-from playground.runner import Options
 from playground.trainer import N_EVAL
-from playground.ui.live import CURVES_SECONDS, SAMPLES_SECONDS, Panel
+from playground.ui.live import CURVES_SECONDS, MNIST_RUNNER_OPTIONS, SAMPLES_SECONDS, Panel
 from playground.ui.live_chart import live_plotly_chart
 from playground.ui.training_page import TrainingPage, training_page
 
@@ -29,13 +28,6 @@ P = "mnist"
 S = st.session_state
 CHART_CONFIG = {"displaylogo": False}
 DEFAULT = recommended_config("mnist", "ns", "none")
-# MNIST frames and evaluations are costly on a CPU core (MLP, 2026-12-05, one thread: a step ~13 ms, an
-# evaluation of 2000 fakes 0.82 s, a frame of 256 fakes 74 ms, of the grid's 64 fakes ~20 ms). The runner
-# spaces evaluations by their cost (Options.view_share: together with the frames at most ~20 % of the
-# worker's time), and a frame classifies only the 64 samples it shows. benchmarks/live_overhead.py
-# --page mnist, live/headless on 2 cores with the browser on them: 0.69 with frames of 256, 0.73 with 64
-# (0.77 with a share of 0.1 as well, not kept: evaluations ~16 s apart).
-RUNNER_OPTIONS = Options(snapshot_points=64, snapshot_interval=0.5, eval_interval=3.0)
 GALLERY = f"{P}_gallery"
 GALLERY_EVERY = {"at 10, 25, 50, 100, 250, …": None, "every 100 steps": 100, "every 500 steps": 500,
                  "every 1,000 steps": 1000}
@@ -262,7 +254,7 @@ training_page(
             "classifier (trained by the project, 99 % test accuracy) says which digits come out, how sure it is, "
             "and how far their features are from real digits. Or upload your own 28×28 images (Fashion-MNIST, "
             "say) under Data in the sidebar.",
-    default=DEFAULT, datasets=offered_datasets(), options=RUNNER_OPTIONS,
+    default=DEFAULT, datasets=offered_datasets(), options=MNIST_RUNNER_OPTIONS,
     form={"show_arch": True, "extra_data": data_fields},
     panels=[Panel(draw_samples, SAMPLES_SECONDS, status=True), Panel(draw_curves, CURVES_SECONDS)],
     after_sidebar=arch_note, after_controls=view_options, exports=png_export)

@@ -23,7 +23,8 @@ Without Streamlit's on_release (e.g. a killed tab), the heartbeat pauses a runne
 
 Sharing: any number of runs may train at once. Workers run at a lower scheduling priority than the
 server (`WORKER_NICE`), so when runs outnumber cores the kernel shares the cores between them and the
-pages stay responsive; `Status.sharing` counts the runs training in this server. Each worker costs
+pages stay responsive; while there are cores to spare, the server and the training workers keep to
+separate cores (placement.py). `Status.sharing` counts the runs training in this server. Each worker costs
 about `WORKER_MEMORY`; past `MAX_WORKERS` (what the machine's memory holds) a new one is refused
 with a sentence instead of swapping. A spare worker is kept warm (`POOL`, pool.py), so a new run or a
 Reset after a dead worker starts at once.
@@ -37,7 +38,7 @@ import weakref
 from dataclasses import dataclass, field, replace
 
 from .config import LIVE_FIELDS, RunConfig
-from . import ray_worker
+from . import placement, ray_worker
 from .pool import MAX_WORKERS, POOL, WORKER_MEMORY, CapacityError
 from .replay import FrameStore
 from .snapshot import Snapshot
@@ -68,6 +69,18 @@ class Status:
 def sharing() -> int:
     """Runs training in this server now."""
     return sum(1 for r in list(_RUNNERS) if r._state == RunState.RUNNING and not r.stopped)
+
+
+_place_lock = threading.Lock()
+
+
+def _place() -> None:
+    """After a run starts or stops training: the server and the training workers on their cores
+    (placement.py), from the runs training now."""
+    with _place_lock:
+        running = [r for r in list(_RUNNERS) if r._state == RunState.RUNNING and not r.stopped]
+        placement.place([r._proc.pid for r in running if r.opts.mode == "process"],
+                        anywhere=any(r.opts.mode == "thread" for r in running))
 
 
 class Runner:
@@ -210,6 +223,7 @@ class Runner:
             if self._state != RunState.ERROR:
                 self._state = RunState.STOPPED
         self._idle.set()
+        _place()
 
     @property
     def alive(self) -> bool:
@@ -278,9 +292,11 @@ class Runner:
             self._state = RunState.DEAD
             self._message = (f"The training process ended unexpectedly ({how}). What it had shown up to "
                              f"step {self._step:,} is kept; press Reset to start a new one.")
+        _place()
 
     def _on_message(self, msg: Message) -> None:
         with self._lock:
+            was_training = self._state == RunState.RUNNING
             match msg:
                 case Done():
                     self._done += 1
@@ -292,6 +308,9 @@ class Runner:
                     self._snapshot, self._step = snap, snap.step
                     self._critic_updates = getattr(snap, "critic_updates", None)
                     self._rate, self._state, self._message, self._device = rate, state, message, device
+            training = self._state == RunState.RUNNING
+        if training != was_training:
+            _place()
         if isinstance(msg, Published):
             self.replay.add(msg.snapshot)
         if isinstance(msg, Idle) and self._done >= self._sent:

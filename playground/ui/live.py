@@ -28,6 +28,14 @@ CURVES_SECONDS = 2.0    # the metric curves (they change slowly)
 # network simplex) every 2 s.
 LIVE_RUNNER_OPTIONS = Options(snapshot_interval=SAMPLES_SECONDS / 2, eval_interval=2.0)
 
+# MNIST frames and evaluations are costly on a CPU core (MLP, 2026-12-05, one thread: a step ~13 ms, an
+# evaluation of 2000 fakes 0.82 s, a frame of 256 fakes 74 ms, of the grid's 64 fakes ~20 ms). The runner
+# spaces evaluations by their cost (Options.view_share: together with the frames at most ~20 % of the
+# worker's time), and a frame classifies only the 64 samples it shows. benchmarks/live_overhead.py
+# --page mnist, live/headless on 2 cores with the browser on them: 0.69 with frames of 256, 0.73 with 64
+# (0.77 with a share of 0.1 as well, not kept: evaluations ~16 s apart).
+MNIST_RUNNER_OPTIONS = Options(snapshot_points=64, snapshot_interval=0.5, eval_interval=3.0)
+
 
 def config_from_url(prefix: str, default: RunConfig) -> None:
     """On the session's first visit to the page, load the URL's settings into the widgets (bad values
