@@ -71,6 +71,22 @@ Then the NS recipe at Adam 2e-3 (it had fallen apart with the biases: 596 at ste
     small-ns (2e-3)   3       3 min     6175     4.04    1/1      0.0085      0.997   (step 1000: 6.72)
     small-ns (2e-3)   all     10 min   20075    47.0    10/10     0           0.916   (3000: 82.8; 9000: 63.0; 15000: 54.7)
 
+Measured 2026-12-07: the NS recipe with the critic at twice the generator's rate (Adam 4e-3 / 2e-3) and
+β₂ = 0.99 for both (the recipe now). The same command; the machine ran faster than the day before (the
+MLP: 54,750 steps in 10 minutes against 53,025), so the MLP was re-measured beside it:
+
+    config            digits  budget   steps   Fréchet  classes  off-subset  confidence
+    small-ns          3       3 min     6850     5.27    1/1      0.0065      0.996   (step 1000: 7.47)
+    small-ns          all     10 min   22225    40.6    10/10     0           0.918   (3000: 79.8; 9000: 55.7; 15000: 44.7)
+    mlp-ns            all     10 min   54750    40.3    10/10     0           0.952   (20000: 46.9; 40000: 42.3)
+Again, back to back from 00:52 (the recipe from the architecture, no `--set`: the same run step for step):
+
+    small-ns          all     10 min   21500    41.1    10/10     0           0.921   (21000: 40.0)
+    mlp-ns            all     10 min   66175    39.4    10/10     0           0.956   (the machine faster again: 110 steps/s)
+
+So in 10 minutes on all ten digits dcgan_small (40.6, 41.1) is at the MLP (40.3, 39.4) but not below it.
+A critic at 3× (6e-3) was worse by step: 80.3 / 71.8 / 64.7 at 3000 / 6000 / 9000 against 79.8 / 63.5 / 55.7.
+
 So in 10 minutes on all ten digits dcgan_small (47.0) is still above the MLP (41.7). `--layouts`, the same
 hour, alternating (NHWC / NCHW steps/s): small-ns 37.9 / 28.6 and 34.2 / 24.5 (1.32, 1.40), small-wgan-clip
 6.82 / 5.55 and 7.77 / 6.65 (1.23, 1.17). The CLI rows gained less than that against the day's earlier rows

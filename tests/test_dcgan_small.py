@@ -97,7 +97,8 @@ def test_recipes_have_a_layer_for_the_architecture():
     assert (clip.d_lr, clip.g_lr) == (1e-3, 1e-3)
     assert (clip.clip, clip.n_critic, clip.g_ema) == (0.01, 5, 0.999)  # the rest as for every image network
     ns = recommended_config("mnist", "ns", "none", arch="dcgan_small")
-    assert (ns.g_optim, ns.g_lr, ns.d_lr, ns.g_beta1, ns.n_critic, ns.batch_size) == ("adam", 2e-3, 2e-3, 0.5, 1, 32)
+    assert (ns.g_optim, ns.g_lr, ns.d_lr, ns.g_beta1, ns.n_critic, ns.batch_size) == ("adam", 2e-3, 4e-3, 0.5, 1, 32)
+    assert (ns.g_beta2, ns.d_beta2) == (0.99, 0.99)
     assert clip.batch_size == 64  # the seed experiment keeps the seed's batch
     for arch in ("mlp", "dcgan"):
         seed = recommended_config("mnist", "wgan", "clip", arch=arch)
