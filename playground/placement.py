@@ -3,12 +3,12 @@
 While the runs training leave cores to spare, the server's threads keep to the first core(s) and the
 training workers to the others. The server wakes up many times a second for a live page (script
 reruns, websocket frames, the snapshot queues); on a worker's core each wake-up pre-empts the worker
-(which runs at a lower priority, WORKER_NICE) and evicts its caches. Measured with
-`benchmarks/live_overhead.py --browser-cpus 0` (2 cores, the toy page, Chromium kept on CPU 0 as a
-viewer on another machine would be): live/headless 0.68 with the kernel's own placement, 0.94 placed.
-A browser on the same cores is not ours to place: its renderer still lands on the worker's core. Once
-the runs training would fill the cores left to them, every process may use every core again and the
-kernel shares them.
+(which runs at a lower priority, WORKER_NICE), and the worker also trained less per CPU second.
+Measured with `benchmarks/live_overhead.py --browser-cpus 0` (2 cores, the toy page, Chromium kept on
+CPU 0 as a viewer on another machine would be): live/headless 0.68 with the kernel's own placement,
+0.94 placed. A browser on the same cores is not ours to place: its renderer still lands on the
+worker's core. Once the runs training would fill the cores left to them, every process may use every
+core again and the kernel shares them.
 
     plan(cpus, n)      the rule: a Placement(server, workers) for n runs training on the cores `cpus`
     place(pids)        applies it to this process and the given running workers (every thread of each)
