@@ -11,7 +11,7 @@ sys.setswitchinterval(1e-4)
 
 st.set_page_config(page_title="GAN Playground", page_icon=":material/tune:", layout="wide")
 
-from playground.pool import POOL  # noqa: E402  (imports no torch)
+from playground.live.pool import POOL  # noqa: E402  (imports no torch)
 
 POOL.warm()  # the workers' forkserver imports torch while this server does, not after it
 

@@ -32,8 +32,8 @@ import torch  # noqa: E402
 
 from playground.compare import Comparison, Variant  # noqa: E402
 from playground.compare_presets import COMPARISONS  # noqa: E402
-from playground.headless import train_together  # noqa: E402
-from playground.runner import Runner  # noqa: E402
+from playground.cli.train import train_together  # noqa: E402
+from playground.live.runner import Runner  # noqa: E402
 from playground.trainer import Trainer  # noqa: E402
 from playground.ui.live import LIVE_RUNNER_OPTIONS  # noqa: E402
 

@@ -109,7 +109,7 @@ def pinned_chromium(cpus: str | None, folder: Path) -> str:
 
 def worker_alone(config, options, seconds: float, warmup: float) -> dict:
     """Steps/s of a live worker with nothing else running: the page's runner options and polling."""
-    from playground.runner import Runner
+    from playground.live.runner import Runner
     from playground.ui.live import SAMPLES_SECONDS
 
     runner = Runner(config, options)

@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from sweep_speedup import descendants, rss_mb  # noqa: E402
 
 from playground.config import RunConfig  # noqa: E402
-from playground.ray_cluster import start_ray  # noqa: E402
-from playground.runner import Options, Runner  # noqa: E402
+from playground.live.ray_cluster import start_ray  # noqa: E402
+from playground.live.runner import Options, Runner  # noqa: E402
 
 
 def measure(mode: str, config: RunConfig, seconds: float) -> dict:

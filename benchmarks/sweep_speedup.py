@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from playground import sweep  # noqa: E402
+from playground.cli import sweep  # noqa: E402
 
 
 def rss_mb(pid: int | str = "self", key: str = "Rss:") -> float:

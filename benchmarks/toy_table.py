@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from playground import metrics as M  # noqa: E402
-from playground.cli import main as playground  # noqa: E402
+from playground.cli.main import main as playground  # noqa: E402
 from playground.recipes import recommended_config  # noqa: E402
 from playground.trainer import Trainer  # noqa: E402
 

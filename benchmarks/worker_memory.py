@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playground.config import RunConfig  # noqa: E402
-from playground.runner import Options, Runner  # noqa: E402
+from playground.live.runner import Options, Runner  # noqa: E402
 
 
 def megabytes(pid: int) -> dict[str, float]:

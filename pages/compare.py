@@ -9,7 +9,7 @@ from playground.compare import Comparison
 from playground.compare_presets import COMPARISONS
 from playground.export import clean, history_csv
 from playground.plots import compare as cplots
-from playground.runner import RunState
+from playground.live.runner import RunState
 from playground.ui.common import get_runner, page_setup, pause_other_pages, sidebar_device_line
 from playground.ui.compare_form import P, base_sidebar, comparison_from_widgets, load_comparison, variant_cards
 from playground.ui.live import CURVES_SECONDS, LIVE_RUNNER_OPTIONS, SAMPLES_SECONDS, Panel, controls, live_fragments

@@ -1,6 +1,6 @@
 """Divergence lab: KL, JS, TV and W1 as Q slides away from P, and the optimal discriminator.
 
-Thin page: widgets -> playground.analytic -> playground.plots.divergences -> st.plotly_chart.
+Thin page: widgets -> playground.lessons.divergences -> playground.plots.divergences -> st.plotly_chart.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import math
 import numpy as np
 import streamlit as st
 
-from playground import analytic as an
+from playground.lessons import divergences as an
 from playground.plots import divergences as plots
 from playground.ui.common import page_setup
 

@@ -1,6 +1,6 @@
 """Perfect discriminator: a log-loss generator starves, a Wasserstein / hinge critic does not.
 
-Thin page: widgets -> playground.perfect (steppable experiment) -> playground.plots.perfect.
+Thin page: widgets -> playground.lessons.perfect_discriminator (steppable experiment) -> playground.plots.perfect.
 Nothing trains on first render; the phase buttons start it, and an st.fragment(run_every=...) advances
 every experiment by a time-boxed chunk per tick, so each phase takes a few seconds and the page stays live.
 """
@@ -11,7 +11,7 @@ import time
 
 import streamlit as st
 
-from playground.perfect import OBJECTIVES, PerfectConfig, PerfectDiscriminatorExperiment
+from playground.lessons.perfect_discriminator import OBJECTIVES, PerfectConfig, PerfectDiscriminatorExperiment
 from playground.plots import perfect as plots
 from playground.ui.common import page_setup
 

@@ -35,7 +35,7 @@ def _one_torch_thread():
 def ray_local():
     """A local Ray with 2 CPUs (no dashboard) for one test module, shut down after it (a session-wide
     one would outlive the modules that check for leftover processes)."""
-    from playground.ray_cluster import start_ray
+    from playground.live.ray_cluster import start_ray
 
     ray, started = start_ray(num_cpus=2)
     yield ray

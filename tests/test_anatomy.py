@@ -5,7 +5,7 @@ import torch
 
 from playground.anatomy import magnification, phases
 from playground.plots.anatomy import live_arrow_ref, phase_figure
-from playground.runner import Options, Runner
+from playground.live.runner import Options, Runner
 from playground.trainer import Trainer
 from tests.helpers_engine import param_vector, small_config
 

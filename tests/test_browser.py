@@ -5,7 +5,6 @@ skip into a failure so CI always runs it. Screenshots go to test-artifacts/.
 """
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys

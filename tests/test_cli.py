@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from playground.cli import main as cli_main
+from playground.cli.main import main as cli_main
 from playground.datasets import DATASETS
 from playground.lipschitz import LIPSCHITZ
 from playground.losses import LOSSES
@@ -139,7 +139,7 @@ def test_diverging_run_exits_3_and_still_writes_json(tmp_path, cli):
 
 
 def test_perfect_discriminator_subcommand_takes_its_own_flags():
-    """`python -m playground perfect-discriminator --objective ...` reaches playground.perfect.main."""
+    """`python -m playground perfect-discriminator --objective ...` reaches playground.cli.perfect_discriminator.main."""
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         rc = cli_main(["perfect-discriminator", "--objective", "hinge", "--seed", "0"])

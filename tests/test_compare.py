@@ -15,10 +15,10 @@ from playground.compare import (BASE_FIELDS, Comparison, TrainerGroup, Variant, 
 from playground.compare_presets import COMPARISONS
 from playground.config import RunConfig
 from playground.errors import ConfigError
-from playground.headless import train_together
+from playground.cli.train import train_together
 from playground.plots import compare as cplots
 from playground.recipes import recommended_config
-from playground.runner import Options, Runner
+from playground.live.runner import Options, Runner
 from playground.trainer import Diverged, Trainer
 from tests import promise_pool
 

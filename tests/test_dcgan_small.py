@@ -11,7 +11,6 @@ import torch
 from torch import nn
 
 from playground.config import RunConfig
-from playground.datasets import make_dataset
 from playground.lipschitz import LIPSCHITZ
 from playground.models.mnist import build_dcgan_small_pair, critic_norm
 from playground.recipes import recommended, recommended_config

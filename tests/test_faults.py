@@ -10,11 +10,11 @@ import time
 import pytest
 import torch
 
-from playground import pool as pool_module
-from playground import runner as runner_module
+from playground.live import pool as pool_module
+from playground.live import runner as runner_module
 from playground.config import MEMORY_BUDGET, ConfigError, RunConfig
 from playground.models.mlp import MLP, mlp_parameters, pair_memory
-from playground.runner import Options, Runner, RunState
+from playground.live.runner import Options, Runner, RunState
 from tests.conftest import ONE_THREAD_ENV, ROOT
 
 CFG = RunConfig(dataset="two_modes1d", batch_size=64, g_width=32, d_width=32, g_depth=2, d_depth=2)

@@ -313,7 +313,7 @@ def test_mlp_gan_learns_digits():
 
 
 def test_cli_writes_mnist_metrics(tmp_path):
-    from playground.cli import main
+    from playground.cli.main import main
     out = tmp_path / "run.json"
     rc = main(["train", "--dataset", "mnist", "--set", "arch=mlp", "--set", "digits=7", "--steps", "20",
                "--eval-every", "20", "--threads", "1", "--quiet", "--out", str(out)])

@@ -1,7 +1,6 @@
 """AppTest tests of the MNIST page (no browser): render, Step updates the grid and the histogram, the
 digit subset from the URL, the critic-norm note, the digit toggles; uploads of your own images (the
 digit metrics hidden, the hash in the config, bad files and missing data in a sentence)."""
-import base64
 import json
 from pathlib import Path
 

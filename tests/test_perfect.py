@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from playground.losses import LOSSES
-from playground.perfect import OBJECTIVES, PerfectConfig, PerfectDiscriminatorExperiment, main
+from playground.cli.perfect_discriminator import main
+from playground.lessons.perfect_discriminator import OBJECTIVES, PerfectConfig, PerfectDiscriminatorExperiment
 from playground.plots import perfect as pplots
 
 
@@ -132,7 +133,7 @@ def test_main_bad_flags_exit_2_without_traceback(argv, capsys):
 
 
 def test_cli_subprocess_bad_flag(run_python):
-    code = "import sys; from playground.perfect import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from playground.cli.perfect_discriminator import main; sys.exit(main(sys.argv[1:]))"
     rc, _, err = run_python("-c", code, "--objective", "nope")
     assert rc == 2 and "invalid choice" in err and "Traceback" not in err
 

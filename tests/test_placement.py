@@ -3,10 +3,10 @@ import os
 
 import pytest
 
-from playground import placement
+from playground.live import placement
 from playground.config import RunConfig
-from playground.placement import Placement, plan
-from playground.runner import Options, Runner
+from playground.live.placement import Placement, plan
+from playground.live.runner import Options, Runner
 from tests.test_faults import wait_for
 
 CFG = RunConfig(dataset="two_modes1d", batch_size=64, g_width=32, d_width=32, g_depth=2, d_depth=2)

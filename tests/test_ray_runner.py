@@ -1,4 +1,4 @@
-"""Live runs on Ray (playground/ray_worker.py), on a local Ray with 2 CPUs (conftest's ray_local): the
+"""Live runs on Ray (playground/live/ray_worker.py), on a local Ray with 2 CPUs (conftest's ray_local): the
 runner's controls work the same, the history is the local process's, a lost actor is reported and
 Reset recovers, the page names where the run trains. And without GANPG_RAY_ADDRESS, Ray is never loaded."""
 from __future__ import annotations
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from playground import ray_worker
+from playground.live import ray_worker
 from playground.config import RunConfig
-from playground.runner import Options, Runner, RunState
+from playground.live.runner import Options, Runner, RunState
 from tests.helpers_pages import load_page, runner_of, status_text, stop_runners
 
 TOY = str(Path(__file__).resolve().parents[1] / "pages" / "toy.py")

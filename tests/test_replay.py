@@ -14,9 +14,9 @@ from PIL import Image
 
 from playground.config import RunConfig
 from playground.plots import curves, style, timeline, toy as toyplots
-from playground.replay import FRAME_OVERHEAD, REPLAY_BYTES, FrameStore, nearest_step
-from playground.replay_gif import frame_ms, gif_bytes
-from playground.runner import Options, Runner
+from playground.live.replay import FRAME_OVERHEAD, REPLAY_BYTES, FrameStore, nearest_step
+from playground.plots.replay_gif import frame_ms, gif_bytes
+from playground.live.runner import Options, Runner
 from playground.snapshot import Snapshot
 from playground.trainer import Trainer
 from tests.helpers_pages import chart, load_page, status_text, stop_runners

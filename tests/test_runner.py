@@ -8,8 +8,8 @@ import time
 import pytest
 
 from playground.config import RunConfig
-from playground.runner import Options, Runner, RunState
-from playground.worker import Published, Reset, StateChanged
+from playground.live.runner import Options, Runner, RunState
+from playground.live.worker import Published, Reset, StateChanged
 from tests import promise_pool
 
 CFG = RunConfig(dataset="two_modes1d", batch_size=64, g_width=32, d_width=32, g_depth=2, d_depth=2)
@@ -167,7 +167,7 @@ def test_nothing_left_alive_after_stop(mode):
     time.sleep(0.3)
     leftover = [t.name for t in threading.enumerate() if t.ident not in before and t.name.startswith("gan-runner")]
     assert leftover == []
-    from playground.runner import POOL
+    from playground.live.runner import POOL
     spare = POOL.spare[0] if POOL.spare is not None else None
     # the pool's warm spare waits for the next runner (and the suite's promise runs train in the
     # background: tests/promise_pool.py); nothing else is left

@@ -1,4 +1,5 @@
-"""How the code is put together: no import cycles, settings declared once, a recipe for every entry."""
+"""How the code is put together: layers that import only downward, no import cycles, settings declared
+once, a recipe for every entry."""
 from __future__ import annotations
 
 import ast
@@ -50,6 +51,44 @@ def _graph() -> dict[str, set[str]]:
         tree = ast.parse(path.read_text())
         graph[name] = {t for _, t in _imports(tree, name, path.name == "__init__.py") if t in MODULES and t != name}
     return graph
+
+
+# The layers of playground/, from the bottom, and what each may import. The engine is the top level
+# and its engine folders; `__main__` is the command line's entry point.
+LAYERS = {
+    "engine": {"engine"},
+    "live": {"engine", "live"},
+    "lessons": {"engine", "lessons"},
+    "cli": {"engine", "live", "lessons", "cli"},
+    "plots": {"engine", "live", "lessons", "plots"},
+    "ui": {"engine", "live", "lessons", "plots", "ui"},
+}
+ENGINE_FOLDERS = {"datasets", "models", "evaluation"}
+
+
+def layer(module: str) -> str:
+    parts = module.split(".")
+    if parts[1:2] == ["__main__"]:
+        return "cli"
+    if len(parts) > 2 or (len(parts) == 2 and (PACKAGE / parts[1]).is_dir()):
+        folder = parts[1]
+        return "engine" if folder in ENGINE_FOLDERS else folder
+    return "engine"
+
+
+def test_every_module_sits_in_a_layer():
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert folders <= set(LAYERS) | ENGINE_FOLDERS, folders - set(LAYERS) - ENGINE_FOLDERS
+    assert layer("playground.trainer") == "engine" and layer("playground.datasets.toy") == "engine"
+    assert layer("playground.live.runner") == "live" and layer("playground.cli") == "cli"
+
+
+def test_layers_import_only_downward():
+    """The engine imports nothing from live/, cli/, lessons/, plots/ or ui/; live/ and lessons/ only the
+    engine; and so on up (LAYERS)."""
+    upward = [f"{m} -> {t}" for m, targets in _graph().items() for t in sorted(targets)
+              if layer(t) not in LAYERS[layer(m)]]
+    assert upward == []
 
 
 def test_no_import_cycle_inside_playground():

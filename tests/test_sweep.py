@@ -1,4 +1,4 @@
-"""`python -m playground sweep` (playground/sweep.py): the grid, the summary, and the cells on a local Ray
+"""`python -m playground sweep` (playground/cli/sweep.py): the grid, the summary, and the cells on a local Ray
 (started once for the module, 2 CPUs): each cell's JSON is the one `train` writes for the same flags, a
 rerun skips finished cells, an interrupted sweep keeps them. And the rest of the project never loads Ray."""
 import csv
@@ -8,8 +8,8 @@ import statistics
 
 import pytest
 
-from playground import sweep
-from playground.cli import main as cli_main
+from playground.cli import sweep
+from playground.cli.main import main as cli_main
 from playground.recipes import recommended_config
 
 SMALL = ["--set", "g_width=16", "--set", "d_width=16", "--set", "g_depth=1", "--set", "d_depth=1",
@@ -184,7 +184,7 @@ def test_an_interrupted_sweep_keeps_its_finished_cells(ray_local, tmp_path, monk
 RAY_FREE = """
 import pkgutil, sys, importlib
 import playground
-from playground.cli import main
+from playground.cli.main import main
 for m in pkgutil.walk_packages(playground.__path__, "playground."):
     if m.name != "playground.__main__":  # that one runs the CLI
         importlib.import_module(m.name)

@@ -17,7 +17,7 @@ import sys
 import numpy as np
 import pytest
 
-from playground import cli
+from playground.cli import main as cli
 from playground.config import ConfigError, RunConfig
 from playground.datasets import DATASETS, add_upload, dataset_parameters, make_dataset, upload
 from playground.datasets.mnist import FASHION_CLASSES, image_view

@@ -23,13 +23,11 @@ At most MAX_IMAGES images in all; labels are classes 0–9.
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import io
 import json
 import os
 import re
-import sys
 import threading
 import zipfile
 from dataclasses import dataclass
@@ -39,8 +37,6 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..cache import CACHE_ENV, cache_root  # noqa: F401  (CACHE_ENV: the tests set it)
-from ..cli_parser import Parser
-from ..errors import ConfigError
 from .mnist import (FASHION_CLASSES, IDX_FILES, MNIST_CLASSES, IdxError, ImageDataset, ImageSource,
                     check_split, parse_digits, parse_idx)
 
@@ -370,33 +366,6 @@ def upload_factory(name: str) -> Callable[..., ImageDataset]:
     return factory
 
 
-# ----- headless: python -m playground add-data FILE... ----------------------------------------------
-def main(argv: Sequence[str]) -> int:
-    """Validate files and add them to the upload cache; print the dataset name to train on."""
-    p = Parser(prog="python -m playground add-data",
-               description="Add your own 28×28 images to the upload cache (as the MNIST page's upload does) "
-                           "and print the dataset name to train on.")
-    p.add_argument("files", nargs="+", help=ACCEPTED)
-    p.add_argument("--labels", choices=list(LABEL_NAMES), default="digits",
-                   help="names of the classes 0–9: " + "; ".join(f"{k}: {v}" for k, v in LABEL_NAME_TEXT.items()))
-    args = p.parse_args(list(argv))
-    try:
-        files = []
-        for f in args.files:
-            try:
-                files.append((Path(f).name, Path(f).read_bytes()))
-            except OSError as e:
-                raise UploadError(f"Cannot read {f}: {e.strerror or e}.") from None
-        up = read_upload(files)
-        name = save_upload(up, args.labels)
-    except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    print(f"{name}\n{up.summary()}, stored in {cache_dir()}.\n"
-          f"Train on it: python -m playground train --dataset {name}")
-    return 0
-
-
 __all__ = ["MAX_IMAGES", "MAX_UPLOAD_MB", "PREFIX", "LABEL_NAMES", "Upload", "UploadError", "content_hash",
            "read_upload", "save_upload", "upload_source", "upload_factory", "is_reference", "available",
-           "metadata", "cache_dir", "main"]
+           "metadata", "cache_dir"]

@@ -21,7 +21,7 @@ from plotly.subplots import make_subplots
 from ..metric_specs import spec
 from . import style
 from .curves import LN2, STEP_AXIS, history_arrays, log_ticks, series
-from .style import empty_figure, f32, line, ref_line, step_range
+from .style import empty_figure, line, ref_line, step_range
 from .toy import distributions_1d, landscape_2d, shown_ema
 
 # one colour per run (Okabe–Ito, in the order the variants are listed)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import streamlit as st
 
 from ..anatomy import phases
+from ..live.runner import Runner, RunState
 from ..plots.anatomy import live_arrow_ref, phase_figure
-from ..runner import Runner, RunState
 from .live import status_line
 from .live_chart import live_plotly_chart
 

@@ -5,10 +5,10 @@ import streamlit as st
 import torch
 from streamlit.runtime.pages_manager import PagesManager
 
-from .. import ray_worker
 from ..config import RunConfig
-from ..ray_cluster import unreachable
-from ..runner import POOL, CapacityError, Options, Runner, RunState
+from ..live import ray_worker
+from ..live.ray_cluster import unreachable
+from ..live.runner import POOL, CapacityError, Options, Runner, RunState
 from ..trainer import device_label, resolve_device
 from .live_chart import preload_plotly
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 from ..config import LIVE_FIELDS, SETTINGS, ConfigError, RunConfig
 from ..export import history_csv, run_json
-from ..runner import POLLING, Options, Runner, RunState
+from ..live.runner import POLLING, Options, Runner, RunState
 from ..snapshot import Snapshot
 from .config_form import load_into_widgets
 

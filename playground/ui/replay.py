@@ -1,5 +1,5 @@
 """Replay on the toy page: while the run is not training, a slider scrubs the main chart back through
-the frames the runner recorded (`Runner.replay`, playground/replay.py) and the curves mark the
+the frames the runner recorded (`Runner.replay`, playground/live/replay.py) and the curves mark the
 chosen step; Play leaves replay. The recorded frames download as an animated GIF, built at the click.
 """
 from __future__ import annotations
@@ -9,9 +9,9 @@ from typing import Callable
 import plotly.graph_objects as go
 import streamlit as st
 
-from ..replay import nearest_step
-from ..replay_gif import gif_bytes
-from ..runner import POLLING, Runner
+from ..live.replay import nearest_step
+from ..live.runner import POLLING, Runner
+from ..plots.replay_gif import gif_bytes
 from ..snapshot import Snapshot
 from .live import run_name, status_line
 from .live_chart import live_plotly_chart

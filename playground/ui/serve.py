@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 _t0 = time.monotonic()
-from playground.pool import POOL  # noqa: E402
+from playground.live.pool import POOL  # noqa: E402
 
 if __name__ == "__main__":
     POOL.warm()  # first: the forkserver's imports (its own process) overlap the server's below

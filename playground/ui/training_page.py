@@ -21,7 +21,7 @@ from typing import Any, Callable
 import streamlit as st
 
 from ..config import ConfigError, RunConfig
-from ..runner import Options, Runner
+from ..live.runner import Options, Runner
 from ..snapshot import Snapshot
 from .common import get_runner, page_setup, pause_other_pages, sidebar_device_line
 from .config_form import config_sidebar

@@ -22,7 +22,7 @@ import time
 import types
 import weakref
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 __all__ = ["MAX_WORKERS", "WORKER_MEMORY", "POOL", "CapacityError", "WorkerPool", "live_workers"]
 
@@ -45,7 +45,7 @@ def _start_without_main(proc) -> None:
     """Start a worker process without making it re-run the parent's __main__. Under Streamlit,
     __main__ is the page script being executed, and the child (spawned, or forked by the forkserver:
     both prepare it from the parent's __main__) would execute that page again, where it fails: no
-    session. The child needs only playground.worker."""
+    session. The child needs only playground.live.worker."""
     with _main_lock:
         main = sys.modules.get("__main__")
         sys.modules["__main__"] = types.ModuleType("__main__")
@@ -58,7 +58,7 @@ def _start_without_main(proc) -> None:
 
 # imported once by the forkserver: the worker (torch, the engine), torch's compiler stack (built lazily
 # by the first optimiser, ≈ 1.3 s) and POT's solver (the first W1, ≈ 0.2–0.7 s)
-PRELOAD = ["playground.worker", "torch._dynamo", "ot.lp"]
+PRELOAD = ["playground.live.worker", "torch._dynamo", "ot.lp"]
 
 
 def _context():
@@ -75,7 +75,7 @@ def _new_process() -> tuple:
     ctx = _context()
     commands, out = ctx.Queue(), ctx.Queue()
     state = {"COMMANDS": commands, "OUT": out, "ENVIRON": dict(os.environ)}
-    proc = ctx.Process(target=runpy.run_module, args=("playground.worker_main",), name="gan-runner", daemon=True,
+    proc = ctx.Process(target=runpy.run_module, args=("playground.live.worker_main",), name="gan-runner", daemon=True,
                        kwargs={"run_name": "__main__", "init_globals": state})
     _start_without_main(proc)
     return proc, commands, out

@@ -37,11 +37,11 @@ import time
 import weakref
 from dataclasses import dataclass, field, replace
 
-from .config import LIVE_FIELDS, RunConfig
+from ..config import LIVE_FIELDS, RunConfig
+from ..snapshot import Snapshot
 from . import placement, ray_worker
 from .pool import MAX_WORKERS, POOL, WORKER_MEMORY, CapacityError
 from .replay import FrameStore
-from .snapshot import Snapshot
 from .worker import (ApplyConfig, Bye, Command, Configure, Done, Idle, Message, Options, Pause, Play, Progress,
                      Published, Reset, RunState, Speed, StateChanged, Step, Stop, Worker)
 

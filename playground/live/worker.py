@@ -22,11 +22,11 @@ from dataclasses import dataclass
 
 import torch
 
-from .compare import Comparison, TrainerGroup
-from .config import ConfigError, RunConfig
+from ..compare import Comparison, TrainerGroup
+from ..config import ConfigError, RunConfig
+from ..snapshot import Snapshot
+from ..trainer import Diverged, Trainer, device_label
 from .replay import REPLAY_BYTES
-from .snapshot import Snapshot
-from .trainer import Diverged, Trainer, device_label
 
 # What a Reset builds from its config: one run, or a comparison's runs in lockstep.
 TRAINERS = {RunConfig: Trainer, Comparison: TrainerGroup}
@@ -428,8 +428,8 @@ def process_main(commands, out) -> None:
     # torch imports its compiler stack lazily when the first optimiser is built (≈ 1.3 s measured);
     # a spawned spare does it while it waits, not while a page waits for its first frame (a forkserver
     # child has it already: pool.PRELOAD)
-    import torch._dynamo  # noqa: F401
     import ot.lp  # noqa: F401  (metrics.matching_cost needs it at the first W1: ~0.2 s here, 0.7 s alone)
+    import torch._dynamo  # noqa: F401
     worker = Worker(Options(), commands, out)
     server = mp.parent_process()  # the server (also for a forkserver's child: it holds the server's sentinel)
 

@@ -1,5 +1,5 @@
 """A worker process's entry point, run as a script in the child: pool.py starts the child with
-`runpy.run_module("playground.worker_main", run_name="__main__", init_globals=...)`, so the server
+`runpy.run_module("playground.live.worker_main", run_name="__main__", init_globals=...)`, so the server
 starts it without importing torch and the engine itself (a forkserver child has them already; a
 spawned child imports them here)."""
 import os

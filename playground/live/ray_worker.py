@@ -25,7 +25,7 @@ import socket
 import threading
 from typing import Any
 
-from .config import REMOTE_DEVICES
+from ..config import REMOTE_DEVICES
 from .ray_cluster import start_ray
 from .worker import Command, Options, Worker
 

@@ -1,4 +1,4 @@
-"""A run's recorded frames (playground/replay.py) as an animated GIF: a fallback for a talk given
+"""A run's recorded frames (playground/live/replay.py) as an animated GIF: a fallback for a talk given
 without the app. One GIF frame per recorded frame, drawn with Pillow (already installed with
 Streamlit) on one fixed 32-colour palette, so nothing is quantised per frame.
 
@@ -22,9 +22,9 @@ from typing import Callable, Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .plots.style import CRITIC_SCALE, CRITIC, FAKE, OPTIMAL, REAL
-from .plots.toy import ARROW_FRACTION
-from .replay import Frame
+from ..live.replay import Frame
+from .style import CRITIC, CRITIC_SCALE, FAKE, OPTIMAL, REAL
+from .toy import ARROW_FRACTION
 
 WIDTH = 480          # pixels
 TITLE_PX = 46        # the title and legend band

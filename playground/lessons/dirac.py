@@ -25,7 +25,7 @@ import math
 import numpy as np
 from scipy.special import expit
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 LOSS_NAMES = ("minimax", "ns", "wgan", "hinge")
 REG_NAMES = ("none", "clip", "gp", "lp", "r1")

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .snapshot import Snapshot
+from ..snapshot import Snapshot
 
 REPLAY_BYTES = 24 << 20   # 24 MB per run
 TAIL_SHARE = 0.25         # the newest frames, up to this share of the budget, are all kept

@@ -30,11 +30,11 @@ from typing import Any, Callable, Sequence
 
 import torch
 
-from .cli_run import build_config, parse_set, train_run, write_json
-from .config import ConfigError, RunConfig
-from .export import clean
-from .ray_cluster import cores, start_ray, unreachable  # noqa: F401 (cores: the benchmarks' default)
-from .trainer import Trainer
+from ..config import ConfigError, RunConfig
+from ..export import clean
+from ..live.ray_cluster import cores, start_ray, unreachable  # noqa: F401 (cores: the benchmarks' default)
+from ..trainer import Trainer
+from .train import build_config, parse_set, train_run, write_json
 
 GRID_FIELDS = ("dataset", "loss", "lipschitz", "seed")  # the grid's own axes, not for --set
 WHOLE_VALUES = {"mixture"}  # fields whose one value holds commas: --set takes it whole, not as a list

@@ -7,7 +7,7 @@
     python -m playground compare --dataset ring8 --steps 3000 --variant loss=ns \
         --variant loss=wgan,lipschitz=gp --out cmp.json
     python -m playground sweep --datasets ring8 grid25 --pairs ns/none wgan/gp --seeds 0 1 2 \
-        --steps 10000 --out sweep/                                     # on Ray (playground/sweep.py)
+        --steps 10000 --out sweep/                                     # on Ray (playground/cli/sweep.py)
     python -m playground list
 
 Exit codes: 0 done, 2 bad flag or invalid config (one sentence, no traceback), 3 the run diverged
@@ -23,19 +23,18 @@ from typing import Any, Callable, Sequence
 
 import torch
 
-from . import perfect, sweep
-from .cli_parser import Parser
-from .cli_run import build_config, parse_set, run_record, train_run, write_json
-from .compare import Comparison, parse_variant
-from .compare_presets import COMPARISONS
-from .config import ConfigError, RunConfig
-from .datasets import DATASETS, make_dataset, upload
-from .evaluation import train_classifier
-from .headless import train_together
-from .lipschitz import LIPSCHITZ
-from .losses import LOSSES
-from .presets import PRESETS
-from .trainer import Trainer, device_label
+from ..compare import Comparison, parse_variant
+from ..compare_presets import COMPARISONS
+from ..config import ConfigError, RunConfig
+from ..datasets import DATASETS, make_dataset
+from ..evaluation import train_classifier
+from ..lipschitz import LIPSCHITZ
+from ..losses import LOSSES
+from ..presets import PRESETS
+from ..trainer import Trainer, device_label
+from . import add_data, perfect_discriminator, sweep
+from .parser import Parser
+from .train import build_config, parse_set, run_record, train_run, train_together, write_json
 
 
 class Progress:
@@ -178,9 +177,9 @@ def list_registries(args: argparse.Namespace) -> int:
 
 
 # Subcommands with their own parsers: main(argv) of the module, given every argument after the name.
-DELEGATED: dict[str, Callable[[Sequence[str]], int]] = {"perfect-discriminator": perfect.main,
+DELEGATED: dict[str, Callable[[Sequence[str]], int]] = {"perfect-discriminator": perfect_discriminator.main,
                                                         "train-classifier": train_classifier.main,
-                                                        "add-data": upload.main}
+                                                        "add-data": add_data.main}
 
 
 def _common(p: argparse.ArgumentParser, set_help: str = "any other RunConfig field") -> None:

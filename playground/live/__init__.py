@@ -1,0 +1,1 @@
+"""The live runtime: worker processes, the runner a page holds, the pool and placement, replay, Ray actors."""
