@@ -21,9 +21,8 @@ from pathlib import Path
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from test_presets import hops, top2  # noqa: E402  the preset tests' own counts
+from playground.promises import hops, top2  # noqa: E402  the presets' own counts
 
 STEPS, EVERY = 3000, 100
 # the mode-hopping preset's networks (Metz et al. 2017) and the mode-collapse preset's

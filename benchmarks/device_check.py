@@ -13,9 +13,10 @@ under a minute.
    for a fixed budget on the CPU (--cpu-threads torch threads, 2 as on the project's machines) and on
    the GPU; generator steps/s side by side. The MNIST runs are then judged (Fréchet distance, classes,
    confidence) after their GPU budget, and one snapshot (the page's views) is taken on the GPU.
-2. Promises: each preset trains its full step budget on the GPU and is judged by the very checks of
-   tests/test_presets.py (its own runner `_all_runs()` on GPU configs, then its `test_<preset name>`
-   functions).
+2. Promises: every run the presets' promises read (playground/presets.py: each preset's own and its
+   reference run, each distinct run once: playground/promises.py `plan`) trains its full step budget on
+   the GPU, two processes at a time, by the CLI's headless loop; each preset's own check
+   (`Preset.failures`) judges them and names what broke.
 3. Same seed, same run: two GPU runs of the same config are compared step for step (critic and
    generator losses in the history, then every parameter). CUDA kernels that reduce with atomics
    (cuDNN convolution backward, index_add) need not be bitwise reproducible; the check passes when the
@@ -29,13 +30,14 @@ Without CUDA it prints one sentence and exits 0. Exit status 1 when a promise or
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
-import inspect
 import math
 import os
 import sys
 import time
 import traceback
+from multiprocessing import get_context
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +48,9 @@ import torch  # noqa: E402
 # cuBLAS needs this set before its first call to honour use_deterministic_algorithms (part 3)
 os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
 
+from playground.cli.train import train_together  # noqa: E402
 from playground.presets import PRESETS  # noqa: E402
+from playground.promises import Run, Spec, plan  # noqa: E402
 from playground.recipes import recommended_config  # noqa: E402
 from playground.trainer import Trainer, device_label  # noqa: E402
 
@@ -121,39 +125,54 @@ def throughput(args, log) -> bool:
     return ok
 
 
-def promises(log) -> bool:
-    """Part 2: each preset's full run on the GPU, judged by tests/test_presets.py's own checks: its
-    `_all_runs()` trains every preset (in spawned processes, from the configs in its PRESETS, here
-    moved to the GPU) and its `test_<preset name>()` functions judge those runs."""
-    log("\n2. the presets' promises on the GPU (checks: tests/test_presets.py)")
-    try:
-        import tests.test_presets as tp  # the checks themselves; imported here: only part 2 needs pytest
-    except ImportError as e:
-        log(f"  cannot import tests/test_presets.py ({e}); promises not checked")
-        return False
-    if not hasattr(tp, "_all_runs"):
-        log("  tests/test_presets.py has no _all_runs(); promises not checked")
-        return False
-    tp.PRESETS = {n: dataclasses.replace(p, config=p.config.replace(device=GPU)) for n, p in PRESETS.items()}
+def train_spec(spec: Spec) -> tuple[Spec, Run, float]:
+    """One promise run (in a worker process, one torch thread): the headless loop of `python -m
+    playground train`, and with `spec.raw` the last step evaluated once more on the raw generator
+    (g_shown flipped live: training is unchanged). Returns (spec, run, seconds)."""
+    torch.set_num_threads(1)
     t0 = time.perf_counter()
+    tr = Trainer(spec.config)
+    train_together([tr], spec.steps, spec.eval_every)
+    run = Run(copy.deepcopy(tr.history))
+    if spec.raw and tr.step_count == spec.steps:
+        tr.update_config(spec.config.replace(g_shown="raw"))
+        run = Run(run.history, {"step": tr.step_count, **tr.evaluate()})
+    return spec, run, time.perf_counter() - t0
+
+
+def on_gpu(spec: Spec) -> Spec:
+    return dataclasses.replace(spec, config=spec.config.replace(device=GPU))
+
+
+def promises(log) -> bool:
+    """Part 2: every run the presets' promises read, trained on the GPU (each distinct run once, two
+    spawned processes, the longest first), judged by each preset's own check."""
+    log("\n2. the presets' promises on the GPU (checks: Preset.failures, playground/presets.py)")
+    trained = plan(on_gpu(s) for p in PRESETS.values() for s in p.specs())
+    cost = lambda s: s.steps * (s.config.n_critic + 1) * s.config.batch_size  # noqa: E731  updates × batch
+    jobs = sorted(dict.fromkeys(trained.values()), key=cost, reverse=True)
+    runs, t0 = {}, time.perf_counter()
     try:
-        tp._all_runs()
+        with get_context("spawn").Pool(2) as pool:
+            for spec, run, seconds in pool.imap_unordered(train_spec, jobs):
+                runs[spec] = run
+                m = run.history[-1]
+                log(f"  {spec.label}: {spec.steps} steps in {seconds:.1f} s; modes {m.get('modes_covered')}, "
+                    f"HQ {m.get('high_quality_fraction', float('nan')):.3f}, W1 {m.get('w1', float('nan')):.3f}")
     except Exception as e:
         log(f"  the preset runs FAILED: {type(e).__name__}: {e}\n{_where(e)}")
         return False
-    log(f"  {len(tp._RUNS)} runs trained in {time.perf_counter() - t0:.0f} s")
+    log(f"  {len(runs)} runs trained in {time.perf_counter() - t0:.0f} s")
     ok = True
     for name, p in PRESETS.items():
-        check = getattr(tp, "test_" + name.replace("-", "_"), None)
-        if check is None or inspect.signature(check).parameters:
-            log(f"  {name:22s} no check in tests/test_presets.py that takes no fixtures")
-            continue
-        try:
-            check()
+        run = runs[trained[on_gpu(p.spec)]]
+        reference = runs[trained[on_gpu(p.reference)]] if p.reference else None
+        failures = p.failures(run, reference)
+        ok &= not failures
+        if failures:
+            log(f"  {name:22s} BROKEN on the GPU: {p.promise}" + "".join(f"\n{'':26s}{f}" for f in failures))
+        else:
             log(f"  {name:22s} keeps its promise: {p.promise}")
-        except AssertionError as e:
-            ok = False
-            log(f"  {name:22s} BROKEN on the GPU: {p.promise} ({e or 'assertion failed'})")
     return ok
 
 

@@ -1,7 +1,7 @@
 """The anatomy of one generator step (GAN Lab's slow motion), as numbered phases with captions.
 
-`Trainer.explain_step()` runs an ordinary step and records it (its "trace"); `phases(trace)` cuts
-that record into what the page walks through with Back / Next:
+`Trainer.explain_step()` runs an ordinary step and records it (its "trace", playground/explain.py);
+`phases(trace)` cuts that record into what the page walks through with Back / Next:
 
     1. batches    a real batch x ~ p and a fake batch G(z) are drawn
     2. scores     the critic scores them, D(x) and D(G(z))

@@ -42,7 +42,7 @@ class Variant:
 
     def to_text(self) -> str:
         """"name=NS,loss=ns": the form of `--variant` and of the URL (the name first)."""
-        items = [f"name={self.name}"] + [f"{k}={_text(v)}" for k, v in self.changes.items()]
+        items = [f"name={self.name}"] + [f"{k}={value_text(v)}" for k, v in self.changes.items()]
         return ",".join(items)
 
 
@@ -74,7 +74,7 @@ def parse_variant(text: str, index: int = 0) -> Variant:
 def default_name(changes: Mapping[str, Any]) -> str:
     """"ns" / "wgan-gp" / "n_critic=5": what a variant is called until the user names it."""
     head = "-".join(str(changes[k]) for k in ("loss", "lipschitz") if k in changes and changes[k] != "none")
-    rest = [f"{k}={_text(v)}" for k, v in changes.items() if k not in ("loss", "lipschitz")]
+    rest = [f"{k}={value_text(v)}" for k, v in changes.items() if k not in ("loss", "lipschitz")]
     return (" ".join([head] + rest) if head else " ".join(rest)) or "base"
 
 
@@ -168,7 +168,7 @@ class Comparison:
 
     def to_query(self) -> dict[str, str]:
         """The base's fields as the toy page writes them, `steps`, and one `v1`…`v4` per variant."""
-        q = {k: _text(v) for k, v in self.base.items()}
+        q = {k: value_text(v) for k, v in self.base.items()}
         q["steps"] = str(self.steps)
         for i, v in enumerate(self.variants):
             q[f"v{i + 1}"] = v.to_text()
@@ -235,7 +235,9 @@ class Comparison:
             return default, warnings
 
 
-def _text(v: Any) -> str:
+def value_text(v: Any) -> str:
+    """A setting's value as a variant's text, a link and `--set` write it: floats by repr (the shortest
+    text that reads back to the same float), the rest by str."""
     return repr(v) if isinstance(v, float) else str(v)
 
 

@@ -1,24 +1,25 @@
-"""Comparisons for talks: a fixed base, variants, seed and step budget, each with a promise that
-tests/test_compare.py checks headless (seed fixed, one torch thread).
+"""Comparisons for talks: a fixed base, variants, seed and step budget, each with a promise its check
+judges from the runs' histories (`ComparisonPreset.failures`; the counts are in promises.py);
+tests/test_compare.py trains every run headless (seed fixed, one torch thread) and asks it.
 
-    python -m playground compare --preset collapse-vs-gp --out cmp.json
+    python -m playground compare --preset collapse-vs-gp --eval-every 100 --out cmp.json
 
 Every variant starts from the recipes of its loss and method (recipes.py); the changes listed are
-all that differ. Measured (seed 0, one thread, `compare --preset NAME --eval-every 250`), at the budget:
-  collapse-vs-gp     NS GAN 1/8 modes, 95 % high quality (on the mode), W1 2.47; WGAN-GP 8/8, 2 %,
-                     W1 0.46 (step 2000; by 3000 1/8 at 94 % vs 8/8 at 11 %, W1 0.38)
-  clip-vs-gp         clip 7/8, 4 %, W1 0.48; WGAN-GP 8/8, 70 %, 0.19 (step 2000)
-  saturating-vs-ns   median generator gradient norm 1.4e-4 (minimax) vs 16 (non-saturating), 300 steps
-  lipschitz-methods  clip 7/8, 4 %, 0.48; gp 8/8, 70 %, 0.19; sn 8/8, 53 %, 0.22; r1 8/8, 91 %, 0.14
-  critic-steps       n_critic 1: 8/8, 77 %, W1 0.23, critic estimate 29 % of W1; n_critic 5: 8/8,
-                     70 %, W1 0.19, estimate 51 % of W1 (step 2000)
-At 3000 steps the gaps hold (clip 4 % vs gp 81 %); the budgets stop at 2000 so a talk waits less.
+all that differ. Each names its Lipschitz method, "none" included: a preset's run must not move with
+RunConfig's default. What each measured at its budget and later (seed 0, one thread), with the date and the
+command: benchmarks/results/presets.md. The budgets stop at 2000 steps so a talk waits less.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 from .compare import Comparison, Variant
+from .promises import EVAL_EVERY, Spec, evaluation_at, final_failures, median_g_grad, need
+
+# check(finals, histories) -> failures (no failure: kept); both {variant name: ...}: the evaluation at the
+# budget, and the history up to it
+Check = Callable[[dict[str, dict], dict[str, list]], list[str]]
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,74 @@ class ComparisonPreset:
     title: str
     explanation: str   # one line, shown on screen
     comparison: Comparison
-    promise: str       # what the test asserts, in words
+    promise: str       # what the check judges, in words
+    check: Check = field(repr=False, compare=False)
+    short: str = ""    # the button's label where a row of presets must fit one line (default: the title)
+
+    @property
+    def label(self) -> str:
+        return self.short or self.title
+
+    def specs(self) -> dict[str, Spec]:
+        """{variant name: its run} (each evaluated every EVAL_EVERY steps)."""
+        return {v.name: Spec(c, self.comparison.steps, EVAL_EVERY, label=f"{self.name}/{v.name}")
+                for v, c in zip(self.comparison.variants, self.comparison.configs())}
+
+    def failures(self, histories: dict[str, list]) -> list[str]:
+        """Why the promise is broken by these runs ({variant name: history}): [] when it is kept. Records
+        after the budget are ignored (a longer run of the same config serves)."""
+        names, steps = self.comparison.names, self.comparison.steps
+        if set(histories) != set(names):
+            raise ValueError(f"{self.name}: give the histories of {names}, not {sorted(histories)}")
+        cut = {k: [h for h in histories[k] if h["step"] <= steps] for k in names}
+        fails = [f for k in names for f in final_failures(cut[k], steps, k)]
+        return fails or self.check({k: evaluation_at(cut[k], steps) for k in names}, cut)
+
+    def kept(self, histories: dict[str, list]) -> bool:
+        return not self.failures(histories)
+
+
+# ----- the checks (the words are each preset's `promise`) --------------------------------------------
+def _collapse_vs_gp(f: dict[str, dict], h: dict[str, list]) -> list[str]:
+    ns, gp = f["NS GAN"], f["WGAN-GP"]
+    return (need(ns["modes_covered"] <= 2, f"NS GAN covers {ns['modes_covered']:g} modes (> 2)")
+            + need(ns["high_quality_fraction"] >= 0.9, f"NS GAN high quality {ns['high_quality_fraction']:.3f} < 0.9")
+            + need(gp["modes_covered"] == 8, f"WGAN-GP covers {gp['modes_covered']:g} of 8 modes"))
+
+
+def _clip_vs_gp(f: dict[str, dict], h: dict[str, list]) -> list[str]:
+    clip, gp = f["WGAN clip"], f["WGAN-GP"]
+    return (need(gp["high_quality_fraction"] > clip["high_quality_fraction"] + 0.2,
+                 f"high quality: WGAN-GP {gp['high_quality_fraction']:.3f}, clip {clip['high_quality_fraction']:.3f} "
+                 f"(not 0.2 more)")
+            + need(gp["w1"] < clip["w1"] - 0.1, f"W1: WGAN-GP {gp['w1']:.3f}, clip {clip['w1']:.3f} (not 0.1 smaller)"))
+
+
+def _saturating_vs_ns(f: dict[str, dict], h: dict[str, list]) -> list[str]:
+    a, b = median_g_grad(h["minimax"]), median_g_grad(h["non-saturating"])
+    return need(a < 0.01 * b, f"median generator gradient norm: minimax {a:.2e}, non-saturating {b:.2e} "
+                              f"(not below 1 %)")
+
+
+def _lipschitz_methods(f: dict[str, dict], h: dict[str, list]) -> list[str]:
+    fails = []
+    for k in ("gp", "sn", "r1"):
+        fails += need(f[k]["modes_covered"] == 8, f"{k} covers {f[k]['modes_covered']:g} of 8 modes")
+        fails += need(f[k]["w1"] < 0.25, f"{k}: W1 {f[k]['w1']:.3f} ≥ 0.25")
+    hq = {k: m["high_quality_fraction"] for k, m in f.items()}
+    w1 = {k: m["w1"] for k, m in f.items()}
+    fails += need(hq["clip"] == min(hq.values()), f"clip's high quality {hq['clip']:.3f} is not the lowest "
+                                                  f"({min(hq, key=hq.get)}: {min(hq.values()):.3f})")
+    return fails + need(w1["clip"] == max(w1.values()), f"clip's W1 {w1['clip']:.3f} is not the largest "
+                                                        f"({max(w1, key=w1.get)}: {max(w1.values()):.3f})")
+
+
+def _critic_steps(f: dict[str, dict], h: dict[str, list]) -> list[str]:
+    one, five = f["n_critic 1"], f["n_critic 5"]
+    share = {k: m["wasserstein_estimate"] / m["w1"] for k, m in (("1", one), ("5", five))}
+    return (need(five["w1"] < one["w1"], f"W1: n_critic 5 {five['w1']:.3f}, n_critic 1 {one['w1']:.3f} (not smaller)")
+            + need(share["5"] > share["1"], f"the critic's estimate as a share of W1: n_critic 5 {share['5']:.3f}, "
+                                            f"n_critic 1 {share['1']:.3f} (not larger)"))
 
 
 RING = {"dataset": "ring8", "seed": 0}
@@ -42,24 +110,28 @@ COMPARISONS: dict[str, ComparisonPreset] = {
             "critic at 3× the generator's rate, raw generator) puts almost every sample on one mode; WGAN with a "
             "gradient penalty spreads over all eight.",
             Comparison({**RING, **COLLAPSE_NETS},
-                       (Variant("NS GAN", {"loss": "ns", "g_lr": 1e-3, "d_lr": 3e-3, "g_ema": 0.0}),
+                       (Variant("NS GAN", {"loss": "ns", "lipschitz": "none", "g_lr": 1e-3, "d_lr": 3e-3,
+                                           "g_ema": 0.0}),
                         Variant("WGAN-GP", {"loss": "wgan", "lipschitz": "gp"})), 2000),
             "the plain GAN: at most 2 modes covered with ≥ 90 % of its samples high quality (collapsed onto a "
-            "mode); WGAN-GP: 8 of 8 modes"),
+            "mode); WGAN-GP: 8 of 8 modes", _collapse_vs_gp, short="Collapse vs WGAN-GP"),
         ComparisonPreset(
             "clip-vs-gp", "Weight clipping vs gradient penalty",
             "WGAN with weight clipping (c = 0.01, RMSProp 5e-5, the paper's) against WGAN-GP: the clipped "
             "critic learns slowly and its samples stay smeared; the penalised one is sharp.",
             Comparison(RING, (Variant("WGAN clip", {"loss": "wgan", "lipschitz": "clip"}),
                               Variant("WGAN-GP", {"loss": "wgan", "lipschitz": "gp"})), 2000),
-            "WGAN-GP has ≥ 20 points more high-quality samples and a W1 smaller by ≥ 0.1 than weight clipping"),
+            "WGAN-GP has ≥ 20 points more high-quality samples and a W1 smaller by ≥ 0.1 than weight clipping",
+            _clip_vs_gp, short="Clipping vs penalty"),
         ComparisonPreset(
             "saturating-vs-ns", "Saturating vs non-saturating loss",
             "The original minimax loss against the non-saturating one, both against a strong discriminator "
             "(5 critic steps at 1e-3): the saturating generator's gradient all but vanishes.",
-            Comparison(RING, (Variant("minimax", {"loss": "minimax", "d_lr": 1e-3, "n_critic": 5}),
-                              Variant("non-saturating", {"loss": "ns", "d_lr": 1e-3, "n_critic": 5})), 300),
-            "the minimax generator's median gradient norm is below 1 % of the non-saturating one's"),
+            Comparison(RING, (Variant("minimax", {"loss": "minimax", "lipschitz": "none", "d_lr": 1e-3,
+                                                  "n_critic": 5}),
+                              Variant("non-saturating", {"loss": "ns", "lipschitz": "none", "d_lr": 1e-3,
+                                                         "n_critic": 5})), 300),
+            "the minimax generator's median gradient norm is below 1 % of the non-saturating one's", _saturating_vs_ns, short="Saturating vs NS"),
         ComparisonPreset(
             "lipschitz-methods", "Every Lipschitz method",
             "WGAN's loss with four ways to keep the critic 1-Lipschitz: weight clipping, gradient penalty, "
@@ -69,7 +141,7 @@ COMPARISONS: dict[str, ComparisonPreset] = {
                               Variant("sn", {"loss": "wgan", "lipschitz": "sn"}),
                               Variant("r1", {"loss": "wgan", "lipschitz": "r1"})), 2000),
             "gp, sn and r1 cover 8 of 8 modes with W1 < 0.25; weight clipping has the fewest "
-            "high-quality samples and the largest W1"),
+            "high-quality samples and the largest W1", _lipschitz_methods, short="Every Lipschitz method"),
         ComparisonPreset(
             "critic-steps", "One vs five critic steps",
             "WGAN-GP with one critic update per generator step against five (the paper's). Both find the "
@@ -77,6 +149,6 @@ COMPARISONS: dict[str, ComparisonPreset] = {
             "smaller share of the true W1, and the samples sit less tightly.",
             Comparison(RING, (Variant("n_critic 1", {"loss": "wgan", "lipschitz": "gp", "n_critic": 1}),
                               Variant("n_critic 5", {"loss": "wgan", "lipschitz": "gp", "n_critic": 5})), 2000),
-            "five critic steps reach a smaller W1, and their critic's estimate is a larger share of it"),
+            "five critic steps reach a smaller W1, and their critic's estimate is a larger share of it", _critic_steps, short="1 vs 5 critic steps"),
     ]
 }

@@ -18,12 +18,10 @@ from .datasets import DATASETS, dataset_parameters, make_dataset
 from .errors import ConfigError
 from .lipschitz import LIPSCHITZ
 from .losses import LOSSES
-from .models.mlp import pair_memory
+from .models.mlp import ACTIVATIONS, NOISES, pair_memory
+from .optim import OPTIMIZERS
 
 
-OPTIMIZERS = ("adam", "rmsprop", "sgd")
-NOISES = ("gaussian", "uniform")
-ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 # What one run may take to train (a toy MLP pair): measured, a worker process is ~380 MB with the
 # default networks; this keeps a run well inside a laptop's memory and a page responsive.
@@ -126,7 +124,9 @@ class RunConfig:
     # objective
     loss: str = setting("ns", "loss", "objective", choices=LOSSES,
                         help="Each loss's formula and paper: the docstrings in playground/losses.py (papers: README, Credits).")
-    lipschitz: str = setting("none", "Lipschitz method", "objective", choices=LIPSCHITZ)
+    # the first run a person gets: R1 on the critic makes the default non-saturating GAN learn the toy data
+    # (benchmarks/results/first_run.md); the failures (no constraint) are the presets
+    lipschitz: str = setting("r1", "Lipschitz method", "objective", choices=LIPSCHITZ)
     clip: float = setting(0.01, "clipping value c", "objective", live=True, min=0.0, open_min=True,
                           step=0.005, format="%.4f", help="Every critic weight is clamped to [−c, c].")
     penalty: float = setting(10.0, "penalty weight (λ or γ)", "objective", live=True, min=0.0, step=1.0,
@@ -224,9 +224,10 @@ class RunConfig:
         return cls(**kw)
 
     # ----- URL --------------------------------------------------------------------------------
-    def to_query(self) -> dict[str, str]:
-        """Only the fields that differ from the defaults, as strings (short, shareable links)."""
-        default = RunConfig()
+    def to_query(self, base: "RunConfig | None" = None) -> dict[str, str]:
+        """Only the fields that differ from `base` (default: the defaults), as strings: short, shareable
+        links. `from_query(q, base)` with the same base gives this config back."""
+        default = base or RunConfig()
         return {f.name: _to_str(getattr(self, f.name)) for f in fields(self)
                 if getattr(self, f.name) != getattr(default, f.name)}
 

@@ -1,4 +1,5 @@
-"""Settings that work: every tuned default in the project, with the measurement that chose it.
+"""Settings that work: every tuned default in the project, with the reason for it in a line; the
+measurements that chose each value are in benchmarks/results/recipes.md.
 
 The layers, later ones winning:
 
@@ -21,13 +22,9 @@ from .config import RunConfig
 from .datasets import DATASETS, make_dataset
 from .errors import ConfigError
 
-# For every combination: measure the generator through a moving average of its weights (β = 0.99,
-# about the last 100 steps). On ring8 / grid25 at 3000 steps this raised the high-quality fraction from
-# 51 % to 90 % (ns/r1, ring8), 56 % to 81 % (wgan/gp, ring8) and 43 % to 55 % (ns/r1, grid25) without
-# changing training; β = 0.999 averaged across the generator's rotation and missed the modes entirely.
-# Re-measured with the warm-up (trainer.py: β_t = min(β, (1 + t)/(10 + t)); benchmarks/ema_warmup.py,
-# ns/r1 on ring8, high-quality fraction at steps 500 / 2000 / 10000): raw 17 / 69 / 97 %, β = 0.99
-# 37 / 84 / 97 %, β = 0.999 37 / 83 / 97 % (without the warm-up 0 / 0 / 97 %): 0.99 stays.
+# For every combination: show the generator through a moving average of its weights (β = 0.99, about
+# the last 100 steps, with trainer.py's warm-up): on the toy mixtures a much larger high-quality share
+# early in a run, and training unchanged (benchmarks/results/recipes.md).
 BASE: dict[str, Any] = {"g_ema": 0.99}
 
 # ----- per loss (tuned on ring8 / grid25) ----------------------------------------------------------
@@ -36,10 +33,10 @@ BASE: dict[str, Any] = {"g_ema": 0.99}
 ADAM_DCGAN = dict(g_optim="adam", d_optim="adam", g_lr=2e-4, d_lr=2e-4, g_beta1=0.5, d_beta1=0.5,
                   g_beta2=0.999, d_beta2=0.999, n_critic=1)
 # Losses with bounded or self-correcting critic targets (least squares, relativistic average) train
-# stably and much faster at 1e-3 on the toy mixtures; at 2e-4 RaGAN still covered 0 of 8 modes at 2000.
+# stably and much faster at 1e-3 on the toy mixtures (benchmarks/results/recipes.md).
 ADAM_FAST = dict(ADAM_DCGAN, g_lr=1e-3, d_lr=1e-3)
-# WGAN (Gulrajani et al.: Adam β = (0.5, 0.9), n_critic = 5) at 5e-4 instead of 1e-4: 8/8 ring modes in
-# ~1000 generator steps instead of tens of thousands; 1e-3 (n_critic 5) and n_critic 2 broke down.
+# WGAN (Gulrajani et al.: Adam β = (0.5, 0.9), n_critic = 5) at 5e-4 instead of 1e-4: the ring's modes
+# in about a thousand generator steps instead of tens of thousands (benchmarks/results/recipes.md).
 ADAM_WGAN = dict(g_optim="adam", d_optim="adam", g_lr=5e-4, d_lr=5e-4, g_beta1=0.5, d_beta1=0.5,
                  g_beta2=0.9, d_beta2=0.9, n_critic=5)
 
@@ -55,32 +52,31 @@ METHOD: dict[str, dict[str, Any]] = {
     "none": {},
     # the WGAN paper's: RMSProp 5e-5, c = 0.01, 5 critic steps
     "clip": dict(g_optim="rmsprop", d_optim="rmsprop", g_lr=5e-5, d_lr=5e-5, clip=0.01, n_critic=5),
-    # λ = 1, not the paper's 10: on grid25 λ = 10 stalled at 12-15 of 25 modes (4000 steps), λ = 1
-    # reached 25/25 by step 3000 and did no worse on ring8.
+    # λ = 1, not the paper's 10: at this data scale λ = 10 stalls on grid25 short of its 25 modes
+    # (benchmarks/results/recipes.md)
     "gp": dict(penalty=1.0),
     "lp": dict(penalty=10.0),
     # γ = 0.1 suits data at this scale (σ = 0.02-0.05); R1 keeps the critic tame enough for Adam 1e-3,
-    # which covers grid25 (25/25) in ~3000 steps.
+    # which covers grid25 in a few thousand steps (benchmarks/results/recipes.md)
     "r1": dict(penalty=0.1, g_lr=1e-3, d_lr=1e-3),
     # an SN critic is weak: give it a 5× faster optimiser (TTUR, Heusel et al. 2017) and β = (0, 0.9) as
-    # in SN-GAN; with the plain 2e-4 / 2e-4 hinge+SN collapsed to 0 modes.
+    # in SN-GAN; at the plain 2e-4 / 2e-4 hinge + SN collapses (benchmarks/results/recipes.md)
     "sn": dict(g_lr=2e-4, d_lr=1e-3, g_beta1=0.0, d_beta1=0.0, g_beta2=0.9, d_beta2=0.9),
 }
 
 # ----- per dataset kind, and per kind × loss / method ------------------------------------------------
 DATASET: dict[str, dict[str, Any]] = {
-    # the seed articles' noise dimension and mini-batch size. Generator EMA β = 0.999 (the toy recipes'
-    # 0.99 is too short a memory here): MLP + NS, Adam 5e-4, one thread, 3 minutes of training: mean
-    # confidence 0.92 and Fréchet 71 with β = 0.999, 0.91 / 80 with 0.995, 0.87 / 152 for the raw generator.
+    # the seed articles' noise dimension and mini-batch size. Generator EMA β = 0.999: the toy recipes'
+    # 0.99 is too short a memory for digits (benchmarks/results/recipes.md).
     "image": {"arch": "mlp", "noise_dim": 100, "batch_size": 64, "g_ema": 0.999},
 }
 # The toy tuning is for 2D points (fast learning rates, λ = 1); on digits use the papers' values,
-# except where measured otherwise.
+# except where a measurement chose otherwise (benchmarks/results/recipes.md).
 _ADAM_2E4 = dict(g_lr=2e-4, d_lr=2e-4)
 DATASET_LOSS: dict[str, dict[str, dict[str, Any]]] = {
     "image": {
-        # NS at Adam 5e-4 (β₁ = 0.5): after 3 minutes (1 thread) mean confidence 0.92 / Fréchet 71 against
-        # 0.82 / 242 at the textbook 2e-4 (both with the EMA generator); batch 128 at 2e-4 did worse (0.80 / 364).
+        # NS at Adam 5e-4 (β₁ = 0.5): in a few minutes on a CPU, far better digits than at the textbook
+        # 2e-4 (benchmarks/results/recipes.md)
         "ns": dict(g_lr=5e-4, d_lr=5e-4),
         # WGAN-GP on MNIST (Gulrajani et al. 2017): Adam 1e-4, β = (0.5, 0.9), 5 critic steps
         "wgan": dict(g_lr=1e-4, d_lr=1e-4, g_beta1=0.5, d_beta1=0.5, g_beta2=0.9, d_beta2=0.9, n_critic=5),
@@ -98,32 +94,23 @@ DATASET_METHOD: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 # ----- per dataset kind × architecture, and × loss / method ------------------------------------------
-# dcgan_small (models/mnist.py), seed 0, the image recipe's EMA generator (β = 0.999 with its warm-up).
-# Figures by generator step (the shared machine gave no clean wall clock; benchmarks/mnist_quality.py
-# has the table): on 2 threads it made 33.6 steps/s with NS and 12.3 with WGAN + clipping, so 3 minutes
-# are ~6000 NS steps and 5 minutes ~3700 clipping steps.
+# dcgan_small (models/mnist.py), tuned with the image recipe's EMA generator (β = 0.999 with its
+# warm-up) for what 2 CPU threads train in minutes (benchmarks/results/recipes.md, mnist_quality.md).
 DATASET_ARCH: dict[tuple[str, str], dict[str, Any]] = {}
 DATASET_ARCH_LOSS: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
     ("image", "dcgan_small"): {
-        # NS, batch 32, Adam β₁ = 0.5 and β₂ = 0.99, the critic at twice the generator's rate (4e-3 / 2e-3).
-        # All ten digits, `train --minutes 10`, 2 threads (2026-12-07): 22,225 steps, Fréchet 40.6,
-        # confidence 0.918, 10/10 classes, and 41.1 in a second run; the MLP beside them 40.3 and 39.4 (not
-        # below it: benchmarks/mnist_quality.py). Against both at 2e-3 and β₂ = 0.999,
-        # by step: 79.8 / 63.5 / 55.7 / 50.2 against 82.8 / 69.1 / 63.0 / 58.8 at steps 3000 / 6000 / 9000 /
-        # 12000 (which reached 47.0 in 10 minutes on 2026-12-06). One thread, by step 12000, each change
-        # alone: 55.7 (critic 4e-3) and 56.5 (β₂ = 0.99) against 58.5. 2e-3 had beaten 1e-3 (51.7 in 10
-        # minutes), 1e-3 had beaten 5e-4; batch 32 is per step about as good as 64 at ~1.9× the steps/s.
-        # (With the biases the batch norms cancel, 2e-3 fell apart: 596 at step 6000.) "Only 3":
-        # benchmarks/mnist_quality.py.
+        # NS, batch 32, Adam β₁ = 0.5 and β₂ = 0.99, the critic at twice the generator's rate (4e-3 / 2e-3):
+        # each of these beat its neighbours by generator step, and batch 32 is per step about as good as 64
+        # at nearly twice the steps/s; in 10 minutes on all ten digits it reaches the MLP's Fréchet distance
+        # but not below it (benchmarks/results/recipes.md).
         "ns": dict(g_lr=2e-3, d_lr=4e-3, g_beta2=0.99, d_beta2=0.99, batch_size=32),
     },
 }
 DATASET_ARCH_METHOD: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
     ("image", "dcgan_small"): {
         # The seed experiment (WGAN, weight clipping c = 0.01, RMSProp, 5 critic steps) at RMSProp 1e-3,
-        # not the paper's 5e-5: on "only 3" at step 600, 97 % threes, confidence 0.98, Fréchet 78 (1000
-        # samples) against 77 %, 0.40 and 913 at 5e-5 (which had made only noise at step 300). CLI, 2
-        # threads: 97.5 % threes and confidence 0.979 at step 500, 97.8 %, 0.986 and Fréchet 53.9 at 1870.
+        # not the paper's 5e-5, which after a few hundred steps still draws noise or unsure digits; at
+        # 1e-3 "only 3" gives clear threes by step 500 (benchmarks/results/recipes.md).
         "clip": dict(g_lr=1e-3, d_lr=1e-3),
     },
 }
@@ -154,9 +141,13 @@ def recommended(dataset: str, loss: str, lipschitz: str, **base: Any) -> dict[st
     return out
 
 
-def recommended_config(dataset: str = "ring8", loss: str = "ns", lipschitz: str = "none", **overrides: Any) -> RunConfig:
-    """A RunConfig with the recommended settings for the combination, then `overrides` on top."""
-    fields = {"dataset": dataset, "loss": loss, "lipschitz": lipschitz}
+def recommended_config(dataset: str | None = None, loss: str | None = None, lipschitz: str | None = None,
+                       **overrides: Any) -> RunConfig:
+    """A RunConfig with the recommended settings for the combination (each left out: RunConfig's default),
+    then `overrides` on top. `recommended_config()` is the first run: the toy page's and the CLI's default."""
+    d = RunConfig()
+    fields = {"dataset": dataset or d.dataset, "loss": loss or d.loss, "lipschitz": lipschitz or d.lipschitz}
+    dataset, loss, lipschitz = fields["dataset"], fields["loss"], fields["lipschitz"]
     fields.update(recommended(dataset, loss, lipschitz, **overrides))
     fields.update(overrides)
     return RunConfig.from_dict(fields)

@@ -7,32 +7,23 @@
             critic optimiser step; after_step(D)                          (e.g. weight clipping)
         z ~ noise
         L_G = loss.g_loss(D(x), D(G(z)))
-        generator optimiser step
+        generator optimiser step; the weight average θ̄ of G follows (g_ema > 0)
 
 GAN Lab's separate buttons are `critic_step()` (one critic update alone) and `generator_step()` (one
 generator update alone, a generator step with no critic update); `critic_updates` counts the critic's
-updates however they came. `explain_step()` is an ordinary step that also records its phases for the
-step anatomy (playground/anatomy.py).
+updates however they came. `explain_step()` is an ordinary step watched phase by phase for the step
+anatomy (playground/explain.py records it, playground/anatomy.py reads the record).
 
 The trainer owns its torch.Generator (data, noise and penalty randomness all come from it), so the
 same config and seed give the same run on CPU. Evaluation draws from a separate fixed reference set,
 so how often you evaluate never changes the training trajectory. With `g_ema` > 0 the trainer also keeps
-an exponential moving average of the generator's weights (Yazıcı et al. 2019, "The Unusual Effectiveness
-of Averaging in GAN Training"), with a warm-up so the average does not sit at the initial weights:
-
-    θ̄₀ = θ₀,   θ̄ ← β_t·θ̄ + (1 − β_t)·θ   after the t-th generator step of the average (t = 0, 1, ...),
-    β_t = min(β, (1 + t)/(10 + t))
-
-(the schedule of TensorFlow's tf.train.ExponentialMovingAverage with num_updates): β_0 = 0.1,
-β_90 = 0.91, and β itself once t ≥ (10β − 1)/(1 − β) (≈ 890 steps for β = 0.99, ≈ 8990 for 0.999).
-Without it a β = 0.999 average still weighs the random initial weights by 0.999^t (61 % after 500
-steps). Samples, views and metrics then come from the averaged generator (or, with g_shown = "raw", from
-the raw one: a live choice), while training always uses the raw one. A non-finite loss or parameter raises `Diverged(what, step)`;
-`history` keeps everything logged before it.
+a warmed-up moving average of the generator's weights after each generator step (playground/ema.py);
+samples, views and metrics then come from it (or, with g_shown = "raw", from the raw generator: a live
+choice), while training always uses the raw one. A non-finite loss or parameter raises
+`Diverged(what, step)`; `history` keeps everything logged before it.
 """
 from __future__ import annotations
 
-import copy
 import os
 import time
 from contextlib import contextmanager
@@ -44,18 +35,13 @@ import torch
 
 from .config import LIVE_FIELDS, ConfigError, RunConfig, device_available
 from .datasets import make_dataset
+from .ema import EMA
+from .explain import NO_OBSERVER, StepObserver, StepRecorder
 from .lipschitz import LIPSCHITZ, input_grad
 from .losses import LOSSES, implied_js, wasserstein_estimate
 from .models.mlp import sample_noise
+from .optim import OPTIMIZERS
 from .snapshot import take_snapshot
-
-OPTIMIZERS = {
-    "adam": lambda params, lr, b1, b2: torch.optim.Adam(params, lr=lr, betas=(b1, b2)),
-    "rmsprop": lambda params, lr, b1, b2: torch.optim.RMSprop(params, lr=lr),
-    "sgd": lambda params, lr, b1, b2: torch.optim.SGD(params, lr=lr),
-}
-
-EXPLAIN_RES = 40  # the explained step's landscape grid (res × res), one per critic update
 
 STAT_KEYS = ("d_loss", "g_loss", "d_real", "d_fake", "g_grad_norm", "critic_grad_norm")
 
@@ -93,9 +79,9 @@ def resolve_device(name: str) -> torch.device:
 
 def make_reproducible(device: torch.device) -> None:
     """Same config and seed, same run on CUDA too: cuDNN's convolution backward and cuBLAS reduce in an
-    order that varies between runs unless deterministic algorithms are asked for (measured on an H200:
-    dcgan_small's losses differed by 57 % after 100 steps without them, bitwise equal with them).
-    cuBLAS reads CUBLAS_WORKSPACE_CONFIG when its handle is created, so it is set before the first call."""
+    order that varies between runs unless deterministic algorithms are asked for (measured in
+    benchmarks/results/device_check_h200.md). cuBLAS reads CUBLAS_WORKSPACE_CONFIG when its handle is
+    created, so it is set before the first call."""
     if device.type == "cuda":
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
         torch.backends.cudnn.benchmark = False
@@ -133,13 +119,12 @@ class Trainer:
         self.fixed_noise = sample_noise(config.noise, n_eval, config.noise_dim, eval_gen, self.device)
         self.opt_g = OPTIMIZERS[config.g_optim](self.G.parameters(), config.g_lr, config.g_beta1, config.g_beta2)
         self.opt_d = OPTIMIZERS[config.d_optim](self.D.parameters(), config.d_lr, config.d_beta1, config.d_beta2)
-        self.G_ema: torch.nn.Module | None = None
-        self.ema_updates = 0  # generator steps averaged so far (t of the warm-up)
+        self.ema: EMA | None = None  # the generator's weight average, while g_ema > 0
         self._sync_ema()
         self._visited: set[int] = set()  # modes covered at some evaluation so far (modes_visited)
         self.step_count = 0
         self.critic_updates = 0
-        self._trace: dict[str, Any] | None = None  # set by explain_step while it runs
+        self._observer: StepObserver = NO_OBSERVER  # a StepRecorder while explain_step runs
         self.history: list[dict[str, Any]] = []
         self.diverged: Diverged | None = None
         self.seconds = 0.0
@@ -163,34 +148,26 @@ class Trainer:
         self._sync_ema()
 
     def _sync_ema(self) -> None:
-        """Create the averaged generator (a copy of G now) when g_ema turns on; drop it when off."""
-        if self.config.g_ema > 0 and self.G_ema is None:
-            self.G_ema = copy.deepcopy(self.G).requires_grad_(False)
-            self.ema_updates = 0  # a new average warms up from the current weights
-            # (averaged, raw) parameter and buffer lists, built once: _update_ema runs every step
-            self._ema_params = (list(self.G_ema.parameters()), [p.detach() for p in self.G.parameters()])
-            self._ema_buffers = list(zip(self.G_ema.buffers(), self.G.buffers()))
-        elif self.config.g_ema == 0:
-            self.G_ema = None
+        """Start the average (from G now, warming up afresh) when g_ema turns on, follow a changed β,
+        drop it when g_ema is 0."""
+        if self.config.g_ema == 0:
+            self.ema = None
+        elif self.ema is None:
+            self.ema = EMA(self.G, self.config.g_ema)
+        else:
+            self.ema.beta = self.config.g_ema
 
-    def ema_decay(self, t: int | None = None) -> float:
-        """β_t = min(β, (1 + t)/(10 + t)) for the t-th update of the average (default: the next one)."""
-        t = self.ema_updates if t is None else t
-        return min(self.config.g_ema, (1.0 + t) / (10.0 + t))
-
-    @torch.no_grad()
-    def _update_ema(self) -> None:
-        torch._foreach_lerp_(*self._ema_params, 1.0 - self.ema_decay())
-        self.ema_updates += 1
-        for be, b in self._ema_buffers:  # batch-norm statistics: copied
-            be.copy_(b)
+    @property
+    def G_ema(self) -> torch.nn.Module | None:
+        """The averaged generator, or None without g_ema."""
+        return self.ema.model if self.ema is not None else None
 
     @property
     def G_eval(self) -> torch.nn.Module:
         """The generator that samples, views and metrics use: the averaged one when g_ema > 0 and
         g_shown is "averaged", else the raw one. The average is kept up to date either way, so the
         choice can flip live and never touches training."""
-        return self.G_ema if self.G_ema is not None and self.config.g_shown == "averaged" else self.G
+        return self.ema.model if self.ema is not None and self.config.g_shown == "averaged" else self.G
 
     # ----- training ---------------------------------------------------------------------------
     def _noise(self, n: int) -> torch.Tensor:
@@ -221,8 +198,8 @@ class Trainer:
         """One generator step (n_critic critic updates, default the config's, then one generator update)
         as a tensor of STAT_KEYS. ‖∇ₓD‖ (an extra critic pass) is measured only when `measure` (the last
         step of each logging window); NaN otherwise. With n_critic = 0 (a generator step alone) the
-        critic's entries are NaN. While `self._trace` is a dict, each phase is recorded into it."""
-        loss, trace = self.loss, self._trace
+        critic's entries are NaN. `self._observer` is called at each phase (explain_step records them)."""
+        loss, watch = self.loss, self._observer
         B = self.config.batch_size
         n_critic = self.config.n_critic if n_critic is None else n_critic
         nan = torch.tensor(float("nan"), device=self.device)
@@ -230,11 +207,9 @@ class Trainer:
         real = None
         self.D.requires_grad_(True)
         for _ in range(n_critic):
-            if trace is not None and not trace["critic"]:
-                trace["landscape_before"] = self._landscape()
+            watch.before_critic()
             d_loss, r, f, real, fake = self._critic_update()
-            if trace is not None:
-                trace["critic"].append(self._trace_critic(real, fake, r, f, d_loss))
+            watch.after_critic_update(real, fake, r, f, d_loss)
         if n_critic:
             d_real, d_fake = r.detach().mean(), f.detach().mean()
 
@@ -254,11 +229,10 @@ class Trainer:
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         self.opt_g.step()
-        if self.G_ema is not None:
-            self._update_ema()
+        if self.ema is not None:
+            self.ema.update()
+        watch.after_generator_update(z, fake, g_loss)
         g_grad = fake.grad.flatten(1).norm(dim=1).mean() * B  # ‖∇ₓ ℓ_G‖ per sample (loss is a mean)
-        if trace is not None:
-            trace["generator"] = self._trace_generator(z, fake, g_loss)
         if measure:
             with self.inspecting():
                 c_grad = input_grad(self.D, fake.detach()[:64], create_graph=False).norm(dim=1).mean()
@@ -300,57 +274,15 @@ class Trainer:
         return s
 
     def explain_step(self, n_show: int = 128) -> dict[str, Any]:
-        """One ordinary generator step, recorded phase by phase for the step anatomy (playground/anatomy.py):
-        the batches each critic update drew, their scores, the critic's landscape before and after each
-        update, the generator's gradient at its fakes and where each fake moved. Only inspection is
-        added (eval mode, no randomness drawn), so the trainer ends exactly where step() would leave it."""
-        self._trace = {"critic": [], "n_show": int(n_show), "step": self.step_count + 1,
-                       "critic_updates_before": self.critic_updates, "kind": self.dataset.kind}
+        """One ordinary generator step, recorded phase by phase for the step anatomy (playground/explain.py
+        says what the record holds; the first n_show of each batch are kept). Only inspection is added,
+        so the trainer ends exactly where step() would leave it."""
+        self._observer = recorder = StepRecorder(self, n_show)
         try:
             self.run(1)
-            return self._trace
+            return recorder.record
         finally:
-            self._trace = None
-
-    def _landscape(self) -> np.ndarray:
-        """D over the view's grid (2D: res × res; 1D: the x grid), as the explained step's background."""
-        with torch.no_grad(), self.inspecting():
-            return self.D(self._explain_grid()).view(-1).float().cpu().numpy()
-
-    def _explain_grid(self) -> torch.Tensor:
-        if getattr(self, "_grid", None) is None:
-            b = self.dataset.bounds
-            if self.dataset.kind == "2d":
-                gx, gy = np.linspace(b[0, 0], b[0, 1], EXPLAIN_RES), np.linspace(b[1, 0], b[1, 1], EXPLAIN_RES)
-                xx, yy = np.meshgrid(gx, gy)
-                pts = np.stack([xx.ravel(), yy.ravel()], 1)
-                self._grid_axes = (gx, gy)
-            else:
-                pts = np.linspace(b[0, 0], b[0, 1], 400)[:, None]
-                self._grid_axes = (pts[:, 0],)
-            self._grid = torch.as_tensor(pts, dtype=torch.float32, device=self.device)
-        return self._grid
-
-    def _trace_critic(self, real, fake, r, f, d_loss) -> dict[str, Any]:
-        k = self._trace["n_show"]
-        cpu = lambda t: t.detach()[:k].float().cpu().numpy()  # noqa: E731
-        with torch.no_grad(), self.inspecting():  # the same points scored by the updated critic
-            r_after, f_after = self.D(real[:k]).view(-1), self.D(fake[:k]).view(-1)
-        return {"real": cpu(real), "fake": cpu(fake), "real_score": cpu(r), "fake_score": cpu(f),
-                "real_score_after": cpu(r_after), "fake_score_after": cpu(f_after),
-                "d_loss": float(d_loss.detach()), "landscape_after": self._landscape()}
-
-    def _trace_generator(self, z, fake, g_loss) -> dict[str, Any]:
-        """The generator batch: G(z) before the update, the push −∂ℓ_G/∂x per sample (the loss is a
-        mean: ×B), and G(z) after the update for the same z."""
-        k, B = self._trace["n_show"], self.config.batch_size
-        with torch.no_grad(), self.inspecting():
-            after = self.G(z[:k]).float().cpu().numpy()
-        out = {"z": z[:k].float().cpu().numpy(), "before": fake.detach()[:k].float().cpu().numpy(), "push": (-fake.grad[:k] * B).float().cpu().numpy(),
-               "after": after, "g_loss": float(g_loss.detach()), "batch_size": B}
-        out["grid_axes"] = [a.astype(np.float32) for a in self._grid_axes]
-        self._trace["view_width"] = float(np.ptp(self._grid_axes[0]))
-        return out
+            self._observer = NO_OBSERVER
 
     @contextmanager
     def inspecting(self):
@@ -361,8 +293,8 @@ class Trainer:
         grads = [p.requires_grad for p in self.D.parameters()]
         self.G.eval()
         self.D.eval()
-        if self.G_ema is not None:
-            self.G_ema.eval()
+        if self.ema is not None:
+            self.ema.model.eval()
         self.D.requires_grad_(False)
         try:
             yield

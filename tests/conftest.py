@@ -16,6 +16,7 @@ import pytest
 import torch
 
 from tests import promise_pool
+from tests.helpers_pages import apps  # noqa: F401  (the page tests' fixture, for every module)
 
 ROOT = Path(__file__).resolve().parents[1]
 # Child interpreters (CLI tests) run on one thread too, and leave no .pyc files behind.
@@ -63,6 +64,8 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 def pytest_collection_finish(session):
+    """Queue the promise runs of the selected modules (their `promise_jobs()`: specs, planned together so
+    a run two modules read is trained once, and other jobs) before the first test runs."""
     if session.config.option.collectonly:
         return
     modules = {i.module for i in session.items if i.get_closest_marker("promise_runs")}

@@ -1,7 +1,7 @@
 """The presets' promise runs, trained in the background while the rest of the suite runs.
 
-The promises of tests/test_presets.py and tests/test_compare.py need ~9 minutes of one core's training
-(each preset at its full step budget). Trained when their first test asked, they ran two at a time
+The promises of tests/test_presets.py and tests/test_compare.py need many minutes of one core's
+training (each run at its full step budget; each prints its seconds and CPU seconds, shown with -s). Trained when their first test asked, they ran two at a time
 while every other test waited. Now conftest.py collects the jobs of the modules whose selected tests
 are marked `promise_runs` once collection ends, submits them here (the costliest first) and moves those
 tests to the end of the session; the rest of the suite, mostly one busy core, runs meanwhile.
@@ -11,17 +11,26 @@ the CPU they need (several measure seconds: a dead worker seen within 2 s, three
 and the training fills what is left. A test waits only for the runs it reads; a run is trained in
 its own spawned process (one torch thread), so a result never depends on the test order.
 
-A job is (key, function, argument, cost): `function(argument)` runs in a worker process, `cost`
-orders the queue (longest first, so the two processes finish together).
+Most jobs are promise runs, given as `Spec`s (playground/promises.py): `start` plans them, so a config
+several promises read at one evaluation cadence is trained once, to the largest budget, and `run(spec)`
+hands each promise its prefix. Any other job is (key, function, argument, cost): `function(argument)`
+runs in a worker process, `cost` orders the queue (longest first, so the two processes finish together).
 """
 from __future__ import annotations
 
+import copy
 import os
 import threading
 import time
 from multiprocessing import get_context
 from multiprocessing.pool import AsyncResult, Pool
 from typing import Any, Callable, Hashable
+
+import torch
+
+from playground.cli.train import train_together
+from playground.promises import Run, Spec, plan
+from playground.trainer import Trainer
 
 WORKERS = 2
 NICE = 10
@@ -30,6 +39,8 @@ Job = tuple[Hashable, Callable[[Any], Any], Any, float]
 
 _pool: Pool | None = None
 _futures: dict[Hashable, AsyncResult] = {}
+_trained: dict[Spec, Spec] = {}  # each promise run's spec -> the spec trained for it (plan)
+_reported: set[Spec] = set()
 
 
 def _background() -> None:
@@ -56,14 +67,65 @@ def _exit_with(parent: int) -> None:
     os._exit(0)
 
 
-def start(jobs: list[Job]) -> None:
-    """Queue the jobs not queued yet, the costliest first."""
+def train(spec: Spec) -> tuple[Run, float, float]:
+    """One promise run in a worker process, one torch thread: the headless loop of `python -m playground
+    train`; with `spec.raw` the last step is evaluated once more on the raw generator (g_shown flipped
+    live: training is unchanged), the history keeping the run's own view. Returns (run, seconds, CPU
+    seconds: what it cost however busy the machine was)."""
+    torch.set_num_threads(1)
+    t0, c0 = time.perf_counter(), time.process_time()
+    tr = Trainer(spec.config)
+    train_together([tr], spec.steps, spec.eval_every)
+    run = Run(copy.deepcopy(tr.history))
+    if spec.raw and tr.step_count == spec.steps:
+        tr.update_config(spec.config.replace(g_shown="raw"))
+        run = Run(run.history, {"step": tr.step_count, **tr.evaluate()})
+    return run, time.perf_counter() - t0, time.process_time() - c0
+
+
+def _covers(trained: Spec, spec: Spec) -> bool:
+    """Whether a run of `trained` serves `spec` (its prefix, and raw metrics at the spec's last step)."""
+    return (trained.key() == spec.key() and trained.steps >= spec.steps
+            and (not spec.raw or (trained.raw and trained.steps == spec.steps)))
+
+
+def start(items: list[Spec | Job]) -> None:
+    """Queue what is not queued yet, the costliest first: the promise runs (Specs) as planned, each
+    served by a run already queued where one covers it, and the other jobs as given."""
     global _pool
     if _pool is None:
         _pool = get_context("spawn").Pool(WORKERS, initializer=_background)
+    jobs = [i for i in items if not isinstance(i, Spec)]
+    queued, new = list(dict.fromkeys(_trained.values())), []
+    for s in (i for i in items if isinstance(i, Spec) and i not in _trained):
+        t = next((t for t in queued if _covers(t, s)), None)
+        if t is None:
+            new.append(s)
+        else:
+            _trained[s] = t
+    planned = plan(new)
+    _trained.update(planned)
+    jobs += [(("promise", t), train, t, training_cost(t.config.to_dict(), t.steps))
+             for t in dict.fromkeys(planned.values())]
     for key, fn, arg, _ in sorted(jobs, key=lambda j: -j[3]):
         if key not in _futures:
             _futures[key] = _pool.apply_async(fn, (arg,))
+
+
+def run(spec: Spec, items: Callable[[], list[Spec | Job]]) -> Run:
+    """The promise run of `spec` (the prefix of the run trained for it), waiting for it; queues
+    `items()` first if nothing queued it. Prints, once per trained run, its seconds and whom it serves."""
+    if spec not in _trained:
+        start(items())
+    trained = _trained[spec]
+    out, seconds, cpu = result(("promise", trained), items)
+    if trained not in _reported:
+        _reported.add(trained)
+        m = out.history[-1]
+        print(f"\n{trained.label}: {trained.steps} steps in {seconds:.1f} s ({cpu:.1f} s CPU); "
+              f"modes {m.get('modes_covered')}, "
+              f"HQ {m.get('high_quality_fraction', float('nan')):.3f}, W1 {m.get('w1', float('nan')):.3f}")
+    return out.upto(spec.steps)
 
 
 def result(key: Hashable, jobs: Callable[[], list[Job]]) -> Any:
@@ -87,6 +149,8 @@ def shutdown() -> None:
         _pool.join()
         _pool = None
     _futures.clear()
+    _trained.clear()
+    _reported.clear()
 
 
 def training_cost(config: dict, steps: int) -> float:

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from playground.anatomy import magnification, phases
+from playground.explain import NO_OBSERVER, StepObserver
 from playground.plots.anatomy import live_arrow_ref, phase_figure
 from playground.live.runner import Options, Runner
 from playground.trainer import Trainer
@@ -85,6 +86,33 @@ def test_an_explained_step_leaves_the_trainer_where_a_step_does(overrides):
     a.run(3)  # and it goes on identically
     b.run(3)
     assert_same(state(a), state(b))
+
+
+class PhaseLog(StepObserver):
+    def __init__(self):
+        self.calls = []
+
+    def before_critic(self):
+        self.calls.append("before_critic")
+
+    def after_critic_update(self, real, fake, r, f, d_loss):
+        self.calls.append("after_critic_update")
+
+    def after_generator_update(self, z, fake, g_loss):
+        assert fake.grad is not None and fake.shape[0] == z.shape[0]
+        self.calls.append("after_generator_update")
+
+
+def test_the_step_calls_its_observer_at_each_phase_and_explain_step_removes_it():
+    t = Trainer(small_config(n_critic=3))
+    assert t._observer is NO_OBSERVER
+    t._observer = log = PhaseLog()
+    t.run(2)
+    per_step = ["before_critic", "after_critic_update"] * 3 + ["after_generator_update"]
+    assert log.calls == per_step * 2
+    t._observer = NO_OBSERVER
+    t.explain_step()
+    assert t._observer is NO_OBSERVER
 
 
 def test_the_explained_step_records_what_the_update_used():

@@ -1,7 +1,11 @@
-"""Headless CLI (python -m playground): list, train, exit codes 2 (bad input) and 3 (diverged)."""
+"""Headless CLI (python -m playground): list, train, exit codes 2 (bad input) and 3 (diverged), the progress
+output (a tqdm bar on a terminal, a plain line per evaluation otherwise, nothing with --quiet). In process
+(`main(argv)`), but for one real `python -m playground` whose exit code reaches the shell."""
 import contextlib
 import io
 import json
+import re
+import sys
 
 import pytest
 
@@ -16,10 +20,19 @@ SMALL = ["--set", "g_width=16", "--set", "d_width=16", "--set", "g_depth=1", "--
          "--set", "batch_size=32"]
 
 
-@pytest.fixture
-def cli(run_python):
-    """cli(*args) -> (returncode, stdout, stderr) of `python -m playground *args`."""
-    return lambda *args: run_python("-m", "playground", *args)
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _run(args, capsys):
+    """(exit code, stdout, stderr) of `python -m playground *args`, in process (argparse's exit included)."""
+    try:
+        rc = cli_main(list(args))
+    except SystemExit as e:
+        rc = e.code
+    cap = capsys.readouterr()
+    return rc, cap.out, cap.err
 
 
 def _strict_json(text):
@@ -29,8 +42,8 @@ def _strict_json(text):
     return json.loads(text, parse_constant=reject)
 
 
-def test_list_shows_every_registry_entry(cli):
-    rc, out, err = cli("list")
+def test_list_shows_every_registry_entry(capsys):
+    rc, out, err = _run(["list"], capsys)
     assert rc == 0, err
     lines = out.splitlines()
     for header in ("datasets:", "losses:", "lipschitz methods:", "presets:"):
@@ -49,13 +62,13 @@ def test_list_shows_every_registry_entry(cli):
     assert sections["presets"] == list(PRESETS)
 
 
-def test_short_train_writes_json(tmp_path, cli):
+def test_short_train_writes_json_and_quiet_prints_nothing(tmp_path, capsys):
     out_file = tmp_path / "run.json"
-    rc, out, err = cli("train", "--dataset", "ring8", "--loss", "wgan", "--lipschitz", "gp", "--n-critic", "2",
-                       "--steps", "20", "--eval-every", "10", "--seed", "3", *SMALL,
-                       "--out", str(out_file), "--quiet")
+    rc, out, err = _run(["train", "--dataset", "ring8", "--loss", "wgan", "--lipschitz", "gp", "--n-critic", "2",
+                         "--steps", "20", "--eval-every", "10", "--seed", "3", *SMALL,
+                         "--out", str(out_file), "--quiet"], capsys)
     assert rc == 0, err
-    assert "Traceback" not in err
+    assert (out, err) == ("", "")  # --quiet: no progress, no "wrote"
     data = _strict_json(out_file.read_text())
     assert {"config", "history", "final", "steps_per_second", "steps"} <= set(data)
     cfg = data["config"]
@@ -86,17 +99,9 @@ def _assert_one_line_error(rc, out, err):
 
 
 @pytest.mark.parametrize("args", [["train", "--bogus"], ["train", "--n-critic", "many"], ["frobnicate"],
-                                  ["train", "--steps", "0"]])
-def test_bad_flag_exits_2_with_one_line(args, cli):
-    _assert_one_line_error(*cli(*args))
-
-
-def test_invalid_config_exits_2_with_one_line(tmp_path, cli):
-    out_file = tmp_path / "run.json"
-    rc, out, err = cli("train", "--set", "g_lr=-1", "--steps", "2", "--out", str(out_file))
-    _assert_one_line_error(rc, out, err)
-    assert "learning rate" in err
-    assert not out_file.exists()
+                                  ["train", "--steps", "0"], ["train", "--minutes", "-1"]])
+def test_bad_flag_exits_2_with_one_line(args, capsys):
+    _assert_one_line_error(*_run(args, capsys))
 
 
 @pytest.mark.parametrize("args,words", [
@@ -110,21 +115,21 @@ def test_invalid_config_exits_2_with_one_line(tmp_path, cli):
     (["--set", "device=mps"], "not available"),           # no Apple GPU on a Linux machine
     (["--set", "digits=ab"], "does not apply"),           # ring8 takes no digit subset
     (["--set", "g_width=4096", "--set", "g_depth=16"], "the limit is 1 GB"),
+    (["--set", "g_lr=-1"], "learning rate"),
 ])
-def test_invalid_configs_in_process(args, words, tmp_path, capsys):
-    # the same code path as the subprocess above, without paying for a fresh interpreter each time
+def test_invalid_config_exits_2_with_one_line(args, words, tmp_path, capsys):
     out_file = tmp_path / "run.json"
-    rc = cli_main(["train", *args, "--steps", "2", "--out", str(out_file)])
-    cap = capsys.readouterr()
-    _assert_one_line_error(rc, cap.out, cap.err)
-    assert words in cap.err
+    rc, out, err = _run(["train", *args, "--steps", "2", "--out", str(out_file)], capsys)
+    _assert_one_line_error(rc, out, err)
+    assert words in err
     assert not out_file.exists()
 
 
-def test_diverging_run_exits_3_and_still_writes_json(tmp_path, cli):
+def test_diverging_run_exits_3_through_the_shell_and_still_writes_json(tmp_path, run_python):
+    """The one real `python -m playground`: the package runs as a program and its exit code reaches the shell."""
     out_file = tmp_path / "run.json"
-    rc, out, err = cli("train", "--dataset", "ring8", "--steps", "20", "--eval-every", "10",
-                       "--set", "g_lr=1e12", "--set", "d_lr=1e12", "--out", str(out_file))
+    rc, out, err = run_python("-m", "playground", "train", "--dataset", "ring8", "--steps", "20", "--eval-every",
+                              "10", "--set", "g_lr=1e12", "--set", "d_lr=1e12", "--out", str(out_file))
     assert rc == 3, err
     assert "Traceback" not in err
     assert "diverged" in err
@@ -149,3 +154,42 @@ def test_perfect_discriminator_subcommand_takes_its_own_flags():
     with pytest.raises(SystemExit) as e, contextlib.redirect_stderr(io.StringIO()):
         cli_main(["perfect-discriminator", "--objective", "nope"])
     assert e.value.code == 2
+
+
+# ----- progress ------------------------------------------------------------------------------------------
+TRAIN = ["train", "--dataset", "ring8", "--steps", "20", "--eval-every", "10", *SMALL]
+
+
+@pytest.mark.parametrize("minutes", [None, 5])
+def test_off_a_terminal_progress_is_a_plain_line_per_evaluation(minutes, tmp_path, capsys):
+    budget = ["--minutes", str(minutes)] if minutes else []
+    rc, out, err = _run([*TRAIN, *budget, "--out", str(tmp_path / "run.json")], capsys)
+    assert rc == 0, err
+    assert out == "" and "\r" not in err  # no carriage-return frames where stderr is a file or a pipe
+    clock = r"  \d+\.\d/5 min" if minutes else ""
+    metrics = r"  w1 [\d.e+-]+  js [\d.e+-]+  modes_covered \d+"
+    lines = err.splitlines()
+    assert len(lines) == 3 and lines[2] == f"wrote {tmp_path / 'run.json'}", err
+    for line, step in zip(lines, (10, 20)):
+        assert re.fullmatch(rf"step {step}/20{clock}  \d+\.\d steps/s{metrics}", line), line
+
+
+def test_on_a_terminal_progress_is_a_tqdm_bar_with_rate_and_metrics(tmp_path, monkeypatch):
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert cli_main([*TRAIN, "--minutes", "5", "--out", str(tmp_path / "run.json")]) == 0
+    final = json.loads((tmp_path / "run.json").read_text())["final"]
+    frames = terminal.getvalue().split("\r")
+    last = next(f for f in reversed(frames) if "20/20" in f)
+    assert re.search(r"\d+\.\d+ steps/s", last), last  # tqdm's rate
+    assert f"w1={final['w1']:.3g}" in last and f"modes_covered={final['modes_covered']:.3g}" in last, last
+    assert re.search(r"budget=\d+\.\d/5 min", last), last  # the wall-clock budget used
+    assert terminal.getvalue().endswith(f"wrote {tmp_path / 'run.json'}\n")
+
+
+def test_quiet_prints_nothing_even_on_a_terminal(tmp_path, monkeypatch, capsys):
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert cli_main([*TRAIN, "--quiet", "--out", str(tmp_path / "run.json")]) == 0
+    assert terminal.getvalue() == "" and capsys.readouterr().out == ""
+    assert (tmp_path / "run.json").exists()

@@ -1,10 +1,11 @@
 """Comparisons: variants parse and layer on the recipes, a comparison round-trips through JSON and the
-URL, lockstep training changes no run, and the live group advances every run to the same step."""
+URL, lockstep training changes no run, the live group advances every run to the same step, and each
+preset's check (ComparisonPreset.failures) tells histories that keep its promise from ones that break it,
+and finds it kept by the trained runs."""
 from __future__ import annotations
 
 import json
 import time
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -12,10 +13,10 @@ import torch
 
 from playground.compare import (BASE_FIELDS, Comparison, TrainerGroup, Variant, combined_history, default_name,
                                 parse_variant)
-from playground.compare_presets import COMPARISONS
-from playground.config import RunConfig
-from playground.errors import ConfigError
+from playground.cli.main import main as cli_main
 from playground.cli.train import train_together
+from playground.compare_presets import COMPARISONS
+from playground.errors import ConfigError
 from playground.plots import compare as cplots
 from playground.recipes import recommended_config
 from playground.live.runner import Options, Runner
@@ -196,44 +197,10 @@ def test_cli_compare_equals_train_with_the_runs_config(run_python, tmp_path):
     assert _no_clock(solo["history"]) == _no_clock(run["history"])
 
 
-def test_cli_compare_bad_variant_exits_2_with_the_sentence(run_python):
-    rc, out, err = run_python("-m", "playground", "compare", "--variant", "loss=ns", "--variant", "loss=wgn")
-    assert rc == 2 and out == ""
-    assert err.startswith("error: Variant 2") and "wgn" in err and "Traceback" not in err
-
-
-def test_train_config_file_with_set_on_top(run_python, tmp_path):
-    cfg = recommended_config("ring8", "hinge", "sn", seed=5, g_width=32, d_width=32)
-    path = tmp_path / "config.json"
-    path.write_text(cfg.to_json())
-    out = tmp_path / "run.json"
-    rc, _, err = run_python("-m", "playground", "train", "--config", str(path), "--set", "g_lr=0.001",
-                            "--steps", "5", "--quiet", "--out", str(out))
-    assert rc == 0, err
-    got = json.loads(out.read_text())
-    assert got["config"] == cfg.replace(g_lr=1e-3).to_dict() and got["steps"] == 5
-    for bad, words in (("{not json", "not valid JSON"), (json.dumps({"runs": [{"name": "a"}, {"name": "b"}]}), "--run"),
-                       (json.dumps({"dataset": "ring8", "bogus": 1}), "Unknown setting")):
-        path.write_text(bad)
-        rc, _, err = run_python("-m", "playground", "train", "--config", str(path), "--steps", "1")
-        assert rc == 2 and words in err, err
-
-
-def test_train_minutes_stops_on_time_and_records_the_step(run_python, tmp_path):
-    out = tmp_path / "run.json"
-    rc, _, err = run_python("-m", "playground", "train", "--dataset", "ring8", "--minutes", "0.05",
-                            "--eval-every", "100000", "--quiet", "--out", str(out))
-    assert rc == 0, err
-    got = json.loads(out.read_text())
-    assert 2.5 <= got["wall_seconds"] < 10 and got["steps"] > 0
-    assert got["final"]["step"] == got["steps"]  # evaluated at the end
-    assert got["budget"] == {"steps": None, "minutes": 0.05}
-    # with a step count too: whichever comes first
-    rc, _, err = run_python("-m", "playground", "train", "--dataset", "ring8", "--minutes", "5", "--steps", "7",
-                            "--quiet", "--out", str(out))
-    assert rc == 0 and json.loads(out.read_text())["steps"] == 7
-    rc, _, err = run_python("-m", "playground", "train", "--minutes", "-1")
-    assert rc == 2 and "--minutes" in err
+def test_cli_compare_bad_variant_exits_2_with_the_sentence(capsys):
+    assert cli_main(["compare", "--variant", "loss=ns", "--variant", "loss=wgn"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("error: Variant 2") and "wgn" in err and "Traceback" not in err
 
 
 # ----- presets -----------------------------------------------------------------------------------------
@@ -242,64 +209,92 @@ def test_every_preset_is_a_valid_comparison():
         configs = p.comparison.configs()
         assert 2 <= len(configs) <= 4 and p.promise and p.explanation
         assert len({c for c in configs}) == len(configs)  # no two runs alike
+        # a promise's run does not move with RunConfig's defaults: each variant names its loss and method
+        assert all({"loss", "lipschitz"} <= set(v.changes) for v in p.comparison.variants), p.name
+
+
+# ----- the checks, on hand-built histories (no training) ----------------------------------------------
+def ev(step: int, modes: float = 8, hq: float = 0.7, w1: float = 0.2, **more) -> dict:
+    return {"step": step, "modes_covered": modes, "high_quality_fraction": hq, "w1": w1, **more}
+
+
+def run_to(steps: int, g_grad: float = 1.0, **final) -> list[dict]:
+    """Log records every 10 steps (this generator gradient norm), evaluations at 0 and every 100 steps;
+    the one at `steps` has `final`."""
+    h = [ev(0)] + [{"step": s, "g_grad_norm": g_grad} for s in range(10, steps + 1, 10)]
+    for r in h[1:]:
+        if r["step"] % 100 == 0:
+            r.update(ev(r["step"], **(final if r["step"] == steps else {})))
+    return h
+
+
+def hands(name: str, **finals) -> dict[str, list]:
+    """{variant: history} of comparison `name` with these final evaluations ({variant: ev kwargs})."""
+    return {k: run_to(COMPARISONS[name].comparison.steps, **finals.get(k, {})) for k in COMPARISONS[name].comparison.names}
+
+
+GOOD = {
+    "collapse-vs-gp": {"NS GAN": dict(modes=1, hq=0.95), "WGAN-GP": dict(modes=8, hq=0.02)},
+    "clip-vs-gp": {"WGAN clip": dict(modes=7, hq=0.04, w1=0.48), "WGAN-GP": dict(hq=0.70, w1=0.19)},
+    "saturating-vs-ns": {"minimax": dict(g_grad=1.4e-4), "non-saturating": dict(g_grad=16.0)},
+    "lipschitz-methods": {"clip": dict(modes=7, hq=0.04, w1=0.48), "gp": dict(hq=0.70, w1=0.19),
+                          "sn": dict(hq=0.53, w1=0.22), "r1": dict(hq=0.91, w1=0.14)},
+    "critic-steps": {"n_critic 1": dict(hq=0.77, w1=0.23, wasserstein_estimate=0.29 * 0.23),
+                     "n_critic 5": dict(hq=0.70, w1=0.19, wasserstein_estimate=0.51 * 0.19)},
+}
+# (preset, {variant: the change to its good final}, the failure named)
+BAD = [
+    ("collapse-vs-gp", {"NS GAN": dict(modes=3)}, "NS GAN covers 3 modes (> 2)"),
+    ("collapse-vs-gp", {"NS GAN": dict(hq=0.89)}, "NS GAN high quality 0.890 < 0.9"),
+    ("collapse-vs-gp", {"WGAN-GP": dict(modes=7)}, "WGAN-GP covers 7 of 8 modes"),
+    ("clip-vs-gp", {"WGAN-GP": dict(hq=0.24)}, "high quality: WGAN-GP 0.240, clip 0.040 (not 0.2 more)"),
+    ("clip-vs-gp", {"WGAN-GP": dict(w1=0.38)}, "W1: WGAN-GP 0.380, clip 0.480 (not 0.1 smaller)"),
+    ("saturating-vs-ns", {"minimax": dict(g_grad=0.16)}, "median generator gradient norm: minimax 1.60e-01, "
+                                                        "non-saturating 1.60e+01 (not below 1 %)"),
+    ("lipschitz-methods", {"sn": dict(modes=7)}, "sn covers 7 of 8 modes"),
+    ("lipschitz-methods", {"r1": dict(w1=0.25)}, "r1: W1 0.250 ≥ 0.25"),
+    ("lipschitz-methods", {"clip": dict(hq=0.6)}, "clip's high quality 0.600 is not the lowest (sn: 0.530)"),
+    ("lipschitz-methods", {"clip": dict(w1=0.2)}, "clip's W1 0.200 is not the largest (sn: 0.220)"),
+    ("critic-steps", {"n_critic 5": dict(w1=0.23, wasserstein_estimate=0.51 * 0.23)},
+     "W1: n_critic 5 0.230, n_critic 1 0.230 (not smaller)"),
+    ("critic-steps", {"n_critic 5": dict(wasserstein_estimate=0.2 * 0.19)},
+     "the critic's estimate as a share of W1: n_critic 5 0.200, n_critic 1 0.290 (not larger)"),
+]
+
+
+def test_every_comparison_preset_has_histories_that_keep_and_break_it():
+    assert set(GOOD) == {name for name, _, _ in BAD} == set(COMPARISONS)
+    for name, finals in GOOD.items():
+        assert COMPARISONS[name].failures(hands(name, **finals)) == [], name
+        assert COMPARISONS[name].kept(hands(name, **finals))
+
+
+@pytest.mark.parametrize("name, change, failure", BAD)
+def test_check_names_what_breaks_the_promise(name, change, failure):
+    finals = {k: {**v, **change.get(k, {})} for k, v in GOOD[name].items()}
+    failures = COMPARISONS[name].failures(hands(name, **finals))
+    assert not COMPARISONS[name].kept(hands(name, **finals))
+    assert any(failure in f for f in failures), failures
+
+
+def test_promise_reads_the_budget_and_wants_every_run():
+    p = COMPARISONS["collapse-vs-gp"]
+    good = hands(p.name, **GOOD[p.name])
+    # a longer run of the same config serves: what comes after the budget is not read
+    longer = {k: h + [ev(2100, modes=5, hq=0.1)] for k, h in good.items()}
+    assert p.failures(longer) == []
+    short = {k: [r for r in h if r["step"] <= 1900] for k, h in good.items()}
+    assert p.failures(short) == ["NS GAN: no evaluation at step 2000 (the history ends at step 1900)",
+                                 "WGAN-GP: no evaluation at step 2000 (the history ends at step 1900)"]
+    with pytest.raises(ValueError, match="NS GAN"):
+        p.failures({"WGAN-GP": good["WGAN-GP"]})
 
 
 # ----- presets' promises, headless (every distinct run trained once, in the background: promise_pool) -----
-_RUNS: dict = {}
-
-
-def _train_job(job):
-    config, steps = job
-    torch.set_num_threads(1)
-    t = Trainer(RunConfig.from_dict(json.loads(config)))
-    t0 = time.perf_counter()
-    train_together([t], steps, eval_every=250)
-    return t.history, time.perf_counter() - t0
-
-
 def promise_jobs() -> list:
-    """Every distinct run of the comparison presets, as tests/promise_pool.py jobs. Runs shared by
-    several presets (WGAN-GP on ring8 appears in three) are trained once: lockstep changes no run."""
-    jobs = {(c.to_json(), p.comparison.steps) for p in COMPARISONS.values() for c in p.comparison.configs()}
-    return [(("compare", job), _train_job, job, promise_pool.training_cost(json.loads(job[0]), job[1]))
-            for job in sorted(jobs)]
-
-
-def preset_finals(name: str) -> dict[str, dict]:
-    """{variant name: its run} (`history`, `final`: its last evaluation) for a comparison preset at its
-    budget, waiting for the background processes that train them."""
-    p = COMPARISONS[name]
-    out = {}
-    for v, c in zip(p.comparison.variants, p.comparison.configs()):
-        job = (c.to_json(), p.comparison.steps)
-        if job not in _RUNS:
-            _RUNS[job], seconds = promise_pool.result(("compare", job), promise_jobs)
-            last = [h for h in _RUNS[job] if "w1" in h][-1]
-            print(f"\n{c.loss}/{c.lipschitz}: {last['step']} steps in {seconds:.0f} s; modes {last['modes_covered']}, "
-                  f"HQ {last['high_quality_fraction']:.2f}, W1 {last['w1']:.3f}")
-        history = _RUNS[job]
-        out[v.name] = SimpleNamespace(history=history, final=[h for h in history if "w1" in h][-1])
-    return out
-
-
-def _g_median(run) -> float:
-    return float(np.median([h["g_grad_norm"] for h in run.history if "g_grad_norm" in h]))
-
-
-PROMISES = {
-    "collapse-vs-gp": lambda r: (r["NS GAN"].final["modes_covered"] <= 2
-                                 and r["NS GAN"].final["high_quality_fraction"] >= 0.9
-                                 and r["WGAN-GP"].final["modes_covered"] == 8),
-    "clip-vs-gp": lambda r: (r["WGAN-GP"].final["high_quality_fraction"] > r["WGAN clip"].final["high_quality_fraction"] + 0.2
-                             and r["WGAN-GP"].final["w1"] < r["WGAN clip"].final["w1"] - 0.1),
-    "saturating-vs-ns": lambda r: _g_median(r["minimax"]) < 0.01 * _g_median(r["non-saturating"]),
-    "lipschitz-methods": lambda r: (all(r[k].final["modes_covered"] == 8 and r[k].final["w1"] < 0.25 for k in ("gp", "sn", "r1"))
-                                    and r["clip"].final["high_quality_fraction"] == min(x.final["high_quality_fraction"] for x in r.values())
-                                    and r["clip"].final["w1"] == max(x.final["w1"] for x in r.values())),
-    "critic-steps": lambda r: (r["n_critic 5"].final["w1"] < r["n_critic 1"].final["w1"]
-                               and r["n_critic 5"].final["wasserstein_estimate"] / r["n_critic 5"].final["w1"]
-                               > r["n_critic 1"].final["wasserstein_estimate"] / r["n_critic 1"].final["w1"]),
-}
+    """Every run of the comparison presets, as specs: tests/promise_pool.py trains each distinct run once
+    (WGAN-GP on ring8 is a variant of three presets, and the wgan-gp preset of test_presets.py)."""
+    return [s for p in COMPARISONS.values() for s in p.specs().values()]
 
 
 # The critic-steps promise is a narrow margin that depends on the CPU's rounding: on an AVX-512 machine
@@ -311,11 +306,13 @@ FRAGILE = {"critic-steps": pytest.mark.xfail(strict=False, reason="W1 margin wit
 @pytest.mark.promise_runs
 @pytest.mark.parametrize("name", [pytest.param(n, marks=FRAGILE.get(n, ())) for n in COMPARISONS])
 def test_preset_keeps_its_promise(name):
-    assert set(PROMISES) == set(COMPARISONS)
-    runs = preset_finals(name)
-    assert all(r.final["step"] == COMPARISONS[name].comparison.steps for r in runs.values())
-    print({k: {m: round(r.final[m], 3) for m in ("modes_covered", "high_quality_fraction", "w1")} for k, r in runs.items()})
-    assert PROMISES[name](runs), COMPARISONS[name].promise
+    p = COMPARISONS[name]
+    histories = {k: promise_pool.run(s, promise_jobs).history for k, s in p.specs().items()}
+    finals = {k: [r for r in h if "w1" in r][-1] for k, h in histories.items()}
+    print({k: {m: round(f[m], 3) for m in ("step", "modes_covered", "high_quality_fraction", "w1")}
+           for k, f in finals.items()})
+    failures = p.failures(histories)
+    assert failures == [], f"{name} promises {p.promise}; broken:\n  " + "\n  ".join(failures)
 
 
 # ----- plot builders ---------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ chart), without a training process. A click on the chart is the component's trig
 way the browser sends it (`click_chart`); the browser's own click on the plot is the browser test's.
 """
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.components.v2.bidi_component.main import _make_trigger_id
@@ -15,7 +14,7 @@ from playground.config import RunConfig
 from playground.datasets.toy import DEFAULT_MIXTURE
 from playground.ui.config_form import EMPTY_MIXTURE
 from playground.ui.draw import apply_click, clear_mixture, current_mixture, removal_radius
-from tests.helpers_pages import load_page, stop_runners
+from tests.helpers_pages import TOY, load_page, runner_of
 
 ONE = "1, 0, 0, 0.3"
 
@@ -200,18 +199,21 @@ def test_fifty_components_is_a_sentence_not_a_traceback():
 
 
 # ----- the toy page ---------------------------------------------------------------------------------
-def test_a_click_on_the_toy_pages_chart_restarts_the_run_on_the_drawn_data():
-    """pages/toy.py as it is wired: Draw on, a click on its main chart (key toy_chart_main)."""
-    page = str(Path(__file__).resolve().parents[1] / "pages" / "toy.py")
-    started = []
-    try:
-        at = load_page(page, started, {"dataset": "custom2d", "mixture": ONE})
-        at.toggle(key="toy_draw").set_value(True).run()
-        click_chart(at, "toy_chart_main", 1.2, -0.8)
-        want = ONE + "; 1, 1.2, -0.8, 0.2"
-        assert at.session_state["toy_mixture"] == want
-        assert at.session_state["toy_config"].mixture == want
-        assert at.session_state["_gp_runner_toy"].status().config.mixture == want, "the run is on it"
-        assert "1.2" in str(at.query_params.get("mixture")), "the URL follows"
-    finally:
-        stop_runners(started, "toy")
+def test_on_the_toy_page_a_click_restarts_the_run_on_the_drawn_data_and_clear_blocks_play(apps):
+    """pages/toy.py as it is wired: Draw on, a click on its main chart (key toy_chart_draw while drawing);
+    Clear leaves no data to train on; a built-in dataset has no Draw."""
+    at = load_page(TOY, apps, {"dataset": "custom2d", "mixture": ONE})
+    at.toggle(key="toy_draw").set_value(True).run()
+    click_chart(at, "toy_chart_draw", 1.2, -0.8)
+    want = ONE + "; 1, 1.2, -0.8, 0.2"
+    assert at.session_state["toy_mixture"] == want
+    assert at.session_state["toy_config"].mixture == want
+    assert runner_of(at, "toy").status().config.mixture == want, "the run is on it"
+    assert "1.2" in str(at.query_params.get("mixture")), "the URL follows"
+
+    at.button(key="toy_draw_clear").click().run()
+    assert not at.exception, at.exception
+    assert EMPTY_MIXTURE in [e.value for e in at.error]
+    assert at.button(key="toy_play").disabled, "nothing to train on"
+    at.selectbox(key="toy_dataset").set_value("ring8").run()
+    assert not [t for t in at.toggle if t.key == "toy_draw"], "no Draw on a built-in dataset"

@@ -16,17 +16,24 @@ from playground.config import MEMORY_BUDGET, ConfigError, RunConfig
 from playground.models.mlp import MLP, mlp_parameters, pair_memory
 from playground.live.runner import Options, Runner, RunState
 from tests.conftest import ONE_THREAD_ENV, ROOT
+from tests.helpers_engine import seconds_until, wait_for
 
 CFG = RunConfig(dataset="two_modes1d", batch_size=64, g_width=32, d_width=32, g_depth=2, d_depth=2)
 
 
-def wait_for(cond, timeout=30.0):
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        if cond():
-            return time.monotonic() - t0
-        time.sleep(0.02)
-    return None
+def _torch_loaded(pid: int) -> bool:
+    """PyTorch's library is mapped in the process (a forkserver child has it from its parent, pool.PRELOAD;
+    a spawned one once it has imported torch). Without /proc there is no telling: True."""
+    try:
+        with open(f"/proc/{pid}/maps") as f:
+            return "libtorch" in f.read()
+    except FileNotFoundError:
+        return True
+
+
+def _spare_ready() -> bool:
+    spare = runner_module.POOL.spare
+    return spare is not None and _torch_loaded(spare[0].pid)
 
 
 # ----- the worker process dies -------------------------------------------------------------------
@@ -35,12 +42,12 @@ def test_a_killed_worker_is_reported_and_reset_replaces_it():
     try:
         assert r.wait_idle(60)
         r.play()
-        assert wait_for(lambda: r.status().step >= 20)
+        assert wait_for(lambda: r.status().step >= 20, timeout=30)
         r.pause()
         assert r.wait_idle(20)
         shown = r.snapshot()
         os.kill(r._proc.pid, signal.SIGKILL)
-        seen = wait_for(lambda: r.status().state == RunState.DEAD, timeout=10)
+        seen = seconds_until(lambda: r.status().state == RunState.DEAD, timeout=10)
         assert seen is not None, r.status()
         print(f"killed worker reported dead after {seen:.2f} s")
         s = r.status()
@@ -49,8 +56,8 @@ def test_a_killed_worker_is_reported_and_reset_replaces_it():
         assert not r.stopped, "a dead worker is not a stopped handle: the page keeps it and its snapshot"
         r.play()  # a dead run does not pretend to train
         assert r.status().state == RunState.DEAD
-        assert wait_for(lambda: runner_module.POOL.spare is not None, timeout=10)
-        time.sleep(4.0)  # the spare has imported torch by now (a user reads the message first)
+        # the reset below takes the pool's spare: time it once the spare is ready (a user reads the message first)
+        assert wait_for(_spare_ready, timeout=30)
         t0 = time.monotonic()
         r.reset()
         assert r.wait_idle(60)
@@ -67,7 +74,7 @@ def test_a_killed_worker_is_reported_and_reset_replaces_it():
 SERVER_KILLED = """
 import os, signal
 from playground.config import RunConfig
-from playground.runner import Options, Runner
+from playground.live.runner import Options, Runner
 a = Runner(RunConfig(dataset="ring8", g_width=8, d_width=8), Options(threads=1))
 b = Runner(RunConfig(dataset="ring8", g_width=8, d_width=8), Options(threads=1))  # forked at once, no spare
 assert a.wait_idle(60) and b.wait_idle(60)
@@ -94,7 +101,7 @@ def test_workers_end_when_the_server_is_killed():
     pids = [int(p) for p in server.stdout.readline().split()]  # (the workers hold the pipe open)
     assert server.wait(60) == -signal.SIGKILL and len(pids) == 2
     try:
-        assert wait_for(lambda: not any(_alive(p) for p in pids), timeout=10) is not None, \
+        assert wait_for(lambda: not any(_alive(p) for p in pids), timeout=10), \
             f"workers {pids} outlived the server"
     finally:
         for p in filter(_alive, pids):
@@ -114,8 +121,8 @@ def test_three_runners_all_advance_and_count_each_other():
             [r.status() for r in runners]
         assert wait_for(lambda: runners[0].status().sharing == 3, timeout=10)
         before = [r.status().step for r in runners]
-        time.sleep(1.0)
-        assert all(r.status().step > b for r, b in zip(runners, before)), "every run keeps advancing"
+        assert wait_for(lambda: all(r.status().step > b for r, b in zip(runners, before)), timeout=10), \
+            "every run keeps advancing"
         runners[2].pause()
         assert wait_for(lambda: runners[0].status().sharing == 2, timeout=10)
     finally:

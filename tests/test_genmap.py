@@ -8,6 +8,9 @@ from torch import nn
 
 from playground.genmap import NOISE_RANGE, generator_map, map_note, noise_grid
 from playground.plots.genmap import map_traces
+from playground.plots.toy import landscape_2d
+from playground.trainer import Trainer
+from tests.helpers_engine import small_config
 
 A = np.array([[2.0, 0.5], [-1.0, 1.5]])  # exactly representable, so float32 rounding is all the error
 B = np.array([0.25, -0.75])
@@ -146,3 +149,17 @@ def test_no_map_no_traces():
     assert map_traces({}) == [] and map_traces(None) == [] and map_traces({"map_lines": None}) == []
     assert map_traces({"map_lines": np.zeros((0, 5, 2))}) == []
     assert map_traces({"map_lines": np.zeros((6, 5, 1))}) == [], "1D data: the 1D chart draws no map"
+
+
+# ----- a trainer's snapshot and the landscape -----------------------------------------------------
+def test_the_landscape_draws_the_map_of_the_generator_shown():
+    t = Trainer(small_config(noise_dim=4))
+    t.run(3)
+    snap = t.snapshot(200)
+    fig = landscape_2d(snap, show_map=True)
+    assert "generator's map G(z grid)" in [tr.name for tr in fig.data]
+    assert "slice" in fig.layout.title.subtitle.text
+    with torch.no_grad(), t.inspecting():
+        z = torch.as_tensor(noise_grid("gaussian", 4)[0])
+        np.testing.assert_allclose(snap.views["map_lines"][0], t.G_eval(z).numpy(), rtol=1e-5, atol=1e-6)
+    assert "generator's map G(z grid)" not in [tr.name for tr in landscape_2d(snap).data]

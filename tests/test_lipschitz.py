@@ -1,5 +1,7 @@
 """Lipschitz methods (playground/lipschitz.py): clipping, GP, LP, R1, spectral norm, input_grad."""
 
+import functools
+
 import pytest
 import torch
 from torch import nn
@@ -99,7 +101,14 @@ def test_gp_value_by_hand_for_a_linear_critic():
 def _frozen_generator_critic_gap(lipschitz: str, seed: int = 0, **kw) -> float:
     """Train only the critic (g_lr ≈ 0) for 40 steps on the 1D mixture (true W1 ≈ 4); return
     E D(real) − E D(fake), which a working Wasserstein critic makes clearly positive."""
-    t = Trainer(small_config("custom1d", "wgan", lipschitz, mixture=MIXTURE_1D, seed=seed, g_lr=1e-12, **kw))
+    return _critic_gap(small_config("custom1d", "wgan", lipschitz, mixture=MIXTURE_1D, seed=seed, g_lr=1e-12, **kw))
+
+
+@functools.cache
+def _critic_gap(config: RunConfig) -> float:
+    """Cached by config: a run is deterministic, and the recipe's GP run is the λ = 1 run while the
+    recipe's λ is 1."""
+    t = Trainer(config)
     t.run(40)
     with torch.no_grad():
         return (t.D(t.real_ref[:1000]).mean() - t.D(t.fakes(1000)).mean()).item()

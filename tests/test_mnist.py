@@ -296,20 +296,21 @@ def test_image_view_and_snapshot():
 # ----- training learns -----------------------------------------------------------------------------
 def test_mlp_gan_learns_digits():
     """The seed MLP GAN (non-saturating loss, Adam 1e-3, β₁ = 0.5) on the digit 1: the Fréchet
-    distance to the test-set ones falls by more than half in 600 steps (≈ 450 → 150 here; seeds 0–3
-    all end below 120) and the classifier becomes sure of what it sees."""
+    distance to the test-set ones falls by more than half in 450 steps and the classifier becomes sure
+    of what it sees. Measured: seed 0 is the slowest of seeds 0–3 (Fréchet 452 → 413 at step 300, 146
+    at 400, 100 at 450; seeds 1–3 below 46 from step 350 on), confidence 0.10 → 0.90."""
     cfg = RunConfig(dataset="mnist", digits="1", arch="mlp", loss="ns", noise_dim=100, batch_size=64,
                     g_lr=1e-3, d_lr=1e-3, g_beta1=0.5, d_beta1=0.5, seed=0, device="cpu")
     t = Trainer(cfg, n_eval=1000)
     before = t.evaluate()
     t0 = time.perf_counter()
-    t.run(600)
+    t.run(450)
     seconds = time.perf_counter() - t0
     after = t.evaluate()
     assert after["fid"] < 0.5 * before["fid"], (before["fid"], after["fid"])
     assert after["mean_confidence"] > before["mean_confidence"] + 0.3
     assert after["modes_covered"] == 1 and after["n_modes"] == 1
-    assert seconds < 60, f"600 MLP steps took {seconds:.0f} s"
+    assert seconds < 45, f"450 MLP steps took {seconds:.0f} s"  # at least 10 steps/s
 
 
 def test_cli_writes_mnist_metrics(tmp_path):

@@ -2,27 +2,15 @@
 Reset clears all, a bad variant shows its sentence, and the URL holds the comparison."""
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from tests.helpers_pages import chart_keys, load_page, runner_of, status_text, stop_runners
 from playground.compare import Comparison
 from playground.compare_presets import COMPARISONS
+from tests.helpers_pages import COMPARE, chart_keys, load_page, runner_of, status_text
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "compare.py")
 P = "cmp"
 
 
-@pytest.fixture
-def started():
-    apps: list = []
-    yield apps
-    stop_runners(apps, P)
-
-
-def test_page_renders_the_default_comparison(started):
-    at = load_page(PAGE, started)
+def test_page_renders_the_default_comparison(apps):
+    at = load_page(COMPARE, apps)
     runner = runner_of(at, P)
     cmp = runner.status().config
     assert isinstance(cmp, Comparison) and cmp.names == COMPARISONS["collapse-vs-gp"].comparison.names
@@ -33,8 +21,8 @@ def test_page_renders_the_default_comparison(started):
     assert warnings == [] and back.configs() == cmp.configs()
 
 
-def test_step_advances_every_run_and_reset_clears_all(started):
-    at = load_page(PAGE, started)
+def test_step_advances_every_run_and_reset_clears_all(apps):
+    at = load_page(COMPARE, apps)
     at.button(key=f"{P}_step10").click().run()
     snap = runner_of(at, P).snapshot()
     assert snap.step == 10 and [s.step for s in snap.runs] == [10, 10]
@@ -44,19 +32,19 @@ def test_step_advances_every_run_and_reset_clears_all(started):
     assert snap.step == 0 and [s.step for s in snap.runs] == [0, 0]
 
 
-def test_preset_button_loads_all_its_runs(started):
-    at = load_page(PAGE, started)
+def test_preset_button_loads_all_its_runs(apps):
+    at = load_page(COMPARE, apps)
     at.button(key=f"{P}_preset_lipschitz-methods").click().run()
     assert not at.exception
     cmp = runner_of(at, P).status().config
     assert cmp == COMPARISONS["lipschitz-methods"].comparison or \
         cmp.configs() == COMPARISONS["lipschitz-methods"].comparison.configs()
     assert {f"{P}_chart_run{i}" for i in range(4)} <= chart_keys(at)
-    assert any("Expected at step" in m.value for m in at.markdown)
+    assert any("Expected at step" in m.value for m in [*at.markdown, *at.caption]), "the preset says what to expect"
 
 
-def test_bad_variant_shows_its_sentence_and_blocks_play(started):
-    at = load_page(PAGE, started)
+def test_bad_variant_shows_its_sentence_and_blocks_play(apps):
+    at = load_page(COMPARE, apps)
     at.text_input(key=f"{P}_v_1_more").input("n_critic=lots").run()
     assert not at.exception
     assert any("Variant 2" in e.value and "n_critic" in e.value for e in at.error)
@@ -66,8 +54,8 @@ def test_bad_variant_shows_its_sentence_and_blocks_play(started):
     assert any("both called" in e.value for e in at.error)
 
 
-def test_add_and_remove_a_run(started):
-    at = load_page(PAGE, started)
+def test_add_and_remove_a_run(apps):
+    at = load_page(COMPARE, apps)
     at.button(key=f"{P}_add").click().run()
     assert at.text_input(key=f"{P}_v_2_name").value == "run 3"
     assert any("press **Reset**" in i.value for i in at.info)  # a new run needs a reset
@@ -77,8 +65,8 @@ def test_add_and_remove_a_run(started):
     assert at.text_input(key=f"{P}_v_0_name").value == "WGAN-GP"
 
 
-def test_a_link_with_bad_values_warns_and_falls_back(started):
+def test_a_link_with_bad_values_warns_and_falls_back(apps):
     q = {**COMPARISONS["clip-vs-gp"].comparison.to_query(), "seed": "x", "v2": "loss=bogus"}
-    at = load_page(PAGE, started, query=q)
+    at = load_page(COMPARE, apps, query=q)
     assert any("seed='x'" in w.value and "v2=" in w.value for w in at.warning)
     assert runner_of(at, P).status().config.names == COMPARISONS["collapse-vs-gp"].comparison.names

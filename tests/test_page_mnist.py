@@ -1,41 +1,28 @@
 """AppTest tests of the MNIST page (no browser): render, Step updates the grid and the histogram, the
 digit subset from the URL, the critic-norm note, the digit toggles; uploads of your own images (the
 digit metrics hidden, the hash in the config, bad files and missing data in a sentence)."""
+import io
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from playground.datasets import upload
 from playground.datasets.mnist import FASHION_CLASSES
+from playground.plots import mnist as M
 from playground.recipes import recommended
-from tests import helpers_pages
-from tests.helpers_pages import chart, chart_keys, figure_array, load_page, status_text, stop_runners
+from tests.helpers_pages import (APP, MNIST, chart, chart_keys, figure_array, load_page,
+                                 runner_of, status_text)
 from tests.test_upload import fashion_like, idx_files
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "mnist.py")
 # grid, histogram, timeline, losses, Fréchet distance, modes
 CHARTS = {f"mnist_chart_{name}" for name in ("grid", "hist", "gallery", "timeline", "loss", "fid", "modes")}
 # data the digit classifier cannot judge: grid, label histogram, timeline, losses, real images
 UPLOAD_CHARTS = {f"mnist_chart_{name}" for name in ("grid", "labels", "gallery", "loss", "real")}
 HIDDEN = "The digit classifier's metrics (classes, confidence, Fréchet distance) are hidden"
-
-
-def runner_of(at):
-    return helpers_pages.runner_of(at, "mnist")
-
-
-@pytest.fixture
-def apps():
-    started = []
-    yield started
-    stop_runners(started, "mnist")
-
-
-def load(started, query=None):
-    return load_page(PAGE, started, query, timeout=90)
+TIMEOUT = 90  # an MNIST page's first run builds the digit classifier's views
 
 
 def titled(at, key: str, start: str) -> dict:
@@ -47,7 +34,7 @@ def titled(at, key: str, start: str) -> dict:
 
 def test_renders_idle_then_one_step_updates_grid_and_histogram(apps):
     # the raw generator (g_ema = 0): one step moves the recipe's 0.999 weight average by only 0.1 %
-    at = load(apps, {"g_ema": "0"})
+    at = load_page(MNIST, apps, {"g_ema": "0"}, timeout=TIMEOUT)
     assert "step **0**" in status_text(at)
     assert runner_of(at).status().state == "idle"
     assert chart_keys(at) == CHARTS
@@ -64,7 +51,7 @@ def test_renders_idle_then_one_step_updates_grid_and_histogram(apps):
     # the bars count the frame's own samples, the grid's 64 tiles: this step's classifier verdicts
     v = runner_of(at).snapshot().views
     assert runner_of(at).snapshot().step == 1 and int(v["class_hist_n"]) == 64
-    np.testing.assert_allclose(helpers_pages.figure_array(hist1["data"][1]["y"]),
+    np.testing.assert_allclose(figure_array(hist1["data"][1]["y"]),
                                np.bincount(v["tile_labels"], minlength=10) / 64, atol=1e-6)
     assert json.dumps(hist1["layout"], ensure_ascii=False).count("64 samples") == 1  # the subtitle says so
     fid = titled(at, "mnist_chart_fid", "Fréchet")
@@ -82,7 +69,7 @@ def test_renders_idle_then_one_step_updates_grid_and_histogram(apps):
 
 
 def test_digit_subset_from_the_url_restores(apps):
-    at = load(apps, {"dataset": "mnist", "digits": "3"})
+    at = load_page(MNIST, apps, {"dataset": "mnist", "digits": "3"}, timeout=TIMEOUT)
     assert not at.warning
     assert at.pills(key="mnist_digits_pick").value == [3]
     cfg = runner_of(at).status().config
@@ -100,9 +87,9 @@ def test_digit_subset_from_the_url_restores(apps):
 
 
 def test_layer_norm_note_recommended_settings_and_a_visit_to_another_page(apps):
-    at = AppTest.from_file(str(Path(PAGE).parents[1] / "app.py"), default_timeout=90)
-    at.switch_page("pages/mnist.py").run()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     apps.append(at)
+    at.switch_page("pages/mnist.py").run()
     assert not at.exception, at.exception
     note = "layer norm instead of batch norm"
     assert not any(note in i.value for i in at.info)
@@ -157,7 +144,7 @@ def test_an_upload_hides_the_digit_metrics_and_its_run_records_the_hash(apps, ca
     files = idx_files(d, gz=True, prefix="fashion-")
     name = upload.read_upload(files).name
     cache_files[1].append(name)
-    at = _upload(load(apps, {"g_ema": "0"}), files, "fashion")
+    at = _upload(load_page(MNIST, apps, {"g_ema": "0"}, timeout=TIMEOUT), files, "fashion")
     note = " ".join(x.value for x in at.success)
     assert "**Fashion-MNIST (upload" in note and "200 training and 50 test images, labelled (10 classes)" in note
     assert at.selectbox(key="mnist_dataset").value == name and upload.available(name)
@@ -186,15 +173,16 @@ def test_an_upload_hides_the_digit_metrics_and_its_run_records_the_hash(apps, ca
     assert titled(at, "mnist_chart_grid", "Samples at step")["data"][0]["source"] != grid0["data"][0]["source"]
     assert titled(at, "mnist_chart_loss", "")["data"], "the losses are drawn"
     # the link reopens the uploaded data in a new session (its worker finds them by the hash)
-    again = load(apps, dict(at.query_params))
-    assert again.selectbox(key="mnist_dataset").value == name and runner_of(again).status().config.dataset == name
+    again = load_page(MNIST, apps, dict(at.query_params), timeout=TIMEOUT)
+    assert again.selectbox(key="mnist_dataset").value == name
+    assert runner_of(again).status().config.dataset == name
     assert chart_keys(again) == UPLOAD_CHARTS and not again.warning
 
 
 def test_a_bad_upload_says_why_and_loads_nothing(apps, cache_files):
     d = fashion_like()
     files = idx_files({"train_images": d["train_images"], "train_labels": d["train_labels"][:150]}, gz=False)
-    at = _upload(load(apps), files)
+    at = _upload(load_page(MNIST, apps, timeout=TIMEOUT), files)
     errors = " ".join(e.value for e in at.error)
     assert "train-images-idx3-ubyte holds 200 images but train-labels-idx1-ubyte holds 150 labels" in errors
     assert at.selectbox(key="mnist_dataset").value == "mnist" and at.selectbox(key="mnist_dataset").options == ["MNIST"]
@@ -206,7 +194,7 @@ def test_a_bad_upload_says_why_and_loads_nothing(apps, cache_files):
 
 def test_a_link_to_upload_data_that_are_missing_names_the_hash(apps):
     sha = "ab" * 32
-    at = load(apps, {"dataset": f"upload:{sha}"})
+    at = load_page(MNIST, apps, {"dataset": f"upload:{sha}"}, timeout=TIMEOUT)
     warning = " ".join(w.value for w in at.warning)
     assert sha in warning and "not in this machine's upload cache" in warning
     assert runner_of(at).status().config.dataset == "mnist" and chart_keys(at) == CHARTS
@@ -214,12 +202,6 @@ def test_a_link_to_upload_data_that_are_missing_names_the_hash(apps):
 
 # ----- the pure builders behind the page (no Streamlit) --------------------------------------------
 def test_png_writer_round_trips():
-    import io
-
-    import numpy as np
-    from PIL import Image
-
-    from playground.plots import mnist as M
     img = np.linspace(0, 1, 28 * 56, dtype=np.float32).reshape(28, 56)
     back = np.asarray(Image.open(io.BytesIO(M.png_bytes(img))))
     assert back.shape == (28, 56) and np.array_equal(back, M.to_uint8(img))
@@ -227,9 +209,6 @@ def test_png_writer_round_trips():
 
 
 def test_gallery_keeps_milestones_caps_and_restarts():
-    import numpy as np
-
-    from playground.plots import mnist as M
     assert M.milestones_between(0, 1000, None) == [10, 25, 50, 100, 250, 500, 1000]
     assert M.milestones_between(150, 420, 100) == [200, 300, 400]
     grid, g = np.zeros((224, 224), np.float32), None
@@ -244,9 +223,6 @@ def test_gallery_keeps_milestones_caps_and_restarts():
 
 
 def test_histogram_marks_missing_classes():
-    import numpy as np
-
-    from playground.plots import mnist as M
     train = np.zeros(10, np.float32)
     train[[3, 8]] = 0.5
     gen = np.zeros(10, np.float32)

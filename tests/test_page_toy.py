@@ -1,34 +1,19 @@
 """AppTest tests of the toy page (no browser): render, Step, Reset, invalid config, URL state."""
-import time
-from pathlib import Path
-
 import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
 
 from playground.config import RunConfig
-from tests import helpers_pages
-from tests.helpers_pages import chart, chart_keys, figure_array, load_page, status_text, stop_runners
+from playground.ui.common import LEFT_PAGE, leave_legacy_pages_mode
+from tests.helpers_engine import wait_for
+from tests.helpers_pages import (APP, TOY, chart, chart_keys, figure_array, load_page,
+                                 runner_of, status_text)
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "toy.py")
 CHARTS = {f"toy_chart_{name}" for name in ("main", "div", "est", "loss", "modes", "grad", "timeline")}
 
 
-def runner_of(at):
-    return helpers_pages.runner_of(at, "toy")
-
-
-@pytest.fixture
-def apps():
-    started = []
-    yield started
-    stop_runners(started, "toy")
-
-
-def load(started, query=None):
-    return load_page(PAGE, started, query, timeout=60)
-
-
 def test_renders_idle_with_charts(apps):
-    at = load(apps)
+    at = load_page(TOY, apps)
     assert "step **0**" in status_text(at)
     assert chart_keys(at) == CHARTS
     assert all("layout" in chart(at, key) for key in CHARTS), "every chart holds a figure"
@@ -36,7 +21,7 @@ def test_renders_idle_with_charts(apps):
 
 
 def test_step_advances_the_counter_and_fills_the_charts(apps):
-    at = load(apps)
+    at = load_page(TOY, apps)
     at.button(key="toy_step10").click().run()
     assert not at.exception
     assert "step **10**" in status_text(at)
@@ -51,7 +36,7 @@ def test_step_advances_the_counter_and_fills_the_charts(apps):
 
 
 def test_reset_clears(apps):
-    at = load(apps)
+    at = load_page(TOY, apps)
     at.button(key="toy_step10").click().run()
     assert runner_of(at).status().step == 10
     at.button(key="toy_reset").click().run()
@@ -61,7 +46,7 @@ def test_reset_clears(apps):
 
 
 def test_invalid_config_shows_the_message_and_does_not_start(apps):
-    at = load(apps)
+    at = load_page(TOY, apps)
     at.text_input(key="toy_g_lr").set_value("-0.01").run()
     errors = " ".join(e.value for e in at.error)
     assert "learning rate must be a positive number" in errors
@@ -71,14 +56,14 @@ def test_invalid_config_shows_the_message_and_does_not_start(apps):
 
 
 def test_bad_custom_mixture_is_reported_next_to_the_table(apps):
-    at = load(apps, {"dataset": "custom1d", "mixture": "1, 0, -1"})
+    at = load_page(TOY, apps, {"dataset": "custom1d", "mixture": "1, 0, -1"})
     # a bad mixture in the URL falls back with a warning
     assert any("mixture" in w.value for w in at.warning)
 
 
 def test_url_restores_a_config_and_bad_values_warn(apps):
     q = {"dataset": "grid25", "loss": "wgan", "lipschitz": "gp", "n_critic": "5", "d_lr": "0.0003", "seed": "7"}
-    at = load(apps, q)
+    at = load_page(TOY, apps, q)
     assert at.selectbox(key="toy_dataset").value == "grid25"
     assert at.selectbox(key="toy_loss").value == "wgan"
     assert at.text_input(key="toy_d_lr").value == "0.0003"
@@ -86,24 +71,39 @@ def test_url_restores_a_config_and_bad_values_warn(apps):
     assert (cfg.dataset, cfg.loss, cfg.seed, cfg.d_lr) == ("grid25", "wgan", 7, 3e-4)
     assert not at.warning
     runner_of(at).stop()  # AppTest sessions share the session-scoped cache: start the next one fresh
-    at2 = load(apps, {"loss": "nope", "g_lr": "fast", "seed": "3"})
+    at2 = load_page(TOY, apps, {"loss": "nope", "g_lr": "fast", "seed": "3"})
     warn = " ".join(w.value for w in at2.warning)
     assert "loss" in warn and "g_lr" in warn
     assert runner_of(at2).status().config.seed == 3, "the good values are kept"
     assert runner_of(at2).status().config.loss == RunConfig().loss
 
 
+def test_critic_and_generator_buttons_act_and_the_status_line_counts_both(apps):
+    at = load_page(TOY, apps)
+    at.button(key="toy_critic").click().run()
+    at.button(key="toy_critic").click().run()
+    at.button(key="toy_generator").click().run()
+    assert "generator step **1** · critic updates **2**" in status_text(at)
+    hist = runner_of(at).snapshot().history
+    assert [h.get("update") for h in hist if h.get("update")] == ["critic", "critic", "generator"]
+    at.toggle(key="toy_explain_on").set_value(True).run()
+    at.button(key="toy_explain_go").click().run()
+    assert not at.exception, at.exception
+    assert "generator step **2** · critic updates **3**" in status_text(at)
+    assert any(m.value.startswith("**1 · Draw the batches**") for m in at.markdown)
+
+
 def test_preset_button_loads_and_explains(apps):
-    at = load(apps)
+    at = load_page(TOY, apps)
     at.button(key="toy_preset_wgan-gp").click().run()
     assert not at.exception
     assert at.selectbox(key="toy_loss").value == "wgan"
     assert runner_of(at).status().config.lipschitz == "gp"
-    assert any("Expected by step" in m.value for m in at.markdown)
+    assert any("Expected by step" in m.value for m in [*at.markdown, *at.caption]), "the preset says what to expect"
 
 
 def test_structural_change_asks_for_reset(apps):
-    at = load(apps)
+    at = load_page(TOY, apps)
     at.selectbox(key="toy_dataset").set_value("moons").run()
     assert any("Reset" in i.value for i in at.info)
     assert at.button(key="toy_play").disabled
@@ -113,7 +113,7 @@ def test_structural_change_asks_for_reset(apps):
 
 
 def test_generator_average_applies_live_without_a_reset(apps):
-    at = load(apps, {"g_ema": "0.99"})  # the default preset (mode collapse) shows the raw generator
+    at = load_page(TOY, apps, {"g_ema": "0.99"})  # the first run's own value, given in the link too
     at.button(key="toy_step10").click().run()
     ema = at.number_input(key="toy_g_ema")
     assert ema.value == runner_of(at).status().config.g_ema == 0.99   # from the link
@@ -123,16 +123,13 @@ def test_generator_average_applies_live_without_a_reset(apps):
     at.button(key="toy_step").click().run()
     snap = runner_of(at).snapshot()
     assert snap.step == 11 and snap.config["g_ema"] == 0.0, "the worker's trainer took the change"
-    assert "g_ema" not in at.query_params   # back at RunConfig's default (off): not in the link
+    # the link holds what differs from the page's default (the first run averages with β = 0.99)
+    assert at.query_params["g_ema"] in ("0.0", ["0.0"])
 
 
 def test_legacy_pages_mode_switch_still_works():
     """page_setup relies on a private Streamlit attribute (a deep link opened before app.py ran is
     served in legacy pages/ mode): if an upgrade renames it, fail here rather than in the browser."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    from playground.ui.common import leave_legacy_pages_mode
-
     assert hasattr(PagesManager, "uses_pages_directory"), "Streamlit renamed PagesManager.uses_pages_directory"
     before = PagesManager.uses_pages_directory
     try:
@@ -145,7 +142,7 @@ def test_legacy_pages_mode_switch_still_works():
 
 
 def test_a_dataset_the_page_does_not_offer_warns_and_uses_the_default(apps):
-    at = load(apps, {"dataset": "mnist"})
+    at = load_page(TOY, apps, {"dataset": "mnist"})
     assert any("mnist" in w.value and "not offered on this page" in w.value for w in at.warning)
     assert at.selectbox(key="toy_dataset").value == "ring8"
     assert runner_of(at).status().config.dataset == "ring8"
@@ -153,7 +150,7 @@ def test_a_dataset_the_page_does_not_offer_warns_and_uses_the_default(apps):
 
 @pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="this machine has CUDA")
 def test_a_missing_device_in_the_link_gets_a_sentence_and_a_selector(apps):
-    at = load(apps, {"device": "cuda"})
+    at = load_page(TOY, apps, {"device": "cuda"})
     assert any("device" in w.value and "not available" in w.value for w in at.warning)
     device = at.selectbox(key="toy_device")
     assert device.value == "auto" and "CUDA (NVIDIA GPU)" in device.options
@@ -161,38 +158,30 @@ def test_a_missing_device_in_the_link_gets_a_sentence_and_a_selector(apps):
     assert any("not available" in e.value for e in at.error)
     assert runner_of(at).status().config.device == "auto"
     at.selectbox(key="toy_device").set_value("cpu").run()
-    assert not at.error and runner_of(at).needs_reset(RunConfig.from_dict({**runner_of(at).status().config.to_dict(), "device": "cpu"}))
+    config = runner_of(at).status().config
+    assert not at.error and runner_of(at).needs_reset(RunConfig.from_dict({**config.to_dict(), "device": "cpu"}))
 
 
 def test_opening_another_page_pauses_this_one_and_says_so(apps):
     """A user's own run on /toy pauses when they open /mnist (it would share the cores unwatched), and says so."""
-    from streamlit.testing.v1 import AppTest
-
-    from playground.ui.common import LEFT_PAGE
-
-    at = AppTest.from_file(str(Path(PAGE).parents[1] / "app.py"), default_timeout=90)
+    at = AppTest.from_file(APP, default_timeout=90)
+    apps.append(at)  # the fixture stops both pages' runs
     at.switch_page("pages/toy.py").run()
-    apps.append(at)
-    toy = runner_of(at)
+    toy = runner_of(at, "toy")
     at.button(key="toy_play").click().run()
-    deadline = __import__("time").monotonic() + 30
-    while toy.status().step < 5 and __import__("time").monotonic() < deadline:
-        __import__("time").sleep(0.1)
+    assert wait_for(lambda: toy.status().step >= 5, timeout=30), toy.status()
     assert toy.status().state == "running"
-    try:
-        at.switch_page("pages/mnist.py").run()
-        assert not at.exception, at.exception
-        assert toy.wait_idle(20)
-        s = toy.status()
-        assert s.state == "paused" and s.message == LEFT_PAGE
-        at.switch_page("pages/toy.py").run()
-        assert any(LEFT_PAGE in c.value for c in at.caption), "the page says why it paused"
-    finally:
-        stop_runners([at], "mnist")
+    at.switch_page("pages/mnist.py").run()
+    assert not at.exception, at.exception
+    assert toy.wait_idle(20)
+    s = toy.status()
+    assert s.state == "paused" and s.message == LEFT_PAGE
+    at.switch_page("pages/toy.py").run()
+    assert any(LEFT_PAGE in c.value for c in at.caption), "the page says why it paused"
 
 
 def test_mode_timeline_shows_the_evaluated_shares(apps):
-    at = load(apps)
+    at = load_page(TOY, apps)
     at.button(key="toy_step10").click().run()
     fig = chart(at, "toy_chart_timeline")
     (hm,) = [t for t in fig["data"] if t["type"] == "heatmap"]
@@ -206,23 +195,21 @@ def test_mode_timeline_shows_the_evaluated_shares(apps):
 
 
 def test_a_shape_without_modes_has_no_mode_timeline(apps):
-    at = load(apps, {"dataset": "spiral"})
+    at = load_page(TOY, apps, {"dataset": "spiral"})
     at.button(key="toy_step10").click().run()
     assert not at.exception and chart_keys(at) == CHARTS - {"toy_chart_timeline"}
     assert "toy_chart_timeline" not in chart_keys(at), "a shape without modes has no per-mode timeline"
 
 
 def test_raw_or_averaged_toggle_applies_live_and_labels_the_samples(apps):
-    at = load(apps, {"g_ema": "0.99"})
+    at = load_page(TOY, apps, {"g_ema": "0.99"})
     at.button(key="toy_step10").click().run()
     toggle = at.radio(key="toy_g_shown")
     assert toggle.value == "averaged" and not toggle.disabled
     assert "averaged generator" in chart(at, "toy_chart_main")["layout"]["title"]["subtitle"]["text"]
     toggle.set_value("raw").run()
     assert not at.exception and not any("Reset" in i.value for i in at.info), "g_shown applies live"
-    deadline = time.monotonic() + 20
-    while runner_of(at).snapshot().config.get("g_shown") != "raw" and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for(lambda: runner_of(at).snapshot().config.get("g_shown") == "raw", timeout=20)
     snap = runner_of(at).snapshot()
     assert snap.step == 10 and snap.config["g_shown"] == "raw", "a paused run redraws with the raw generator"
     at.run()
@@ -235,5 +222,5 @@ def test_raw_or_averaged_toggle_applies_live_and_labels_the_samples(apps):
 
 
 def test_raw_or_averaged_toggle_is_off_without_an_average(apps):
-    at = load(apps, {"g_ema": "0"})
+    at = load_page(TOY, apps, {"g_ema": "0"})
     assert at.radio(key="toy_g_shown").disabled

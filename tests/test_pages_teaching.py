@@ -44,12 +44,14 @@ def test_divergence_lab_slider_moves_q(lab):
 
 
 def test_divergence_lab_every_scenario_and_infinite_kl(lab):
+    seen = {}
     for scenario in lab.selectbox(key="dv_scenario").options:
-        lab.selectbox(key="dv_scenario").set_value(scenario).run()
+        if scenario != lab.selectbox(key="dv_scenario").value:  # the one shown is drawn already
+            lab.selectbox(key="dv_scenario").set_value(scenario).run()
         assert not lab.exception, scenario
         assert not lab.error, scenario
-    lab.selectbox(key="dv_scenario").set_value("Two boxes (disjoint once |θ| ≥ 1)").run()
-    m = metrics(lab)
+        seen[scenario] = metrics(lab)
+    m = seen["Two boxes (disjoint once |θ| ≥ 1)"]
     assert m["KL(P‖Q)"] == "+∞" and m["KL(Q‖P)"] == "+∞"
     assert float(m["JS(P, Q)"]) == pytest.approx(math.log(2), abs=1e-4)
     assert float(m["V(G, D*) by integration"]) == pytest.approx(0.0, abs=1e-6)
@@ -98,9 +100,11 @@ def test_perfect_page_renders_without_training():
 
 
 def test_perfect_page_phases_teach_the_lesson():
+    # 150 + 150 steps: each phase still spans several of the page's ticks (reruns, the cost here) and the
+    # lesson is already there (mean |D| at seed 0: BCE 0.49, WGAN 0.016, hinge 0.004)
     at = AppTest.from_file(PERFECT, default_timeout=60)
-    at.session_state["pd_d_steps"] = 300
-    at.session_state["pd_g_steps"] = 300
+    at.session_state["pd_d_steps"] = 150
+    at.session_state["pd_g_steps"] = 150
     at.run()
     at.button(key="pd_phase1").click().run()
     run_until_idle(at)

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from playground.losses import LOSSES
+from playground.cli.main import main as cli_main
 from playground.cli.perfect_discriminator import main
 from playground.lessons.perfect_discriminator import OBJECTIVES, PerfectConfig, PerfectDiscriminatorExperiment
 from playground.plots import perfect as pplots
@@ -132,10 +133,13 @@ def test_main_bad_flags_exit_2_without_traceback(argv, capsys):
     assert err.startswith("error:") and "Traceback" not in err
 
 
-def test_cli_subprocess_bad_flag(run_python):
-    code = "import sys; from playground.cli.perfect_discriminator import main; sys.exit(main(sys.argv[1:]))"
-    rc, _, err = run_python("-c", code, "--objective", "nope")
-    assert rc == 2 and "invalid choice" in err and "Traceback" not in err
+def test_cli_bad_objective_names_the_choices(capsys):
+    """Through `python -m playground perfect-discriminator` (in process): exit 2, argparse's sentence."""
+    with pytest.raises(SystemExit) as exc:
+        cli_main(["perfect-discriminator", "--objective", "nope"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'nope'" in err and "Traceback" not in err
 
 
 # -- plot builders --------------------------------------------------------------------------------

@@ -5,32 +5,24 @@ from __future__ import annotations
 
 import os
 import signal
-import time
-from pathlib import Path
 
 import pytest
 
-from playground.live import ray_worker
 from playground.config import RunConfig
+from playground.live import ray_worker
 from playground.live.runner import Options, Runner, RunState
-from tests.helpers_pages import load_page, runner_of, status_text, stop_runners
+from tests.helpers_engine import history_without_time, wait_for, worker_turns
+from tests.helpers_pages import TOY, load_page, runner_of, status_text
 
-TOY = str(Path(__file__).resolve().parents[1] / "pages" / "toy.py")
 SMALL = dict(dataset="ring8", g_width=32, d_width=32, batch_size=64, seed=5)
 ONE_THREAD = dict(threads=1, snapshot_interval=0.05)
 
 
-def _no_seconds(history):
-    return [{k: v for k, v in rec.items() if k != "seconds"} for rec in history]  # wall time differs
-
-
 def _wait(predicate, timeout: float) -> float:
     """Seconds until predicate() held (fails after `timeout`)."""
-    t0 = time.monotonic()
-    while not predicate():
-        assert time.monotonic() - t0 < timeout, f"not within {timeout} s"
-        time.sleep(0.05)
-    return time.monotonic() - t0
+    took = wait_for(predicate, timeout)
+    assert took is not None, f"not within {timeout} s"
+    return took
 
 
 def _steps(runner: Runner, n: int) -> list:
@@ -65,7 +57,7 @@ def test_a_live_run_on_ray_plays_pauses_resets_and_matches_the_local_process(ray
     local = Runner(config, Options(mode="process", **ONE_THREAD))
     try:
         assert local.wait_idle(90)
-        assert _no_seconds(_steps(local, 40)) == _no_seconds(on_ray)  # same config and seed, same run
+        assert history_without_time(_steps(local, 40)) == history_without_time(on_ray)  # same config and seed, same run
     finally:
         local.stop()
 
@@ -75,14 +67,14 @@ def test_a_live_run_on_ray_plays_pauses_resets_and_matches_the_local_process(ray
     assert r.wait_idle(30)
     paused = r.status()
     assert paused.state == RunState.PAUSED and r.snapshot().step == paused.step > 60
-    time.sleep(0.5)
+    worker_turns(r)
     assert r.status().step == paused.step  # paused means paused
     assert r.replay.steps()[-1] == paused.step  # the frames were recorded as they came
 
     r.reset()
     assert r.wait_idle(30)
     assert r.status().state == RunState.IDLE and r.snapshot().step == 0
-    assert _no_seconds(_steps(r, 40)) == _no_seconds(on_ray)  # a reset starts the same run again
+    assert history_without_time(_steps(r, 40)) == history_without_time(on_ray)  # a reset starts the same run again
 
     proc = r._proc
     r.stop()
@@ -109,31 +101,22 @@ def test_a_killed_actor_is_reported_and_reset_starts_a_new_one(ray_runner):
     assert _steps(r, 5)[-1]["step"] == 5
 
 
-def test_a_run_waits_for_a_free_cpu_and_says_so(ray_runner):
+def test_a_run_waits_for_a_free_cpu_and_says_so(ray_runner, ray_local):
     a, b = ray_runner(RunConfig(**SMALL)), ray_runner(RunConfig(**SMALL))  # the cluster's 2 CPUs
+    _wait(lambda: ray_local.available_resources().get("CPU", 0) == 0, 10)
     c = Runner(RunConfig(**SMALL), Options(mode="ray", **ONE_THREAD))
     try:
-        time.sleep(2.0)
         s = c.status()
         assert s.state == RunState.STARTING and "Waiting for the Ray cluster" in s.message, s
         a.stop()
         assert c.wait_idle(90) and c.status().state == RunState.IDLE and c.status().where.startswith("Ray node")
+        # it waited for a's CPU, and holds it now: none is free
+        _wait(lambda: ray_local.available_resources().get("CPU", 0) == 0, 10)
         b.play(), c.play()
         _wait(lambda: b.status().step > 10 and c.status().step > 10, 30)
         assert c.status().sharing == 2  # the runs training from this server
     finally:
         c.stop()
-
-
-def test_the_address_variable_sends_plain_runners_to_ray(ray_local, monkeypatch):
-    monkeypatch.setenv(ray_worker.ADDRESS_VAR, "local")  # Ray runs in this process already: it is reused
-    r = Runner(RunConfig(**SMALL), Options(snapshot_interval=0.05))
-    try:
-        assert r.opts.mode == "ray" and r.opts.threads == 1
-        assert r.wait_idle(90) and r.status().where.startswith("Ray node")
-    finally:
-        r.stop()
-    assert ray_worker.cluster()["cpus"] == 2
 
 
 def test_a_cluster_with_gpus_offers_cuda_and_its_runs_ask_for_one(ray_local, monkeypatch, request):
@@ -166,21 +149,22 @@ class _NoActor:
         return None
 
 
-def test_the_toy_page_says_where_its_run_trains(ray_local, monkeypatch):
-    monkeypatch.setenv(ray_worker.ADDRESS_VAR, "local")
-    started: list = []
-    try:
-        at = load_page(TOY, started, {"dataset": "ring8", "g_width": "32", "d_width": "32"})
-        assert "on Ray node 127.0.0.1" in status_text(at), status_text(at)
-        assert any("Ray cluster local · 2 CPUs" in c.value for c in at.sidebar.caption)
-        assert runner_of(at, "toy").opts.mode == "ray"
-    finally:
-        stop_runners(started, "toy")
+def test_the_address_variable_sends_the_toy_pages_run_to_ray_and_the_page_says_where(ray_local, monkeypatch, apps):
+    """The page's runner is a plain one (mode "process", threads unset): the variable sends it to Ray, on
+    one thread (the actor holds one CPU)."""
+    monkeypatch.setenv(ray_worker.ADDRESS_VAR, "local")  # Ray runs in this process already: it is reused
+    at = load_page(TOY, apps, {"dataset": "ring8", "g_width": "32", "d_width": "32"})
+    r = runner_of(at, "toy")
+    assert r.opts.mode == "ray" and r.opts.threads == 1
+    assert r.status().where.startswith("Ray node")
+    assert "on Ray node 127.0.0.1" in status_text(at), status_text(at)
+    assert any("Ray cluster local · 2 CPUs" in c.value for c in at.sidebar.caption)
+    assert ray_worker.cluster()["cpus"] == 2
 
 
-def test_a_cluster_that_does_not_answer_is_a_sentence(monkeypatch):
+def test_a_cluster_that_does_not_answer_is_a_sentence(monkeypatch, apps):
     monkeypatch.setenv(ray_worker.ADDRESS_VAR, "127.0.0.1:9")  # nothing listens on the discard port
-    at = load_page(TOY, [], {})
+    at = load_page(TOY, apps)
     text = " ".join(e.value for e in at.error)
     assert "Ray cluster at `127.0.0.1:9`" in text and "cannot be reached" in text, text
     assert not status_text(at)  # no run was started
@@ -189,7 +173,7 @@ def test_a_cluster_that_does_not_answer_is_a_sentence(monkeypatch):
 RAY_FREE_RUNNER = """
 import sys
 from playground.config import RunConfig
-from playground.runner import Options, Runner
+from playground.live.runner import Options, Runner
 r = Runner(RunConfig(dataset="ring8", g_width=8, d_width=8, batch_size=16), Options(threads=1))
 assert r.wait_idle(90)
 r.step(3); r.wait_idle(30)

@@ -11,6 +11,7 @@ from playground.config import RunConfig
 from playground.live.runner import Options, Runner, RunState
 from playground.live.worker import Published, Reset, StateChanged
 from tests import promise_pool
+from tests.helpers_engine import wait_for, worker_turns
 
 CFG = RunConfig(dataset="two_modes1d", batch_size=64, g_width=32, d_width=32, g_depth=2, d_depth=2)
 THREAD = Options(mode="thread", threads=1)  # in-process worker, one torch thread
@@ -27,15 +28,6 @@ def runner():
     yield r
     r.stop()
     assert not r.alive
-
-
-def wait_for(cond, timeout=20.0):
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        if cond():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_starts_idle_with_a_step_zero_snapshot(runner):
@@ -59,16 +51,16 @@ def test_step_runs_exactly_n_steps_and_publishes(runner):
 def test_play_pause_idempotent(runner):
     runner.play()
     runner.play()  # harmless
-    assert wait_for(lambda: runner.status().step > 20)
+    assert wait_for(lambda: runner.status().step > 20, timeout=20)
     assert runner.status().state == "running"
     runner.pause()
     runner.pause()
     assert runner.wait_idle(10)
     s1 = runner.status()
     assert s1.state == "paused"
-    time.sleep(0.3)
+    worker_turns(runner)
     assert runner.status().step == s1.step, "nothing trains while paused"
-    assert wait_for(lambda: runner.snapshot().step == s1.step), "the snapshot shows where the pause landed"
+    assert wait_for(lambda: runner.snapshot().step == s1.step, timeout=20), "the snapshot shows where the pause landed"
 
 
 def test_reset_starts_over_with_the_new_config(runner):
@@ -146,7 +138,7 @@ def test_divergence_stops_with_a_message_and_keeps_history():
         assert snap.diverged is not None and snap.diverged["step"] >= 1
         assert len(snap.history) >= 1
         r.play()  # harmless: stays diverged until reset
-        time.sleep(0.2)
+        worker_turns(r)
         assert r.status().state == "diverged"
         r.reset(CFG)
         assert r.wait_idle(20) and r.status().state == "idle"
@@ -164,9 +156,10 @@ def test_nothing_left_alive_after_stop(mode):
     assert wait_for(lambda: r.status().step > 5, timeout=30)
     r.stop()
     assert not r.alive
-    time.sleep(0.3)
-    leftover = [t.name for t in threading.enumerate() if t.ident not in before and t.name.startswith("gan-runner")]
-    assert leftover == []
+
+    def leftover():
+        return [t.name for t in threading.enumerate() if t.ident not in before and t.name.startswith("gan-runner")]
+    assert wait_for(lambda: leftover() == [], timeout=5), leftover()  # the receiver ends within its 0.2 s poll
     from playground.live.runner import POOL
     spare = POOL.spare[0] if POOL.spare is not None else None
     # the pool's warm spare waits for the next runner (and the suite's promise runs train in the
@@ -209,7 +202,7 @@ def _evaluations_while_running(monkeypatch, share: float, seconds: float = 4.0, 
         r.heartbeat()
         t0, n0 = time.monotonic(), len(calls)
         r.play()
-        time.sleep(seconds)
+        time.sleep(seconds)  # a measurement window, not a wait for something to happen
         elapsed, n = time.monotonic() - t0, len(calls) - n0
         r.pause()
         r.wait_idle(10)
@@ -245,12 +238,8 @@ def test_a_slow_first_frame_does_not_hold_back_the_frames_after_play(monkeypatch
     try:
         assert r.wait_idle(20) and r.snapshot().step == 0 and calls == [0]
         r.heartbeat()
-        t0 = time.monotonic()
         r.play()
-        while r.snapshot().step == 0 and time.monotonic() - t0 < 4.0:
-            time.sleep(0.02)
-        took = time.monotonic() - t0
-        assert r.snapshot().step > 0, f"no frame after Play within {took:.1f} s"
+        assert wait_for(lambda: r.snapshot().step > 0, timeout=4.0), "no frame after Play within 4 s"
     finally:
         r.stop()
 

@@ -1,4 +1,5 @@
-"""Stage mode (plots/stage.py): a copy of a figure with fonts, lines and markers enlarged."""
+"""Stage mode: plots/stage.py's copy of a figure with fonts, lines, markers and margins enlarged, and the
+pages' stage switch (playground/ui/stage.py), in the URL as `stage=1` (AppTest)."""
 from __future__ import annotations
 
 import json
@@ -10,6 +11,7 @@ from plotly.subplots import make_subplots
 
 from playground.plots import style, toy
 from playground.plots.stage import for_stage
+from tests.helpers_pages import COMPARE, TOY, chart, load_page
 from tests.test_plots import _run, by_name
 
 
@@ -24,7 +26,7 @@ def hand_built() -> go.Figure:
                                                                tickfont=dict(size=8))))
     fig.update_layout(template="none", font=dict(size=10), height=400, uirevision="keep",
                       title=dict(text="t", font=dict(size=20), subtitle=dict(text="s", font=dict(size=14))),
-                      legend=dict(font=dict(size=12)))
+                      legend=dict(font=dict(size=12)), margin=dict(t=50, l=40, b=30))
     fig.update_xaxes(tickfont=dict(size=8), title=dict(text="x", font=dict(size=16)), range=[0, 2])
     fig.update_yaxes(title=dict(text="y2", font=dict(size=11)), secondary_y=True)
     fig.add_annotation(text="a", x=0, y=0, font=dict(size=10))
@@ -42,6 +44,7 @@ def test_fonts_are_scaled_exactly():
     assert [a.font.size for a in L.annotations] == [15, 18]
     bar = out.data[3].colorbar
     assert (bar.title.font.size, bar.tickfont.size) == (15, 12)
+    assert (L.margin.t, L.margin.l, L.margin.b) == (75, 60, 45), "the margins follow the fonts"
 
 
 def test_unset_sizes_start_from_plotlys_default():
@@ -99,6 +102,10 @@ def test_real_figures_get_larger_titles_and_keep_their_data(which, request):
     heads = np.asarray(push.marker.size) > 0
     assert heads.any() and np.allclose(ratio[heads], ratio[heads][0]) and ratio[heads][0] > 1
     assert staged.line.width > push.line.width
+    # at a chart's width on screen (the legend's entries a row), no colour bar appears on a scatter trace
+    fitted = for_stage(fig, fit_px=760)
+    assert fitted.layout.title.font.size == out.layout.title.font.size
+    assert not any("colorbar" in tr.to_plotly_json().get("marker", {}) for tr in fitted.data if tr.type == "scatter")
 
 
 def test_the_secondary_axis_of_the_densities_is_staged(densities):
@@ -106,3 +113,21 @@ def test_the_secondary_axis_of_the_densities_is_staged(densities):
     assert out.layout.yaxis2.title.font.size == pytest.approx(1.5 * style.FONT_SIZE)
     assert out.layout.yaxis2.tickfont.size == pytest.approx(1.5 * style.TICK_SIZE)
     assert out.layout.yaxis2.tickfont.color == densities.layout.yaxis2.tickfont.color
+
+
+# ----- the pages' stage switch (AppTest) ------------------------------------------------------------
+def test_stage_flag_in_the_url_turns_stage_mode_on_and_stays_in_the_url(apps):
+    at = load_page(TOY, apps, {"stage": "1"})
+    assert at.toggle(key="toy_stage").value is True
+    assert not at.title, "no page title on stage: the charts get the screen"
+    assert at.query_params.get("stage") in ("1", ["1"])
+    assert any(tr["line"]["width"] > 2 for tr in chart(at, "toy_chart_div")["data"] if "line" in tr
+               and tr["line"].get("width")), "the charts are staged"
+    at.toggle(key="toy_stage").set_value(False).run()
+    assert "stage" not in at.query_params and at.title
+
+
+def test_the_compare_page_has_stage_mode_too(apps):
+    at = load_page(COMPARE, apps, {"stage": "1"})
+    assert at.toggle(key="cmp_stage").value is True and not at.title and not at.warning
+    assert at.query_params.get("stage") in ("1", ["1"])

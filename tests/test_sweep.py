@@ -4,6 +4,7 @@ rerun skips finished cells, an interrupted sweep keeps them. And the rest of the
 import csv
 import io
 import json
+import re
 import statistics
 
 import pytest
@@ -95,12 +96,35 @@ def test_the_summary_is_mean_and_std_over_seeds():
     assert gp.stats["modes_covered"] == (8.0, None)  # the one run that finished without diverging
     md = sweep.to_markdown([ns, gp])
     lines = md.splitlines()
-    assert lines[0].startswith("| dataset | loss / lipschitz | seeds | modes covered |") and len(lines) == 4
+    assert lines[0] == ("| dataset | loss / lipschitz | seeds | modes covered | high-quality fraction "
+                        "| mode KL(q̂‖uniform) | W1 | steps/s |") and len(lines) == 4  # metric_specs' names
     assert "| ring8 | ns/none | 3 | 7.0 ± 1.0 / 8 | 80.0% ± 10.0% |" in md
     assert "| ring8 | wgan/gp | 2 of 3 (1 diverged) | 8.0 / 8 | 95.0% |" in md
     rows = list(csv.DictReader(io.StringIO(sweep.to_csv([ns, gp]))))
     assert float(rows[0]["w1_mean"]) == pytest.approx(0.15) and float(rows[0]["modes_covered_std"]) == 1.0
     assert rows[1]["modes_covered_std"] == "" and rows[1]["diverged"] == "1"
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_finished_cells_are_a_line_each_off_a_terminal_and_a_tqdm_bar_on_one():
+    a, b = sweep.grid(["ring8"], ["ns/none"], [0, 1], steps=10)
+    pipe, terminal, quiet = io.StringIO(), FakeTerminal(), FakeTerminal()
+    for stream in (pipe, terminal, quiet):
+        bar = sweep.CellBar(3, 1, quiet=stream is quiet, stream=stream)  # one of 3 cells finished before
+        bar(a, _result(8, 0.9, 0.0512), None)
+        bar(b, None, "RayTaskError: boom")
+        bar.close()
+    assert re.fullmatch(r"2/3  ring8 ns/none seed 0: 8/8 modes, W1 0.0512  \(\d+ s\)\n"
+                        r"3/3  ring8 ns/none seed 1: failed: RayTaskError: boom  \(\d+ s\)\n", pipe.getvalue())
+    shown = terminal.getvalue()
+    assert "2/3  ring8 ns/none seed 0: 8/8 modes, W1 0.0512" in shown and "seed 1: failed: RayTaskError" in shown
+    assert "starting Ray" in shown.split("\r")[1]  # before the first cell
+    assert re.search(r"3/3 \[[\d:]+<[\d:]+, +[\d.]+ cells/s\] *\n$", shown), shown  # count, rate, ETA (tqdm pads a shorter line)
+    assert quiet.getvalue() == ""
 
 
 # ----- on a local Ray (conftest's ray_local) ------------------------------------------------------------------------------------
@@ -141,7 +165,7 @@ def test_the_table_has_mean_and_std_per_row(swept):
             assert float(r[f"{key}_mean"]) == pytest.approx(statistics.fmean(xs))
             assert float(r[f"{key}_std"]) == pytest.approx(statistics.stdev(xs))
         line = next(l for l in md.splitlines() if f"| ring8 | {pair} |" in l)
-        assert line.count("±") == sum(r[f"{k}_std"] != "" for k in sweep.METRICS) >= 4
+        assert line.count("±") == sum(r[f"{k}_std"] != "" for k in sweep.COLUMNS) >= 4
 
 
 def test_a_rerun_skips_finished_cells(swept, capsys):
@@ -165,13 +189,13 @@ def test_a_rerun_skips_finished_cells(swept, capsys):
 
 def test_an_interrupted_sweep_keeps_its_finished_cells(ray_local, tmp_path, monkeypatch, capsys):
     grid = ["--datasets", "ring8", "--pairs", "ns/none", "--seeds", "0", "1", "2", "--steps", "150", *SMALL]
-    shown = sweep.CellProgress.__call__
+    shown = sweep.CellBar.__call__
 
     def ctrl_c_after_the_first(self, *a):
         shown(self, *a)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sweep.CellProgress, "__call__", ctrl_c_after_the_first)
+    monkeypatch.setattr(sweep.CellBar, "__call__", ctrl_c_after_the_first)
     assert cli_main(["sweep", *grid, "--out", str(tmp_path)]) == 130
     assert "interrupted: 1 of 3 cells finished" in capsys.readouterr().err
     assert len(list(tmp_path.glob("ring8_*.json"))) == 1 and "| 1 of 3 |" in (tmp_path / "summary.md").read_text()

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from playground.config import ConfigError
+from playground.ema import EMA
 from playground.lipschitz import input_grad
 from playground.snapshot import Snapshot
 from playground.trainer import STAT_KEYS, Diverged, StepStats, Trainer, make_reproducible
@@ -172,10 +173,10 @@ def test_ema_is_the_moving_average_of_the_generator_weights():
     expected = param_vector(t.G)
     assert np.array_equal(param_vector(t.G_ema), expected)          # starts as a copy of G
     for beta in (1 / 10, 2 / 11, 3 / 12, 0.3, 0.3):
-        assert t.ema_decay() == pytest.approx(beta)
+        assert t.ema.decay() == pytest.approx(beta)
         t.step()
         expected = beta * expected + (1 - beta) * param_vector(t.G)
-    assert t.ema_updates == 5
+    assert t.ema.updates == 5
     np.testing.assert_allclose(param_vector(t.G_ema), expected, rtol=1e-5, atol=1e-7)
     assert not np.allclose(param_vector(t.G_ema), param_vector(t.G))
     # samples, views and metrics come from the average
@@ -184,10 +185,37 @@ def test_ema_is_the_moving_average_of_the_generator_weights():
 
 
 def test_ema_warm_up_schedule():
-    """β_t = min(β, (1 + t)/(10 + t)): 0.1 at t = 0, β itself from t = (10β − 1)/(1 − β) on (890 for 0.99)."""
-    t = Trainer(small_config("ring8", g_ema=0.99))
-    assert [t.ema_decay(k) for k in (0, 1, 90)] == pytest.approx([0.1, 2 / 11, 0.91])
-    assert t.ema_decay(889) < 0.99 and t.ema_decay(890) == 0.99 and t.ema_decay(10 ** 6) == 0.99
+    """β_t = min(β, (1 + t)/(10 + t)): 0.1 at t = 0, 91/100 at t = 90, β itself from
+    t = (10β − 1)/(1 − β) on (890 for 0.99)."""
+    ema = EMA(torch.nn.Linear(2, 1), beta=0.99)
+    assert [ema.decay(k) for k in (0, 1, 90)] == pytest.approx([0.1, 2 / 11, 0.91])
+    assert ema.decay(889) < 0.99 and ema.decay(890) == 0.99 and ema.decay(10 ** 6) == 0.99
+    assert ema.decay() == ema.decay(0) and ema.updates == 0
+
+
+def test_ema_two_updates_by_hand():
+    """θ₀ = (0, 0 | 0), θ₁ = (1, 1 | −2), θ₂ = (3, 3 | 4); β_0 = 1/10, β_1 = 2/11:
+    θ̄₁ = 0.9·θ₁ = (0.9 | −1.8), θ̄₂ = (2/11)·θ̄₁ + (9/11)·θ₂ = (28.8/11 | 32.4/11).
+    Buffers (batch-norm statistics) are copied, not averaged; the copy takes no gradients."""
+    net = torch.nn.Sequential(torch.nn.Linear(2, 1), torch.nn.BatchNorm1d(1))
+    lin = net[0]
+    with torch.no_grad():
+        lin.weight.zero_()
+        lin.bias.zero_()
+    ema = EMA(net, beta=0.99)
+    for w, b in ((1.0, -2.0), (3.0, 4.0)):
+        with torch.no_grad():
+            lin.weight.fill_(w)
+            lin.bias.fill_(b)
+        net(torch.randn(8, 2))  # train mode: moves the batch-norm running statistics
+        ema.update()
+    avg = ema.model[0]
+    np.testing.assert_allclose(avg.weight.numpy(), [[28.8 / 11, 28.8 / 11]], rtol=1e-6)
+    np.testing.assert_allclose(avg.bias.numpy(), [32.4 / 11], rtol=1e-6)
+    assert ema.updates == 2 and ema.decay() == pytest.approx(3 / 12)
+    assert torch.equal(ema.model[1].running_mean, net[1].running_mean)
+    assert torch.equal(ema.model[1].num_batches_tracked, net[1].num_batches_tracked)
+    assert lin.weight.requires_grad and not any(p.requires_grad for p in ema.model.parameters())
 
 
 def test_ema_equals_the_raw_generator_at_step_0_and_after_a_first_step_is_mostly_raw():
@@ -206,9 +234,22 @@ def test_ema_switched_on_mid_run_warms_up_from_the_current_weights():
     t = Trainer(cfg)
     t.run(5)
     t.update_config(cfg.replace(g_ema=0.99))
-    assert t.ema_updates == 0 and t.ema_decay() == pytest.approx(0.1)
+    assert t.ema.updates == 0 and t.ema.decay() == pytest.approx(0.1)
     t.run(2)
-    assert t.ema_updates == 2
+    assert t.ema.updates == 2
+
+
+def test_ema_beta_changed_live_applies_at_the_next_update_and_the_warm_up_goes_on():
+    cfg = small_config("ring8", g_ema=0.99)
+    t = Trainer(cfg)
+    t.run(20)
+    averaged = t.G_ema
+    t.update_config(cfg.replace(g_ema=0.5))
+    assert t.G_ema is averaged and t.ema.updates == 20
+    assert t.ema.decay() == 0.5                        # min(0.5, 21/30)
+    expected = 0.5 * param_vector(t.G_ema)
+    t.step()
+    np.testing.assert_allclose(param_vector(t.G_ema), expected + 0.5 * param_vector(t.G), rtol=1e-5, atol=1e-7)
 
 
 def test_showing_raw_or_averaged_changes_what_is_shown_never_training():

@@ -22,6 +22,7 @@ import time
 from typing import Any, Callable, Sequence
 
 import torch
+from tqdm import tqdm
 
 from ..compare import Comparison, parse_variant
 from ..compare_presets import COMPARISONS
@@ -37,42 +38,45 @@ from .parser import Parser
 from .train import build_config, parse_set, run_record, train_run, train_together, write_json
 
 
-class Progress:
-    """A one-line progress bar with steps/s on a terminal; occasional plain lines otherwise. With a
-    time budget the bar shows the share of the budget used (whichever of steps and time is nearer)."""
+HEADLINE = ("w1", "js", "modes_covered", "fid")  # the run's metrics a progress line shows, where it has them
 
-    def __init__(self, total: int | None, stream=None, quiet: bool = False, minutes: float | None = None):
+
+class StepBar:
+    """`train`'s and `compare`'s progress: on a terminal a tqdm bar over generator steps (steps/s, ETA,
+    the last evaluation's headline metrics and the --minutes budget used as postfix); otherwise one plain
+    line per evaluation; nothing when quiet. tqdm counts steps, so its rate stays steps/s and its ETA
+    comes from the step rate; a wall-clock budget is shown beside it as "budget 0.4/2 min"."""
+
+    def __init__(self, total: int | None, minutes: float | None = None, quiet: bool = False, stream=None):
         stream = stream or sys.stderr  # looked up now: sys.stderr may have been replaced since import
-        self.total, self.minutes, self.stream, self.quiet = total, minutes, stream, quiet
-        self.tty = not quiet and hasattr(stream, "isatty") and stream.isatty()
+        self.total, self.minutes, self.quiet, self.stream = total, minutes, quiet, stream
         self.t0 = time.perf_counter()
+        self.shown: dict[str, str] = {}  # the last evaluation's headline metrics, formatted
+        tty = not quiet and hasattr(stream, "isatty") and stream.isatty()
+        # the wrapper exists for the other case: off a terminal tqdm draws carriage-return frames (or nothing)
+        self.bar = tqdm(total=total, unit=" steps", file=stream, dynamic_ncols=True) if tty else None
 
-    def update(self, step: int, metrics: dict[str, Any] | None = None) -> None:
+    def __call__(self, step: int, metrics: dict[str, Any] | None = None) -> None:
+        """train_together's progress callback: `metrics` is the first live run's evaluation, or None."""
         if self.quiet:
             return
         elapsed = time.perf_counter() - self.t0
-        rate = step / max(elapsed, 1e-9)
-        extra = ""
-        if metrics:
-            extra = "  " + "  ".join(f"{k} {metrics[k]:.3g}" for k in ("w1", "js", "modes_covered", "fid")
-                                     if k in metrics and metrics[k] is not None)
-        fracs = [step / max(self.total, 1)] if self.total else []
-        if self.minutes:
-            fracs.append(elapsed / (60 * self.minutes))
-        frac = min(1.0, max(fracs))
-        of = f"/{self.total}" if self.total else ""
-        clock = f"  {elapsed / 60:.1f}/{self.minutes:g} min" if self.minutes else ""
-        if self.tty:
-            bar = "█" * int(30 * frac) + "·" * (30 - int(30 * frac))
-            self.stream.write(f"\r{bar} {step}{of}{clock}  {rate:6.1f} steps/s{extra}   ")
+        if metrics is not None:
+            self.shown = {k: f"{metrics[k]:.3g}" for k in HEADLINE if metrics.get(k) is not None}
+        budget = {"budget": f"{elapsed / 60:.1f}/{self.minutes:g} min"} if self.minutes else {}
+        if self.bar is not None:
+            self.bar.set_postfix({**self.shown, **budget}, refresh=False)
+            self.bar.update(step - self.bar.n)
         elif metrics is not None:
-            self.stream.write(f"step {step}{of}{clock}  {rate:.1f} steps/s{extra}\n")
-        self.stream.flush()
-
-    def finish(self, step: int) -> None:
-        if self.tty:
-            self.stream.write("\n")
+            of = f"/{self.total}" if self.total else ""
+            clock = f"  {budget['budget']}" if budget else ""
+            extra = "".join(f"  {k} {v}" for k, v in self.shown.items())
+            self.stream.write(f"step {step}{of}{clock}  {step / max(elapsed, 1e-9):.1f} steps/s{extra}\n")
             self.stream.flush()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _budget_error(args: argparse.Namespace) -> str | None:
@@ -92,9 +96,9 @@ def train(args: argparse.Namespace) -> int:
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    progress = Progress(steps, minutes=args.minutes, quiet=args.quiet)
-    out, outcome = train_run(trainer, steps, args.eval_every, args.minutes, progress.update)
-    progress.finish(trainer.step_count)
+    bar = StepBar(steps, minutes=args.minutes, quiet=args.quiet)
+    out, outcome = train_run(trainer, steps, args.eval_every, args.minutes, bar)
+    bar.close()
     if outcome.diverged and not args.quiet:
         print(f"diverged: {outcome.diverged}", file=sys.stderr)
     write_json(out, args.out, args.quiet)
@@ -135,11 +139,11 @@ def compare(args: argparse.Namespace) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     steps = None if args.minutes is not None and args.steps is None else cmp.steps
-    progress = Progress(steps, minutes=args.minutes, quiet=args.quiet)
+    bar = StepBar(steps, minutes=args.minutes, quiet=args.quiet)
     t0 = time.perf_counter()
-    outcomes = train_together(trainers, steps, args.eval_every, args.minutes, progress.update)
+    outcomes = train_together(trainers, steps, args.eval_every, args.minutes, bar)
     wall = time.perf_counter() - t0
-    progress.finish(max(t.step_count for t in trainers))
+    bar.close()
     runs = [{"name": v.name, "config": c.to_dict(), **run_record(t, o)}
             for v, c, t, o in zip(cmp.variants, configs, trainers, outcomes)]
     for r in runs:

@@ -29,10 +29,13 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import torch
+from tqdm import tqdm
 
+from ..compare import value_text
 from ..config import ConfigError, RunConfig
 from ..export import clean
 from ..live.ray_cluster import cores, start_ray, unreachable  # noqa: F401 (cores: the benchmarks' default)
+from ..metric_specs import spec
 from ..trainer import Trainer
 from .train import build_config, parse_set, train_run, write_json
 
@@ -60,17 +63,13 @@ class Cell:
     def name(self) -> str:
         """The file stem, from the grid coordinates: ring8_wgan-gp_g_lr-0.001_seed1."""
         parts = [self.config.dataset, f"{self.config.loss}-{self.config.lipschitz}",
-                 *(f"{k}-{_text(v)}" for k, v in self.values), f"seed{self.config.seed}"]
+                 *(f"{k}-{value_text(v)}" for k, v in self.values), f"seed{self.config.seed}"]
         return "_".join(re.sub(r"[^A-Za-z0-9.+-]", "_", p) for p in parts)
 
     @property
     def label(self) -> str:
-        extra = "".join(f" {k}={_text(v)}" for k, v in self.values)
+        extra = "".join(f" {k}={value_text(v)}" for k, v in self.values)
         return f"{self.config.dataset} {self.pair}{extra} seed {self.config.seed}"
-
-
-def _text(v: Any) -> str:
-    return repr(v) if isinstance(v, float) else str(v)
 
 
 def grid(datasets: Sequence[str], pairs: Sequence[str], seeds: Sequence[int], sets: Sequence[str] = (),
@@ -129,19 +128,24 @@ def finished(out_dir: str | Path, cell: Cell) -> dict[str, Any] | None:
 
 # ----- the summary (pure functions) ----------------------------------------------------------------------
 @dataclass(frozen=True)
-class Metric:
-    label: str
-    read: Callable[[dict[str, Any]], Any]  # the number from a cell's JSON (None when it has none)
+class Column:
+    """A summary column: its heading, the number from a cell's JSON (None when it has none), its format."""
+    heading: str
+    read: Callable[[dict[str, Any]], Any]
     fmt: str
 
 
-METRICS: dict[str, Metric] = {  # CSV column stem -> Markdown heading, where it is, format
-    "modes_covered": Metric("modes covered", lambda r: r["final"].get("modes_covered"), "{:.1f}"),
-    "high_quality_fraction": Metric("high-quality fraction", lambda r: r["final"].get("high_quality_fraction"),
-                                    "{:.1%}"),
-    "mode_reverse_kl": Metric("mode KL(q̂‖uniform)", lambda r: r["final"].get("mode_reverse_kl"), "{:.3f}"),
-    "w1": Metric("W1", lambda r: r["final"].get("w1"), "{:.3f}"),
-    "steps_per_second": Metric("steps/s", lambda r: r.get("steps_per_second"), "{:.0f}"),
+def _final(key: str, fmt: str) -> Column:
+    """The column of a final metric, headed by metric_specs' name for the number (its axis title)."""
+    return Column(spec(key).axis_title, lambda r: r["final"].get(key), fmt)
+
+
+COLUMNS: dict[str, Column] = {  # CSV column stem -> the Markdown column
+    "modes_covered": _final("modes_covered", "{:.1f}"),
+    "high_quality_fraction": _final("high_quality_fraction", "{:.1%}"),
+    "mode_reverse_kl": _final("mode_reverse_kl", "{:.3f}"),
+    "w1": _final("w1", "{:.3f}"),
+    "steps_per_second": Column("steps/s", lambda r: r.get("steps_per_second"), "{:.0f}"),  # a run's, not a metric
 }
 
 
@@ -176,7 +180,7 @@ def summarize(cells: Sequence[Cell], results: dict[str, dict[str, Any]]) -> list
         runs = [results[c.name] for c in members if c.name in results]
         ok = [r for r in runs if "diverged" not in r]
         n_modes = next((int(r["final"]["n_modes"]) for r in ok if r["final"].get("n_modes") is not None), None)
-        stats = {k: mean_std([m.read(r) for r in ok]) for k, m in METRICS.items()}
+        stats = {k: mean_std([m.read(r) for r in ok]) for k, m in COLUMNS.items()}
         rows.append(Row(dataset, pair, values, len(members), len(runs), len(runs) - len(ok), n_modes, stats))
     return rows
 
@@ -191,7 +195,7 @@ def _seeds_text(r: Row) -> str:
 
 
 def _cell_text(r: Row, key: str) -> str:
-    s, fmt = r.stats[key], METRICS[key].fmt
+    s, fmt = r.stats[key], COLUMNS[key].fmt
     if s is None:
         return "–"
     text = fmt.format(s[0]) + (f" ± {fmt.format(s[1])}" if s[1] is not None else "")
@@ -201,12 +205,12 @@ def _cell_text(r: Row, key: str) -> str:
 def to_markdown(rows: Sequence[Row]) -> str:
     """The table: per row the mean ± standard deviation over seeds (the mean alone for one seed)."""
     fields = _fields(rows)
-    head = ["dataset", "loss / lipschitz", *fields, "seeds", *(m.label for m in METRICS.values())]
+    head = ["dataset", "loss / lipschitz", *fields, "seeds", *(c.heading for c in COLUMNS.values())]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         given = dict(r.values)
-        cols = [r.dataset, r.pair, *(_text(given[f]) if f in given else "" for f in fields), _seeds_text(r),
-                *(_cell_text(r, k) for k in METRICS)]
+        cols = [r.dataset, r.pair, *(value_text(given[f]) if f in given else "" for f in fields), _seeds_text(r),
+                *(_cell_text(r, k) for k in COLUMNS)]
         lines.append("| " + " | ".join(cols) + " |")
     return "\n".join(lines) + "\n"
 
@@ -215,13 +219,13 @@ def to_csv(rows: Sequence[Row]) -> str:
     """The same rows as numbers: <metric>_mean and <metric>_std (empty for one seed) per metric."""
     fields = _fields(rows)
     head = ["dataset", "loss", "lipschitz", *fields, "seeds", "finished", "diverged", "n_modes",
-            *(f"{k}_{s}" for k in METRICS for s in ("mean", "std"))]
+            *(f"{k}_{s}" for k in COLUMNS for s in ("mean", "std"))]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(head)
     for r in rows:
         given = dict(r.values)
-        stats = [x for k in METRICS for x in (r.stats[k] or (None, None))]
+        stats = [x for k in COLUMNS for x in (r.stats[k] or (None, None))]
         w.writerow([r.dataset, *r.pair.split("/"), *(given.get(f, "") for f in fields), r.seeds, r.finished,
                     r.diverged, r.n_modes, *("" if x is None else repr(x) for x in stats)])
     return buf.getvalue()
@@ -267,31 +271,36 @@ def run_cells(cells: Sequence[Cell], out_dir: str | Path, eval_every: int, addre
 
 
 # ----- the command ---------------------------------------------------------------------------------------
-class CellProgress:
-    """A progress bar over cells on a terminal, a line per finished cell otherwise."""
+class CellBar:
+    """Finished cells: on a terminal a tqdm bar over cells (cells/s, ETA) with each cell's line printed
+    above it; otherwise the lines alone; nothing when quiet."""
 
-    def __init__(self, total: int, skipped: int, stream=None, quiet: bool = False):
-        self.total, self.count, self.quiet = total, skipped, quiet
-        self.stream = stream or sys.stderr
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+    def __init__(self, total: int, skipped: int, quiet: bool = False, stream=None):
+        stream = stream or sys.stderr  # looked up now: sys.stderr may have been replaced since import
+        self.total, self.count, self.quiet, self.stream = total, skipped, quiet, stream
         self.t0 = time.perf_counter()
-        if self.tty and not quiet and skipped < total:
-            self._show(f"{skipped}/{total}  starting Ray")
+        tty = not quiet and skipped < total and hasattr(stream, "isatty") and stream.isatty()
+        # the wrapper exists for the other case: off a terminal tqdm draws carriage-return frames (or nothing)
+        self.bar = tqdm(total=total, initial=skipped, unit=" cells", file=stream, dynamic_ncols=True,
+                        postfix="starting Ray") if tty else None
 
     def __call__(self, cell: Cell, out: dict | None, error: str | None) -> None:
         self.count += 1
         if self.quiet:
             return
         what = f"failed: {error}" if error else _outcome(out)
-        self._show(f"{self.count}/{self.total}  {cell.label}: {what}  ({time.perf_counter() - self.t0:.0f} s)")
-
-    def _show(self, line: str) -> None:
-        if self.tty:
-            bar = "█" * (30 * self.count // self.total) + "·" * (30 - 30 * self.count // self.total)
-            self.stream.write(f"\r\033[K{bar} {line}" + ("\n" if self.count == self.total else ""))
-        else:
+        line = f"{self.count}/{self.total}  {cell.label}: {what}  ({time.perf_counter() - self.t0:.0f} s)"
+        if self.bar is None:
             self.stream.write(line + "\n")
-        self.stream.flush()
+            self.stream.flush()
+        else:
+            self.bar.set_postfix_str("", refresh=False)  # Ray is up
+            self.bar.update(1)
+            self.bar.write(line, file=self.stream)  # above the bar, which tqdm redraws below it
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _outcome(out: dict[str, Any]) -> str:
@@ -325,12 +334,12 @@ def command(args: argparse.Namespace) -> int:
     say(f"sweep: {len(cells)} cells, {len(cells) - len(todo)} already finished in {args.out} (skipped), "
         f"{len(todo)} to run")
     failed: list[str] = []
-    progress = CellProgress(len(cells), len(cells) - len(todo), quiet=args.quiet)
+    bar = CellBar(len(cells), len(cells) - len(todo), quiet=args.quiet)
 
     def done(cell: Cell, out: dict | None, error: str | None) -> None:
         if error:
             failed.append(cell.label)
-        progress(cell, out, error)
+        bar(cell, out, error)
 
     code = 0
     try:
@@ -341,6 +350,8 @@ def command(args: argparse.Namespace) -> int:
     except ConnectionError as e:
         print(f"error: Cannot reach the Ray cluster at '{args.address}': {e}.", file=sys.stderr)
         return 2
+    finally:
+        bar.close()
     rows = write_summary(args.out, cells)
     if code == 130:
         print(f"interrupted: {sum(r.finished for r in rows)} of {len(cells)} cells finished and kept in {args.out}; "

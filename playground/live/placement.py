@@ -4,10 +4,9 @@ While the runs training leave cores to spare, the server's threads keep to the f
 training workers to the others. The server wakes up many times a second for a live page (script
 reruns, websocket frames, the snapshot queues); on a worker's core each wake-up pre-empts the worker
 (which runs at a lower priority, WORKER_NICE), and the worker also trained less per CPU second.
-Measured with `benchmarks/live_overhead.py --browser-cpus 0` (2 cores, the toy page, Chromium kept on
-CPU 0 as a viewer on another machine would be): live/headless 0.68 with the kernel's own placement,
-0.94 placed. A browser on the same cores is not ours to place: its renderer still lands on the
-worker's core. Once the runs training would fill the cores left to them, every process may use every
+Kept apart, a live page with its viewer's browser on another machine trains at nearly the headless
+speed (`benchmarks/live_overhead.py --browser-cpus 0`; benchmarks/results/live_overhead.md). A browser
+on the same cores is not ours to place: its renderer still lands on the worker's core. Once the runs training would fill the cores left to them, every process may use every
 core again and the kernel shares them.
 
     plan(cpus, n)      the rule: a Placement(server, workers) for n runs training on the cores `cpus`
@@ -25,8 +24,8 @@ from typing import Iterable
 
 __all__ = ["CPUS", "SERVER_CORES_PER_RUN", "Placement", "plan", "place"]
 
-# The server's CPU per live page, measured 0.13–0.21 cores (live_overhead.py's "server" figure) on the
-# toy and MNIST pages: a quarter of a core each keeps it from queueing behind itself.
+# The server takes 0.13–0.21 cores per live toy or MNIST page (live_overhead.py's "server" figure,
+# benchmarks/results/live_overhead.md): a quarter of a core each keeps it from queueing behind itself.
 SERVER_CORES_PER_RUN = 0.25
 CPUS: frozenset[int] = frozenset(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else frozenset()
 

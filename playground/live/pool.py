@@ -26,8 +26,9 @@ from ..errors import ConfigError
 
 __all__ = ["MAX_WORKERS", "WORKER_MEMORY", "POOL", "CapacityError", "WorkerPool", "live_workers"]
 
-# Measured: a worker process training the default toy networks holds ~400 MB (RSS; torch and the
-# engine imported, a toy MLP pair). Keep a fifth of the machine's memory for the server and the rest.
+# Each worker counts as ~400 MB, a whole toy worker process (RSS, torch and the engine imported): more
+# than a forked MNIST worker's share, ~220 MB PSS (benchmarks/results/worker_memory.md). A fifth of the
+# machine's memory stays for the server and the rest.
 WORKER_MEMORY = 400 << 20
 TOTAL_MEMORY = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else 8 << 30
 MAX_WORKERS = max(1, int(0.8 * TOTAL_MEMORY) // WORKER_MEMORY)

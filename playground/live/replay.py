@@ -36,8 +36,8 @@ from ..snapshot import Snapshot
 
 REPLAY_BYTES = 24 << 20   # 24 MB per run
 TAIL_SHARE = 0.25         # the newest frames, up to this share of the budget, are all kept
-# Python's own cost of a frame beyond its arrays' data (the Frame, its dict, the array headers),
-# measured with tracemalloc (tests/test_replay.py checks it stays under this)
+# Python's own cost of a frame beyond its arrays' data (the Frame, its dict, the array headers), as
+# tracemalloc counts it (tests/test_replay.py checks it stays under this)
 FRAME_OVERHEAD = 2048
 
 # What a frame keeps of a snapshot's views, per data kind (other kinds, MNIST and comparisons, are not

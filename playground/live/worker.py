@@ -3,7 +3,7 @@
 Commands come in as small dataclasses (`Configure`, `Play`, `Pause`, `Step` — a whole step, a critic
 or generator update alone, or an explained step —, `Reset`, `ApplyConfig`, `Speed`, `Stop`); they are idempotent and never race the optimiser, since only the worker touches the models.
 Messages go out the same way (`Done`, `Idle`, `StateChanged`, `Progress`, `Published`, `Bye`). Both
-kinds are picklable: by default the worker is a spawned process.
+kinds are picklable: by default the worker is its own process, forked from pool.py's forkserver.
 
 The worker trains in short chunks (`Options.chunk_seconds`, so Pause answers quickly), evaluates
 about every `eval_interval` seconds and publishes a Snapshot every `snapshot_interval` seconds;
@@ -48,7 +48,7 @@ class RunState(enum.StrEnum):
 class Options:
     """How a live run is driven. `mode`, `heartbeat_timeout` and `replay_bytes` concern the handle; the
     rest the worker."""
-    mode: str = "process"          # "process" (spawned, the default), "thread" (in-process, tests) or "ray"
+    mode: str = "process"          # "process" (forked by pool.py, the default), "thread" (in-process, tests) or "ray"
     threads: int | None = None     # torch threads for training; None: every core but one
     heartbeat_timeout: float = 30.0  # pause a running run nobody has watched for this long (a killed tab)
     snapshot_interval: float = 0.25
@@ -275,8 +275,8 @@ class Worker:
         self.window = []
         self._set(RunState.IDLE, "")
         self._publish(0.0)
-        # The step-0 views pay one-off costs (the first call of the models and the digit classifier: an
-        # MNIST frame took 1.0 s of CPU against 0.015 s after it); as a measure of the views' cost they
+        # The step-0 views pay one-off costs (the first call of the models and the digit classifier, ~70×
+        # a later MNIST frame: benchmarks/results/first_frame.md); as a measure of the views' cost they
         # would hold back the first frame after Play by 9x that.
         self.eval_cost = self.snap_cost = 0.0
 
@@ -425,10 +425,10 @@ def process_main(commands, out) -> None:
         os.nice(WORKER_NICE)
     except OSError:  # not permitted here: train at the server's priority
         pass
-    # torch imports its compiler stack lazily when the first optimiser is built (≈ 1.3 s measured);
-    # a spawned spare does it while it waits, not while a page waits for its first frame (a forkserver
-    # child has it already: pool.PRELOAD)
-    import ot.lp  # noqa: F401  (metrics.matching_cost needs it at the first W1: ~0.2 s here, 0.7 s alone)
+    # torch imports its compiler stack lazily when the first optimiser is built (≈ 1.3 s); a child of
+    # pool.py's forkserver has it already (pool.PRELOAD), and a spawned spare (no forkserver) imports it
+    # here while it waits, not while a page waits for its first frame
+    import ot.lp  # noqa: F401  (metrics.matching_cost needs it at the first W1: 0.2–0.7 s)
     import torch._dynamo  # noqa: F401
     worker = Worker(Options(), commands, out)
     server = mp.parent_process()  # the server (also for a forkserver's child: it holds the server's sentinel)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+# name -> the layer's factory (RunConfig.activation's choices)
 ACTIVATIONS = {
     "relu": nn.ReLU,
     "leaky_relu": lambda: nn.LeakyReLU(0.2),
@@ -52,6 +53,7 @@ def build_mlp_pair(config, dataset) -> tuple[nn.Module, nn.Module]:
     return g, c
 
 
+# name -> z sampler(n, dim, generator, device) (RunConfig.noise's choices)
 NOISES = {
     "gaussian": lambda n, dim, g, dev: torch.randn(n, dim, generator=g, device=dev),
     "uniform": lambda n, dim, g, dev: torch.rand(n, dim, generator=g, device=dev) * 2 - 1,

@@ -23,12 +23,11 @@ dcgan_small (the same shape, sized to learn on 2 CPU threads):
        → conv 4×4 stride 2 (64) → norm → LeakyReLU → 64×7×7 → flatten → linear 1
     Multiply-adds per sample: G 3.6 M, D 1.7 M. The seed's generator spends 64 M of its 70 M in its
     two 128-channel transposed convolutions (the second one writes 128 channels at 28×28); here the
-    28×28 grid has 16 channels. The generator is ~19× cheaper, the critic ~2×. A generator whose last
-    transposed convolution wrote the single output channel directly (2.0 M multiply-adds, 1.2–1.4× faster
-    per step) stalled near Fréchet 100 on all ten digits (108.9 at step 3000 against 74.6 for this one,
-    one thread; figures: recipes.py, benchmarks/mnist_quality.py). Unlike the seed's generator it stays
-    in the default memory layout: in channels-last the same runs trained worse (Fréchet at step 2000:
-    120 and 142 for seeds 0 and 1, against 85.5 and 89.2; one thread) for no clear gain in speed.
+    28×28 grid has 16 channels. The generator is ~19× cheaper, the critic ~2×. The 3×3 convolution at
+    the end is there because a last transposed convolution writing the image directly (2.0 M
+    multiply-adds) was a little faster per step but stalled near Fréchet 100 on all ten digits. Both
+    networks run in channels-last (NHWC), 1.3–1.4× the steps/s; an earlier channels-last try, with the
+    biases `build_dcgan_small_pair` leaves out, had trained worse (benchmarks/results/mnist_quality.md).
 
 The critic's "norm" (both DCGANs) is batch norm, except with a per-sample Lipschitz penalty (gp, lp,
 r1): those penalise ‖∇ₓD(xᵢ)‖ for each sample, but with batch norm D(xᵢ) depends on the whole batch,
@@ -154,8 +153,8 @@ def build_dcgan_small_pair(config, dataset) -> tuple[nn.Module, nn.Module]:
 
     The generator's transposed convolutions have no bias: batch norm cancels it, so its true gradient is
     0, and Adam (which divides by the gradient's size) turned the round-off left in it into a steady
-    drift. The weight-averaged generator, whose batch-norm statistics are the raw one's, then drew worse
-    samples than the raw generator (in NHWC, 2 threads: Fréchet 319 against 115 at step 3000)."""
+    drift. The weight-averaged generator, whose batch-norm statistics are the raw one's, then drew far
+    worse samples than the raw generator (benchmarks/results/mnist_quality.md)."""
     g = ChunkedSequential(
         nn.Linear(config.noise_dim, 64 * 7 * 7), nn.LeakyReLU(LEAK), _Reshape(64, 7, 7),
         nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(32), nn.LeakyReLU(LEAK),
@@ -164,5 +163,5 @@ def build_dcgan_small_pair(config, dataset) -> tuple[nn.Module, nn.Module]:
     d = _conv_critic(config, 32, 64)
     _dcgan_init(g)
     _dcgan_init(d)
-    # NHWC (oneDNN's layout): 1.3–1.4× the steps/s on 2 threads (benchmarks/mnist_quality.py --layouts)
+    # NHWC (oneDNN's layout): 1.3–1.4× the steps/s (benchmarks/results/mnist_quality.md, --layouts)
     return g.to(memory_format=torch.channels_last), d.to(memory_format=torch.channels_last)

@@ -10,9 +10,8 @@ Streamlit) on one fixed 32-colour palette, so nothing is quantised per frame.
   for a log-loss critic, else its own range) and D* = p/(p+q) (dark) on axes fixed for the whole run.
 
 Each frame has a title line (data, loss, step) and a bar at the bottom: where the step lies in the run.
-Measured (480 px, 2 shared cores): the mode-collapse preset played to step 3,000 in the app
-recorded 82 frames, 1.2 MB of GIF in 0.5 s; 1,001 frames of it (more than the budget holds) 14.3 MB
-in 4.5 s.
+At 480 px a 2D frame is ~15 kB of GIF, so a full replay budget (~1,000 frames) is ~14 MB, built at the
+click in seconds (benchmarks/results/replay_gif.md).
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from ..compare import BASE_FIELDS, MAX_VARIANTS, MIN_VARIANTS, Comparison, Variant, parse_variant
+from ..compare import BASE_FIELDS, MAX_VARIANTS, MIN_VARIANTS, Comparison, Variant, parse_variant, value_text
 from ..config import SETTINGS, ConfigError, RunConfig
 from ..datasets import make_dataset
 from ..datasets.toy import TOY
@@ -26,10 +26,6 @@ def _key(*parts: Any) -> str:
     return "_".join([P, *map(str, parts)])
 
 
-def _text(v: Any) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
-
-
 def load_comparison(cmp: Comparison) -> None:
     """Put a whole comparison into the widgets (before they are drawn)."""
     S = st.session_state
@@ -43,7 +39,7 @@ def load_comparison(cmp: Comparison) -> None:
         S[_key("v", i, "name")] = v.name
         S[_key("v", i, "loss")] = changes.pop("loss", full["loss"])
         S[_key("v", i, "lipschitz")] = changes.pop("lipschitz", full["lipschitz"])
-        S[_key("v", i, "more")] = ", ".join(f"{k}={_text(x)}" for k, x in changes.items())
+        S[_key("v", i, "more")] = ", ".join(f"{k}={value_text(x)}" for k, x in changes.items())
     for i in range(len(cmp.variants), MAX_VARIANTS):
         for part in _CARD:
             S.pop(_key("v", i, part), None)

@@ -10,30 +10,22 @@ import streamlit as st
 from ..config import LIVE_FIELDS, SETTINGS, ConfigError, RunConfig
 from ..export import history_csv, run_json
 from ..live.runner import POLLING, Options, Runner, RunState
-from ..snapshot import Snapshot
 from .config_form import load_into_widgets
 
 # "batch size, clipping value c, ..., learning rate, β₁, β₂": what the "needs a reset" note says applies live
 LIVE_SUMMARY = ", ".join(sorted({SETTINGS[n].short or SETTINGS[n].label for n in LIVE_FIELDS}, key=str.lower))
 SPEEDS = {"max": None, "20 steps/frame": 20, "5 steps/frame": 5, "1 step/frame": 1}
-# Refresh periods while training. Every frame costs the browser a Plotly redraw and, on a 2-core machine,
-# takes CPU from the training process (benchmarks/live_overhead.py, live/headless steps/s): 0.60-0.65
-# with st.plotly_chart at 0.5 s / 1.5 s; 0.64 with in-place charts (live_chart.py) at 1 s but the
-# runner's default cadence (4 snapshots and 1 evaluation a second); 0.82 at 0.75 s / 2 s with the
-# cadence below.
-SAMPLES_SECONDS = 0.75  # the samples / landscape panel
-CURVES_SECONDS = 2.0    # the metric curves (they change slowly)
+# Refresh periods while training: every frame costs the browser a Plotly redraw and, on a 2-core machine,
+# CPU taken from training; these keep the most training per second (benchmarks/results/live_overhead.md).
+SAMPLES_SECONDS = 1.0   # the samples / landscape panel
+CURVES_SECONDS = 3.0    # the metric curves (they change slowly)
 # Runner cadence to match: snapshots twice per frame (none wasted), evaluations (W1 by exact matching,
-# histograms, mode coverage: ~3 % of the worker's time at one per second, ~11 % before W1 used the
-# network simplex) every 2 s.
+# histograms, mode coverage: a few % of the worker's time) every 2 s.
 LIVE_RUNNER_OPTIONS = Options(snapshot_interval=SAMPLES_SECONDS / 2, eval_interval=2.0)
 
-# MNIST frames and evaluations are costly on a CPU core (MLP, 2026-12-05, one thread: a step ~13 ms, an
-# evaluation of 2000 fakes 0.82 s, a frame of 256 fakes 74 ms, of the grid's 64 fakes ~20 ms). The runner
-# spaces evaluations by their cost (Options.view_share: together with the frames at most ~20 % of the
-# worker's time), and a frame classifies only the 64 samples it shows. benchmarks/live_overhead.py
-# --page mnist, live/headless on 2 cores with the browser on them: 0.69 with frames of 256, 0.73 with 64
-# (0.77 with a share of 0.1 as well, not kept: evaluations ~16 s apart).
+# MNIST frames and evaluations are costly on a CPU core: the runner spaces evaluations by their cost
+# (Options.view_share: with the frames at most ~20 % of the worker's time), and a frame classifies only
+# the 64 samples it shows (benchmarks/results/live_overhead.md, "MNIST page").
 MNIST_RUNNER_OPTIONS = Options(snapshot_points=64, snapshot_interval=0.5, eval_interval=3.0)
 
 
@@ -56,18 +48,21 @@ def show_url_warnings(prefix: str) -> None:
                    icon=":material/link:")
 
 
-def sync_url(config: RunConfig, extra: dict[str, str] | None = None) -> None:
-    """Keep the address bar equal to the config (only non-default fields), so a copied link reopens it."""
-    want = {**config.to_query(), **(extra or {})}
+def sync_url(config: RunConfig, extra: dict[str, str] | None = None, base: RunConfig | None = None) -> None:
+    """Keep the address bar equal to the config (only the fields that differ from the page's default
+    `base`, which `config_from_url` parses the link onto), so a copied link reopens it exactly."""
+    want = {**config.to_query(base), **(extra or {})}
     if st.query_params.to_dict() != want:
         st.query_params.from_dict(want)
 
 
 def controls(prefix: str, runner: Runner, config: RunConfig | None, error: ConfigError | None,
-             single_updates: bool = False) -> None:
-    """Play / Pause / Step / 10 steps / Reset and speed, in one row (with `single_updates`, Critic step
-    and Generator step beside Step). The buttons' callbacks run before the script, so the page drawn
-    after a click already shows its effect; they only signal the worker."""
+             single_updates: bool = False, extra: Callable[[], None] | None = None) -> None:
+    """Play / Pause / Step / 10 steps / Reset and speed, in one compact row (with `single_updates`,
+    Critic step and Generator step beside Step; `extra` draws at the row's end, e.g. a popover of view
+    options). The buttons' callbacks run before the script, so the page drawn after a click already
+    shows its effect; they only signal the worker. Reset stays enabled whatever the run's state (dead,
+    diverged, failed): it is the way on."""
     st.session_state[f"{prefix}_config"] = config
 
     def act(what: str) -> None:
@@ -87,8 +82,9 @@ def controls(prefix: str, runner: Runner, config: RunConfig | None, error: Confi
         runner.wait_processed()
 
     needs_reset = config is not None and runner.needs_reset(config)
-    blocked = error is not None or runner.status().state == RunState.DEAD  # only Reset helps then
-    no_step = blocked or needs_reset
+    # a dead, diverged or failed run cannot go on: Reset (a new run, a new worker if need be) is the way
+    ended = runner.status().state in ENDED
+    no_step = error is not None or ended or needs_reset
     buttons = [("Play", ":material/play_arrow:", "play", no_step, None),
                ("Pause", ":material/pause:", "pause", False, None),
                ("Step", ":material/skip_next:", "step1", no_step,
@@ -99,16 +95,17 @@ def controls(prefix: str, runner: Runner, config: RunConfig | None, error: Confi
                     ("Generator step", ":material/brush:", "generator", no_step,
                      "One generator update alone against the critic as it is now (no critic update first).")]
     buttons += [("10 steps", ":material/fast_forward:", "step10", no_step, None),
-                ("Reset", ":material/restart_alt:", "reset", blocked,
+                ("Reset", ":material/restart_alt:", "reset", error is not None,
                  "Start over from step 0 with the settings in the sidebar.")]
-    widths = {"Critic step": 1.25, "Generator step": 1.45, "10 steps": 1.1}
-    cols = st.columns([widths.get(b[0], 1.0) for b in buttons] + [1.6])
-    for col, (label, icon, what, disabled, help_) in zip(cols, buttons):
-        key = {"step1": "step", "step10": "step10"}.get(what, what)
-        col.button(label, icon=icon, key=f"{prefix}_{key}", disabled=disabled, width="stretch", help=help_,
-                   type="primary" if what == "play" else "secondary", on_click=act, args=(what,))
-    speed = cols[-1].selectbox("Speed", list(SPEEDS), key=f"{prefix}_speed", label_visibility="collapsed",
-                              help="Steps per frame: slow it down to watch each update.")
+    with st.container(horizontal=True, gap="small", vertical_alignment="center", key=f"{prefix}_controls"):
+        for label, icon, what, disabled, help_ in buttons:
+            key = {"step1": "step", "step10": "step10"}.get(what, what)
+            st.button(label, icon=icon, key=f"{prefix}_{key}", disabled=disabled, help=help_,
+                      type="primary" if what == "play" else "secondary", on_click=act, args=(what,))
+        speed = st.selectbox("Speed", list(SPEEDS), key=f"{prefix}_speed", label_visibility="collapsed",
+                             help="Steps per frame: slow it down to watch each update.", width=130)
+        if extra is not None:
+            extra()
     runner.steps_per_frame = SPEEDS[speed]
     if error is not None:
         st.error(f"The run cannot start: {error}", icon=":material/error:")
@@ -121,6 +118,7 @@ def controls(prefix: str, runner: Runner, config: RunConfig | None, error: Confi
         runner.update_config(config)
 
 
+ENDED = (RunState.DEAD, RunState.DIVERGED, RunState.ERROR)
 STATE_COLORS = {RunState.RUNNING: "green", RunState.PAUSED: "orange",
                 RunState.DIVERGED: "red", RunState.ERROR: "red", RunState.DEAD: "red"}
 CORES = os.cpu_count() or 1
@@ -143,7 +141,7 @@ def status_line(runner: Runner) -> None:
     where = f" on {s.where}" if s.where else ""  # a Ray node; nothing when it trains in this server
     st.markdown(f":{color}-badge[{s.state.capitalize()}] {steps}{rate} · {s.device}{where}{shared}")
     message = s.message or STATE_NOTES.get(s.state, "")
-    if s.state in (RunState.DIVERGED, RunState.ERROR, RunState.DEAD):
+    if s.state in ENDED:
         st.error(message, icon=":material/dangerous:")
     elif message:
         st.caption(message)
@@ -187,11 +185,16 @@ def downloads(prefix: str, runner: Runner, config: RunConfig | None) -> None:
 @dataclass(frozen=True)
 class Panel:
     """A live panel: `draw(snapshot)` in its own fragment, rerun every `seconds` while training and once
-    when not. `status`: the status line first; `width`: its share of a row (see training_page)."""
-    draw: Callable[[Snapshot], None]
+    when not. `status`: the status line first; `width`: its share of a row (see training_page);
+    `motion`: draw is called as `draw(snapshot, moving)`, `moving` True while the run trains (the
+    canvas view moves between frames then, and a paused view is a Plotly figure with hover and zoom);
+    `header`: drawn once above the panel, outside its fragment (e.g. a caption)."""
+    draw: Callable[..., None]
     seconds: float
     status: bool = False
     width: float = 1.0
+    motion: bool = False
+    header: Callable[[], None] | None = None
 
 
 def live_fragments(runner: Runner, panels: list[Panel]) -> None:
@@ -199,6 +202,8 @@ def live_fragments(runner: Runner, panels: list[Panel]) -> None:
     refresh slower: every fragment rerun costs server CPU and a browser redraw."""
     polling = runner.status().state in POLLING
     for panel in panels:
+        if panel.header is not None:
+            panel.header()
         _panel(runner, panel, panel.seconds if polling else None, polling)
 
 
@@ -210,7 +215,7 @@ def _panel(runner: Runner, panel: Panel, every: float | None, polling: bool) -> 
             status_line(runner)
         snap = runner.snapshot()
         if snap is not None:
-            panel.draw(snap)
+            panel.draw(snap, polling) if panel.motion else panel.draw(snap)
         if polling and runner.status().state not in POLLING:  # paused, diverged, dead: stop polling
             st.rerun()
 

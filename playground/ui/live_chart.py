@@ -2,8 +2,8 @@
 
 `st.plotly_chart` derives each chart's identity from its figure, so every new frame of a live chart
 unmounts the old chart and builds a new one from scratch (`Plotly.newPlot`, all SVG nodes recreated).
-Measured on the toy page in headless Chromium: ~5.6 charts torn down and rebuilt per second, Chromium's
-renderer busy a full core and training at ~0.5 of the headless speed.
+On a 2-core machine that keeps Chromium's renderer busy a full core and halves the training speed
+(benchmarks/results/live_overhead.md).
 
 `live_plotly_chart` draws the same Plotly figure with plotly.js through a small custom component
 (`st.components.v2`, no iframe) whose identity is its key, and updates it with `Plotly.react`, which
@@ -15,8 +15,8 @@ Which plotly.js: the project ships plotly.js's *cartesian* bundle (`playground/a
 package plotly.js-cartesian-dist-min, MIT) of the same version as the full bundle inside the `plotly`
 Python package, and serves it when the versions agree. It holds every trace type our figures use
 (`CARTESIAN_TRACES`; tests/test_plots.py checks the plot builders use no other) in 1.5 MB instead of
-4.8: Chromium compiles it in ~0.7 s instead of ~2 s on a loaded 2-core machine, which is on the path
-to every page's first chart. With another plotly version the full bundle is served.
+4.8, and Chromium compiles it about three times faster, on the path to every page's first chart
+(benchmarks/results/first_frame.md). With another plotly version the full bundle is served.
 """
 from __future__ import annotations
 

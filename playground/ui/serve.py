@@ -3,7 +3,7 @@ before the first visitor instead of during their first page load (what `./dev.sh
 the module starts nothing (no forkserver, no server); it only imports.
 
 Plain `streamlit run app.py` imports torch and the engine when the first session runs the app
-(~3.6 s of CPU here), and only then can that page start its run. Here the server imports them while it
+(seconds of CPU: benchmarks/results/first_frame.md), and only then can that page start its run. Here the server imports them while it
 starts, and the forkserver (pool.py) imports the workers' copy at the same time on another core.
 """
 import sys
