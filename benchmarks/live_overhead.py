@@ -45,6 +45,8 @@ from playground.recipes import recommended_config  # noqa: E402
 # default, as the page opens) and the runner options the page drives it with
 PAGES = {"toy": lambda args: PRESETS[args.preset].config,
          "mnist": lambda args: recommended_config("mnist", "ns", "none", arch=args.arch)}
+# each page's default: a link holds the fields that differ from it (ui/live.py sync_url)
+PAGE_DEFAULTS = {"toy": recommended_config(), "mnist": recommended_config("mnist", "ns", "none")}
 
 
 def page_options(page: str):
@@ -131,7 +133,7 @@ def worker_alone(config, options, seconds: float, warmup: float) -> dict:
 def live(page_name: str, config, seconds: float, warmup: float, browser_cpus: str | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
-    query = urlencode(config.to_query())
+    query = urlencode(config.to_query(PAGE_DEFAULTS[page_name]))
     t_launch = time.monotonic()
     with StreamlitServer() as server, sync_playwright() as p, tempfile.TemporaryDirectory() as d:
         browser = p.chromium.launch(executable_path=pinned_chromium(browser_cpus, Path(d)), args=CHROME_ARGS)

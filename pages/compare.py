@@ -8,12 +8,14 @@ import streamlit as st
 from playground.compare import Comparison
 from playground.compare_presets import COMPARISONS
 from playground.export import clean, history_csv
-from playground.plots import compare as cplots
+from playground.plots import canvas, compare as cplots
 from playground.live.runner import RunState
 from playground.ui.common import get_runner, page_setup, pause_other_pages, sidebar_device_line
+from playground.ui.training_page import COMPACT_CSS
 from playground.ui.compare_form import P, base_sidebar, comparison_from_widgets, load_comparison, variant_cards
 from playground.ui.live import CURVES_SECONDS, LIVE_RUNNER_OPTIONS, SAMPLES_SECONDS, Panel, controls, live_fragments
 from playground.ui.live_chart import live_plotly_chart
+from playground.ui.live_view import live_view
 from playground.ui.stage import stage_figure, stage_from_url, stage_toggle, staged, url_extra
 
 CHART_CONFIG = {"displaylogo": False}
@@ -23,6 +25,7 @@ OPTIONS = dataclasses.replace(LIVE_RUNNER_OPTIONS, snapshot_points=500)
 S = st.session_state
 
 page_setup()
+st.html(COMPACT_CSS)
 stage_from_url(P)
 if not S.get(f"{P}_url_loaded"):  # first visit: the link's comparison (bad values fall back, with warnings)
     cmp0, S[f"{P}_url_warnings"] = Comparison.from_query(st.query_params.to_dict(), DEFAULT.comparison)
@@ -46,17 +49,18 @@ def load_preset(name: str) -> None:
     S[f"{P}_reset_to"] = preset.comparison  # done once the runner is at hand (a click may cut the first run short)
 
 
-with st.expander("Presets for talks: one click, the same comparison every time", icon=":material/co_present:",
-                 expanded=True):
-    for col, (name, preset) in zip(st.columns(len(COMPARISONS)), COMPARISONS.items()):
-        col.button(preset.title, key=f"{P}_preset_{name}", on_click=load_preset, args=(name,), width="stretch",
-                   help=preset.explanation)
-    if S.get(f"{P}_preset"):
-        p = COMPARISONS[S[f"{P}_preset"]]
-        st.markdown(f"**{p.title}.** {p.explanation} *Expected at step {p.comparison.steps:,}: {p.promise}.*")
+with st.container(horizontal=True, gap="small", vertical_alignment="center", key=f"{P}_presets"):
+    st.markdown("**Presets**", help="Comparisons for talks: one click, the same comparison every time (fixed runs "
+                                    "and seed), each with what to expect by which step.")
+    for name, preset in COMPARISONS.items():
+        st.button(preset.label, key=f"{P}_preset_{name}", on_click=load_preset, args=(name,), help=preset.explanation)
+if S.get(f"{P}_preset"):
+    p = COMPARISONS[S[f"{P}_preset"]]
+    st.caption(f"**{p.title}.** {p.explanation} *Expected at step {p.comparison.steps:,}: {p.promise}.*")
 
+# the run cards: open on a first visit (what each run changes), folded once a run has trained or on stage
 _step0 = S.get(f"_gp_runner_{P}") is None or S[f"_gp_runner_{P}"].status().step == 0
-with st.expander("The runs: what each one changes", icon=":material/view_column:", expanded=_step0):
+with st.expander("The runs: what each one changes", icon=":material/view_column:", expanded=_step0 and not staged(P)):
     variants, card_errors = variant_cards(cplots.RUN_COLORS)
 comparison, error = comparison_from_widgets(base, variants)
 runner = get_runner(P, comparison or DEFAULT.comparison, OPTIONS)
@@ -65,7 +69,16 @@ if S.get(f"{P}_reset_to") is not None:
     runner.wait_idle(30)
 pause_other_pages(P)
 
-controls(P, runner, comparison, error)
+def view_options() -> None:
+    with st.popover("View", icon=":material/tune:", key=f"{P}_view",
+                    help="One colour scale for every critic, stage mode."):
+        st.toggle("One colour scale for every critic", key=f"{P}_shared_scale", value=True,
+                  help="Off: each landscape is shaded by its own range (critics of different losses live on "
+                       "different scales).")
+        stage_toggle(P)
+
+
+controls(P, runner, comparison, error, extra=view_options)
 if comparison is not None:
     want = {**comparison.to_query(), **url_extra(P)}
     if st.query_params.to_dict() != want:
@@ -78,14 +91,21 @@ def chart(fig, key: str, fit_px: float) -> None:
     live_plotly_chart(stage(fig) if stage else fig, key, CHART_CONFIG)
 
 
-def draw_runs(gsnap) -> None:
-    """Every run's main view from one snapshot: all at the same step."""
+def draw_runs(gsnap, moving: bool) -> None:
+    """Every run's main view from one snapshot, all at the same step: while the runs train, canvas views
+    that move between frames; otherwise Plotly figures (hover, zoom) in the same places."""
     if not hasattr(gsnap, "runs"):
         return
     shared = S.get(f"{P}_shared_scale", True)
     for i, col in enumerate(st.columns(len(gsnap.runs))):
         with col:
-            chart(cplots.run_panel(gsnap, i, shared_scale=shared), f"{P}_chart_run{i}", 1240 / len(gsnap.runs))
+            frame = canvas.run_frame(gsnap, i, shared_scale=shared) if moving else None
+            if frame is not None:
+                live_view(f"{P}_chart_run{i}", frame=frame, period=SAMPLES_SECONDS, height=cplots.PANEL_HEIGHT)
+            else:
+                fig = cplots.run_panel(gsnap, i, shared_scale=shared)
+                stage = stage_figure(P, 1240 / len(gsnap.runs))
+                live_view(f"{P}_chart_run{i}", figure=stage(fig) if stage else fig, config=CHART_CONFIG)
 
 
 def draw_overlays(gsnap) -> None:
@@ -103,12 +123,7 @@ def draw_overlays(gsnap) -> None:
     st.dataframe(cplots.summary_rows(gsnap), hide_index=True, width="stretch")
 
 
-c1, c2 = st.columns([3, 1])
-c1.toggle("One colour scale for every critic", key=f"{P}_shared_scale", value=True,
-          help="Off: each landscape is shaded by its own range (critics of different losses live on different scales).")
-with c2:
-    stage_toggle(P)
-live_fragments(runner, [Panel(draw_runs, SAMPLES_SECONDS, status=True)])
+live_fragments(runner, [Panel(draw_runs, SAMPLES_SECONDS, status=True, motion=True)])
 live_fragments(runner, [Panel(draw_overlays, CURVES_SECONDS)])
 
 

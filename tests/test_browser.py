@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from playground.compare_presets import COMPARISONS
+from playground.presets import PRESETS
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -104,6 +107,45 @@ def pause(page) -> None:
 
 
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+# the step of the frame the main view shows or moves to (playground/ui/live_view.js)
+VIEW_STEP = "() => +(document.querySelector('.gp-live-view') || {dataset: {}}).dataset.step || -1"
+PRESET_BUTTON = {name: p.label for name, p in PRESETS.items()}
+
+
+def click_preset(page, label: str) -> None:
+    """Click a preset button, then move the mouse away as a person would: its tooltip (the preset's
+    explanation) would cover the controls under it, and Playwright scrolls the page to reach them."""
+    page.get_by_role("button", name=label).click()
+    page.mouse.move(5, 5)
+
+
+def box(page, selector: str, nth: int = 0) -> list[float]:
+    """[left, top, right, bottom] of the nth element matching `selector`, in viewport px."""
+    return page.evaluate("([s, i]) => { const r = document.querySelectorAll(s)[i].getBoundingClientRect();"
+                         " return [r.left, r.top, r.right, r.bottom]; }", [selector, nth])
+
+
+def inside_viewport(page, b: list[float]) -> bool:
+    vw, vh = page.viewport_size["width"], page.viewport_size["height"]
+    return b[0] >= 0 and b[1] >= 0 and b[2] <= vw + 0.5 and b[3] <= vh + 0.5
+
+
+# every text of every chart whose box leaves its chart's box (Plotly's SVG texts; the live view's title,
+# subtitle, legend and note), as [text, px past the left, right, top, bottom edge]
+CUT_TEXTS = """() => { const out = [];
+  const check = (chart, texts) => { const r = chart.getBoundingClientRect();
+    for (const t of texts) { const b = t.getBoundingClientRect();
+      if (b.width === 0 || !t.textContent.trim()) continue;
+      const over = [r.left - b.left, b.right - r.right, r.top - b.top, b.bottom - r.bottom];
+      if (over.some(d => d > 1) || (t instanceof HTMLElement && t.scrollWidth > t.clientWidth + 1)) out.push([t.textContent.slice(0, 60), ...over]); } };
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) check(gd, gd.querySelectorAll('text'));
+  for (const v of document.querySelectorAll('.gp-live-view'))
+    check(v, v.querySelectorAll('.gp-lv-title, .gp-lv-sub div, .gp-lv-entry, .gp-lv-note'));
+  return out; }"""
+
+
+def main_view_pixels(page, selector: str = ".gp-live-view canvas") -> bytes:
+    return page.locator(selector).first.screenshot()
 
 
 @pytest.fixture(scope="module")
@@ -151,27 +193,26 @@ def open_page(new_page, url):
 
 def test_toy_page_trains_wgan_gp_preset_in_the_browser(server, new_page):
     page = open_page(new_page, f"{server.url}/toy")
-    page.wait_for_function("t => document.body.innerText.includes(t)", arg="Presets for talks",
-                           timeout=60_000)
-    page.get_by_role("button", name="The fix: WGAN-GP").click()
+    click_preset(page, PRESET_BUTTON["wgan-gp"])
     page.wait_for_function("t => document.body.innerText.includes(t)", arg="Expected by step",
                            timeout=60_000)
     page.get_by_role("button", name="Play").click()
-    # live charts are updated in place (Plotly.react), not torn down and rebuilt every frame
-    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    # while training the main view is the canvas renderer, updated in place; the curves are Plotly
+    # charts updated in place (Plotly.react), never torn down and rebuilt every frame
+    page.wait_for_selector(".gp-live-view canvas", timeout=60_000)
+    page.wait_for_selector(".gp-live-chart.js-plotly-plot", timeout=60_000)
     page.evaluate("() => { window.__gpRemoved = 0; new MutationObserver(ms => { for (const m of ms)"
-                  " for (const n of m.removedNodes) if (n.nodeType === 1 && (n.matches('.js-plotly-plot')"
-                  " || n.querySelector('.js-plotly-plot'))) window.__gpRemoved++; })"
+                  " for (const n of m.removedNodes) if (n.nodeType === 1 && (n.matches('.js-plotly-plot, .gp-live-view')"
+                  " || n.querySelector('.js-plotly-plot, .gp-live-view'))) window.__gpRemoved++; })"
                   ".observe(document.body, {childList: true, subtree: true}); }")
-    title = "() => document.querySelector('.js-plotly-plot .gtitle').textContent"
-    first = page.evaluate(title)
+    first = page.evaluate(VIEW_STEP)
     wait_for_step(page, 100, timeout=120_000)
     page.wait_for_timeout(2500)
     assert page.locator("[data-testid='stException']").count() == 0
-    assert page.locator(".js-plotly-plot").count() >= 4, "the live charts are drawn"
-    assert page.evaluate(title) != first, "the landscape's title (its step) moved on"
+    assert page.locator(".js-plotly-plot").count() >= 4, "the curves are drawn"
+    assert page.evaluate(VIEW_STEP) > first, "the main view moved on to later frames"
     assert page.evaluate("() => window.__gpRemoved") == 0, "no chart was rebuilt while training"
-    assert "ring8" in page.url or "wgan" in page.url, "the config is in the URL"
+    assert "wgan" in page.url, "the config is in the URL"
     page.screenshot(path=str(ARTIFACTS / "toy-wgan-gp.png"), full_page=True)
     pause(page)
     assert _step_counter(page) > 100
@@ -238,17 +279,18 @@ def test_compare_page_plays_a_preset_in_lockstep(server, new_page):
     page = open_page(new_page, f"{server.url}/compare")
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.get_by_role("button", name="Saturating vs non-saturating loss").click()
+    click_preset(page, COMPARISONS["saturating-vs-ns"].label)
     page.wait_for_function("t => document.body.innerText.includes(t)", arg="Expected at step",
                            timeout=60_000)
     page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => document.querySelectorAll('.gp-live-view canvas').length === 2", timeout=60_000)
     wait_for_step(page, 100, timeout=180_000)
-    # read the panels once they are still: while running, one chart may be a frame ahead of the
-    # other for the moment between their in-place updates
+    # read the panels once they are still: while running, one panel may be a frame ahead of the other for
+    # the moment between their updates
     pause(page)
     page.wait_for_timeout(2500)
     assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
-    titles = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot .gtitle')]"
+    titles = page.evaluate("() => [...document.querySelectorAll('.gp-live-view .js-plotly-plot .gtitle')]"
                            ".map(t => t.textContent)")
     panels = [t for t in titles if re.search(r"(minimax|non-saturating) — step \d+", t)]
     assert len(panels) == 2, titles
@@ -268,7 +310,7 @@ def test_three_sessions_train_at_once(server, new_page):
         page = new_page(1400, 1000)
         page.goto(f"{server.url}/toy")
         page.wait_for_selector(IDLE, timeout=90_000)
-        page.wait_for_selector(".js-plotly-plot", timeout=90_000)
+        page.wait_for_selector(".gp-live-view", timeout=90_000)
         pages.append(page)
     for page in pages:
         page.get_by_role("button", name="Play").click()
@@ -336,7 +378,9 @@ def test_toy_page_draw_explain_and_stage(server, new_page):
     page.get_by_text("Draw", exact=True).click()
     settled(page)
 
+    page.get_by_role("button", name="View").click()
     page.get_by_text("Explain a step").click()
+    page.keyboard.press("Escape")
     settled(page)
     page.get_by_role("button", name="Explain the next step").click()
     page.wait_for_function("t => document.body.innerText.includes(t)", arg="1 · Draw the batches",
@@ -355,29 +399,28 @@ def test_toy_page_draw_explain_and_stage(server, new_page):
 
     page.set_viewport_size({"width": 1280, "height": 720})
     page.goto(f"{server.url}/toy?stage=1")
-    page.wait_for_function("t => document.body.innerText.includes(t)", arg="Presets for talks",
-                           timeout=60_000)
-    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    page.wait_for_function("t => document.body.innerText.includes(t)", arg="Presets", timeout=60_000)
+    page.wait_for_selector(".gp-live-view .js-plotly-plot", timeout=60_000)
     page.wait_for_timeout(1500)
     assert not page.locator("[data-testid='stSidebar']").is_visible()
-    left, width = page.evaluate("() => { const r = document.querySelector('.js-plotly-plot')"
-                                ".getBoundingClientRect(); return [r.left, r.width]; }")
-    assert left < 60 and width > 0.55 * 1280, (left, width)
+    left, _, right, _ = box(page, ".gp-live-view")
+    assert left < 60 and right - left > 0.55 * 1280, (left, right)
     assert "stage=1" in page.url
     page.screenshot(path=str(ARTIFACTS / "toy-stage-1280x720.png"))
     assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
 
 
 def test_toy_page_replays_the_mode_collapse_preset(server, new_page):
-    """Issue 15, Replay: the mode-collapse preset played a little (a few hundred steps, not its 3000-step
-    budget: the suite has a time budget), paused, the per-mode timeline saved; then Replay on and the
-    slider at an early recorded step: the main chart is that frame, and the curves mark its step."""
+    """Replay: the mode-collapse preset played a little (a few hundred steps, not its 3000-step budget: the
+    suite has a time budget), paused, the per-mode timeline saved; then Replay on and the slider at an
+    early recorded step: the main view moves to that frame and says it is a replay, and the curves mark
+    its step."""
     chart_titles = "[...document.querySelectorAll('.js-plotly-plot')].map(g => ((g._fullLayout || {}).title || {}).text || '')"
     titles = f"() => {chart_titles}"
     page = open_page(new_page, f"{server.url}/toy")
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.get_by_role("button", name="Mode collapse").click()
+    click_preset(page, PRESET_BUTTON["mode-collapse"])
     page.wait_for_function("t => document.body.innerText.includes(t)", arg="Expected by step", timeout=60_000)
     page.get_by_role("button", name="Play").click()
     wait_for_step(page, 250, timeout=120_000)
@@ -389,20 +432,24 @@ def test_toy_page_replays_the_mode_collapse_preset(server, new_page):
     timeline = page.evaluate(titles).index("Modes over time")
     page.locator(".js-plotly-plot").nth(timeline).screenshot(path=str(ARTIFACTS / "replay-timeline.png"))
 
+    page.get_by_role("button", name="View").click()
     page.get_by_text("Replay", exact=True).click()
+    page.keyboard.press("Escape")
     page.wait_for_timeout(600)
     page.wait_for_selector(IDLE, timeout=60_000)
     slider = page.locator("input[type=range][aria-label='Replay step']")
     slider.focus()
     page.keyboard.press("Home")
     page.keyboard.press("ArrowRight")   # the second recorded frame: early in the run
-    page.wait_for_function(f"() => {chart_titles}[0].startsWith('Replay')", timeout=30_000)
+    page.wait_for_function("() => (document.querySelector('.gp-lv-title') || {}).textContent?.startsWith('Replay')",
+                           timeout=30_000)
     page.wait_for_timeout(600)
     page.wait_for_selector(IDLE, timeout=60_000)
     page.wait_for_timeout(1500)
     chosen = int(slider.get_attribute("aria-valuetext").replace(",", ""))
     assert 0 < chosen < live, (chosen, live)
-    assert page.evaluate(titles)[0] == f"Replay · Critic landscape — step {chosen}"
+    assert page.inner_text(".gp-lv-title") == f"Replay · Critic landscape — step {chosen:,}"
+    assert f"the run itself is at step {live:,}" in page.inner_text(".gp-lv-sub")
     marks = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(g =>"
                           " (g.layout.shapes || []).filter(s => s.name === 'replay step').map(s => s.x0))")
     assert [m for m in marks if m] == [[chosen]] * 6, f"each curve marks step {chosen}: {marks}"
@@ -411,3 +458,175 @@ def test_toy_page_replays_the_mode_collapse_preset(server, new_page):
     page.set_viewport_size({"width": 1600, "height": 2600})  # the whole page (Streamlit scrolls inside)
     page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / "replay.png"))
+
+
+@pytest.mark.parametrize("width,height", [(1600, 1000), (1440, 900)])
+def test_toy_page_is_one_screen_and_moves(server, new_page, width, height):
+    """What a person sees: after a preset click, with the sidebar open, the main view is wholly on the screen
+    with the controls above it and the curves beside it, and no chart text is cut at its chart's edge,
+    while training and paused. While training the view keeps changing (consecutive screenshots differ,
+    and its title names only steps the run reached); paused, it stops."""
+    page = new_page(width, height)
+    page.goto(f"{server.url}/toy")
+    page.wait_for_selector(IDLE, timeout=90_000)
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    click_preset(page, PRESET_BUTTON["mode-collapse"])
+    page.wait_for_function("t => document.body.innerText.includes(t)", arg="Expected by step", timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_selector(".gp-live-view canvas", timeout=60_000)
+    wait_for_step(page, 60, timeout=120_000)
+    page.wait_for_timeout(1500)
+    assert page.locator("[data-testid='stSidebar']").is_visible()
+    view = box(page, ".gp-live-view")
+    assert inside_viewport(page, view), f"main view {view} not within {page.viewport_size}"
+    assert page.get_by_role("button", name="Play").bounding_box()["y"] < view[1], "the controls are above the view"
+    curves = box(page, ".gp-live-chart.js-plotly-plot")
+    assert curves[0] >= view[2] - 1 and curves[1] < view[3], "the divergence curves are beside the view"
+    assert page.evaluate(CUT_TEXTS) == []
+    # motion: the view changes between screenshots a fifth of a second apart
+    shots = []
+    for _ in range(4):
+        shots.append(main_view_pixels(page))
+        page.wait_for_timeout(200)
+    assert sum(a != b for a, b in zip(shots, shots[1:])) >= 2, "the main view did not move while training"
+    label = page.inner_text(".gp-lv-title")
+    steps = [int(x.replace(",", "")) for x in re.findall(r"[\d,]+", label.split("—")[1])]
+    assert all(s <= _step_counter(page) for s in steps), (label, _step_counter(page))
+    page.screenshot(path=str(ARTIFACTS / f"toy-one-screen-{width}x{height}.png"))
+    pause(page)
+    page.wait_for_timeout(2000)
+    view = box(page, ".gp-live-view")
+    assert inside_viewport(page, view), f"paused view {view} not within {page.viewport_size}"
+    assert page.evaluate(CUT_TEXTS) == []
+    still = [page.locator(".gp-live-view").screenshot()]
+    page.wait_for_timeout(1000)
+    still.append(page.locator(".gp-live-view").screenshot())
+    assert still[0] == still[1], "the paused view kept changing"
+    assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
+
+
+def test_motion_label_rule(server, new_page):
+    """The title while the view moves from the frame of step a to the frame of step b: "steps a → b"
+    (both reached by the run), and the frame's own step at rest or with nothing to move from."""
+    page = new_page()
+    page.goto(f"{server.url}/toy")
+    page.wait_for_selector(IDLE, timeout=90_000)
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => typeof window.__gpMotionLabel === 'function'", timeout=60_000)
+    label = lambda a, b, t: page.evaluate("([a, b, t]) => window.__gpMotionLabel(a, b, t)", [a, b, t])  # noqa: E731
+    assert label(1200, 1450, 0.5) == "steps 1,200 → 1,450"
+    assert label(1200, 1450, 0.0) == "steps 1,200 → 1,450"
+    assert label(1200, 1450, 1.0) == "step 1,450"
+    assert label(None, 1450, 0.3) == "step 1,450"
+    assert label(1450, 1450, 0.3) == "step 1,450"
+    pause(page)
+
+
+def test_stage_mode_fits_a_projector(server, new_page):
+    """Stage mode at 1280×720: the toy page's main view is whole and covers ≥ 40 % of the screen; on
+    /compare both run panels are whole; no chart text is cut."""
+    page = new_page(1280, 720)
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server.url}/toy?stage=1")
+    page.wait_for_selector(IDLE, timeout=90_000)
+    click_preset(page, PRESET_BUTTON["mode-hopping"])
+    page.wait_for_function("t => document.body.innerText.includes(t)", arg="Expected by step", timeout=60_000)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_selector(".gp-live-view canvas", timeout=60_000)
+    wait_for_step(page, 30, timeout=120_000)
+    page.wait_for_timeout(1500)
+    view = box(page, ".gp-live-view")
+    area = (view[2] - view[0]) * (view[3] - view[1]) / (1280 * 720)
+    assert inside_viewport(page, view) and area >= 0.4, (view, area)
+    assert page.evaluate(CUT_TEXTS) == []
+    page.screenshot(path=str(ARTIFACTS / "toy-stage-playing-1280x720.png"))
+    pause(page)
+
+    page.goto(f"{server.url}/compare?stage=1")
+    page.wait_for_selector(IDLE, timeout=90_000)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => document.querySelectorAll('.gp-live-view canvas').length === 2", timeout=60_000)
+    wait_for_step(page, 10, timeout=120_000)
+    page.wait_for_timeout(1500)
+    for i in range(2):
+        panel = box(page, ".gp-live-view", i)
+        assert inside_viewport(page, panel), (i, panel)
+    assert page.evaluate(CUT_TEXTS) == []
+    page.screenshot(path=str(ARTIFACTS / "compare-stage-1280x720.png"))
+    pause(page)
+    assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
+
+
+def test_mnist_grid_and_histogram_fit_the_screen(server, new_page):
+    page = new_page(1600, 1000)
+    page.goto(f"{server.url}/mnist")
+    page.wait_for_selector(IDLE, timeout=90_000)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=90_000)
+    page.wait_for_timeout(1500)
+    titles = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(g =>"
+                           " ((g._fullLayout || {}).title || {}).text || '')")
+    for i, t in enumerate(titles):
+        if t.startswith("Samples at step") or t.startswith("Which digits"):
+            assert inside_viewport(page, box(page, ".js-plotly-plot", i)), t
+    assert page.evaluate(CUT_TEXTS) == []
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(d.name))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def _cpu(pid: int) -> float:
+    try:
+        f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(f[11]) + int(f[12])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def test_reset_recovers_a_killed_worker_by_clicks(server, new_page):
+    """Kill the training process (SIGKILL): the page says so, Reset is enabled, and a person's clicks on
+    Reset then Play train again."""
+    import signal
+
+    page = new_page()
+    page.goto(f"{server.url}/toy")
+    page.wait_for_selector(IDLE, timeout=90_000)
+    page.get_by_role("button", name="Play").click()
+    wait_for_step(page, 20, timeout=120_000)
+    # the training worker: the server's descendant that used the most CPU over a second
+    before = {p: _cpu(p) for p in _descendants(server.proc.pid)}
+    time.sleep(1.0)
+    worker = max(before, key=lambda p: _cpu(p) - before[p])
+    os.kill(worker, signal.SIGKILL)
+    page.wait_for_function("t => document.body.innerText.includes(t)", arg="ended unexpectedly", timeout=30_000)
+    page.wait_for_selector(IDLE, timeout=30_000)
+    reset = page.get_by_role("button", name="Reset", exact=True)
+    assert reset.is_enabled(), "Reset must be the way on"
+    assert page.get_by_role("button", name="Play").is_disabled()
+    reset.click()
+    page.wait_for_function("t => document.body.innerText.includes(t)", arg="Idle", timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    play = page.get_by_role("button", name="Play")
+    assert play.is_enabled()
+    play.click()
+    wait_for_step(page, 5, timeout=120_000)
+    assert "ended unexpectedly" not in page.inner_text("body")
+    assert page.locator("[data-testid='stException']").count() == 0
+    pause(page)

@@ -61,7 +61,8 @@ def diverged_2d():
 
 
 def names(fig):
-    return [tr.name for tr in fig.data]
+    """The traces' names as text (a long legend entry is wrapped with <br> where it would be cut)."""
+    return [tr.name.replace("<br>", " ") if tr.name else tr.name for tr in fig.data]
 
 
 def by_name(fig, prefix):
@@ -372,3 +373,32 @@ def test_mnist_chart_labels_come_from_the_metric_registry():
     fig = mnist.modes_confidence_chart(h)
     assert names(fig)[0] == f"{spec('modes_covered', 'image').name} (of 10)" == "classes covered (of 10)"
     assert names(fig)[2] == spec("mean_confidence").name
+
+
+# ----- text that fits its chart ------------------------------------------------------------------------
+def test_wrap_text_breaks_between_words_and_keeps_tags_whole():
+    assert style.wrap_text("W1 (optimal matching, n=512; floor ≈ 0.2)", 20) == \
+        "W1 (optimal<br>matching, n=512;<br>floor ≈ 0.2)"
+    assert all(len(line) <= 20 for line in style.wrap_text("a b c " * 20, 20).split("<br>"))
+    # a tag counts for nothing and is never split; an existing <br> stays; a longer word keeps its line
+    assert style.wrap_text("<b style='color:#0072B2'>NS GAN</b> — step 12", 10) == \
+        "<b style='color:#0072B2'>NS GAN</b> —<br>step 12"
+    assert style.wrap_text("short<br>also short", 40) == "short<br>also short"
+    assert style.wrap_text("supercalifragilistic word", 5) == "supercalifragilistic<br>word"
+
+
+def test_fit_texts_shrinks_a_long_title_and_wraps_long_entries():
+    fig = go.Figure([go.Scatter(x=[0, 1], y=[0, 1], name="W1 (optimal matching, n=512; floor ≈ 0.2)"),
+                     go.Scatter(x=[0, 1], y=[1, 0], name="JS")])
+    style.apply_style(fig, "Gradients at the generated samples", uirevision="t", per_row=2, fit_px=320)
+    size = fig.layout.title.font.size
+    assert size is not None and size * 0.56 * len("Gradients at the generated samples") <= 320 - 40 + 1e-6
+    long = fig.data[0].name
+    assert "<br>" in long and long.replace("<br>", " ") == "W1 (optimal matching, n=512; floor ≈ 0.2)"
+    assert fig.data[1].name == "JS"
+    # one entry a row at this width; the top margin holds the wrapped entry's two lines and the other's one
+    assert round(1 / fig.layout.legend.entrywidth) == 1 and long.count("<br>") == 1
+    assert fig.layout.margin.t == style.top_margin(fig, 3) == 12 + 30 + 24 * 3 + 8
+    wide = go.Figure([go.Scatter(x=[0, 1], y=[0, 1], name="W1 (optimal matching, n=512; floor ≈ 0.2)")])
+    style.apply_style(wide, "Gradients at the generated samples", uirevision="t", per_row=2, fit_px=1200)
+    assert wide.layout.title.font.size is None and "<br>" not in wide.data[0].name

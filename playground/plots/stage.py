@@ -44,8 +44,8 @@ def _scaled(size, scale: float):
 
 def _relayout_legend(fig: go.Figure, scale: float, fit_px: float | None) -> None:
     """Margins grow with the fonts; a legend above the plot (style.legend_above) gets as many entries a
-    row as still fit a `fit_px`-wide chart at the larger size (without a width: per row / scale), and
-    the top margin the extra rows."""
+    row as still fit a `fit_px`-wide chart at the larger size (without a width: per row / scale), the
+    title and the entries wrap where they would be cut, and the top margin holds what results."""
     L = fig.layout
     m = L.margin
     old_t = m.t or 0
@@ -55,16 +55,18 @@ def _relayout_legend(fig: go.Figure, scale: float, fit_px: float | None) -> None
     leg = L.legend
     if leg.orientation == "h" and leg.entrywidthmode == "fraction" and leg.entrywidth and old_t:
         per_row = max(1, round(1.0 / leg.entrywidth))
-        entries = style._legend_entries(fig)
+        entries = [e.replace("<br>", " ") for e in style._legend_entries(fig)]
         if fit_px:
             widest = max((style._entry_px(e) * scale for e in entries), default=1.0)
             new_row = max(1, min(per_row, int((fit_px - 100 * scale) // widest)))
         else:
             new_row = max(1, int(per_row / scale))
-        n = len(entries)
-        extra = -(-n // new_row) - -(-n // per_row)
         leg.entrywidth = 1.0 / new_row
-        m.t = int(old_t * scale + extra * style.LEGEND_ROW_PX * scale)
+        lines = style.fit_texts(fig, fit_px, new_row, scale) if fit_px else \
+            sum(1 for _ in range(0, len(entries), new_row))
+        m.t = max(int(old_t * scale), style.top_margin(fig, lines, scale))
+    elif fit_px and L.title.text:
+        style.fit_texts(fig, fit_px, 1, scale)
 
 
 def for_stage(fig: go.Figure, scale: float = STAGE_SCALE, fit_px: float | None = None) -> go.Figure:

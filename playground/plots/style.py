@@ -81,10 +81,75 @@ def _legend_entries(fig: go.Figure) -> list[str]:
     return out
 
 
-def _entry_px(name: str) -> float:
-    """Rough width of one legend entry (symbol + text at LEGEND_SIZE), HTML tags ignored."""
+def _visible(text: str) -> str:
     import re
-    return 44 + 0.47 * LEGEND_SIZE * len(re.sub(r"<[^>]+>", "", name))
+    return re.sub(r"<[^>]+>", "", text)
+
+
+def _entry_px(name: str) -> float:
+    """Rough width of one legend entry (symbol + its longest line at LEGEND_SIZE), HTML tags ignored."""
+    return 44 + 0.47 * LEGEND_SIZE * max(len(line) for line in _visible(name).split("<br>") or [""])
+
+
+def wrap_text(text: str, max_chars: float) -> str:
+    """`text` with <br> between words so that no line shows more than `max_chars` characters (HTML tags
+    count for nothing and are never split; existing <br> stay). A single longer word keeps its line."""
+    import re
+    out_lines = []
+    for line in text.split("<br>"):
+        tokens = re.findall(r"<[^>]+>|[^\s<]+|\s+", line)
+        cur, n = "", 0
+        for tok in tokens:
+            vis = 0 if tok.startswith("<") else len(tok)
+            if tok.isspace():
+                if cur:
+                    cur, n = cur + tok, n + vis
+                continue
+            if n and n + vis > max_chars and cur.strip():
+                out_lines.append(cur.rstrip())
+                cur, n = "", 0
+            cur, n = cur + tok, n + vis
+        out_lines.append(cur.rstrip())
+    return "<br>".join(out_lines)
+
+
+def fit_texts(fig: go.Figure, fit_px: float, per_row: int, scale: float = 1.0) -> int:
+    """Fit the title (a smaller font) and every legend entry (wrapped) to a `fit_px`-wide chart at font
+    scale `scale`, so that no text is cut at the chart's edge (Plotly neither wraps nor shrinks them);
+    returns the legend's lines (each row as tall as its tallest entry), for the top margin."""
+    title = fig.layout.title.text or ""
+    if title:  # a title too long for the chart gets a smaller font (Plotly mispositions wrapped titles)
+        size = fig.layout.title.font.size or TITLE_SIZE * scale
+        longest = max(len(_visible(line)) for line in title.split("<br>"))
+        fit = (fit_px - 40 * scale) / (0.56 * max(1, longest))
+        if fit < size:
+            fig.layout.title.font.size = max(12.0, fit)
+    sub = fig.layout.title.subtitle
+    if sub is not None and sub.text:
+        size = sub.font.size or TICK_SIZE * scale
+        sub.text = wrap_text(sub.text, (fit_px - 40 * scale) / (0.5 * size))
+    names = []
+    room = (fit_px - 100 * scale) / max(1, per_row) - 44 * scale
+    for tr in fig.data:
+        if tr.name and tr.name in _legend_entries_set(fig):
+            tr.name = wrap_text(tr.name.replace("<br>", " "), room / (0.47 * LEGEND_SIZE * scale))
+    for n in _legend_entries(fig):
+        names.append(n.count("<br>") + 1)
+    return sum(max(names[i:i + per_row]) for i in range(0, len(names), max(1, per_row)))
+
+
+def _legend_entries_set(fig: go.Figure) -> set[str]:
+    return set(_legend_entries(fig))
+
+
+def top_margin(fig: go.Figure, legend_lines: int, scale: float = 1.0) -> int:
+    """The top margin that holds the title's and subtitle's lines and `legend_lines` legend lines."""
+    title = fig.layout.title.text or ""
+    sub = (fig.layout.title.subtitle.text or "") if fig.layout.title.subtitle else ""
+    lines = title.count("<br>") + 1 if title else 0
+    sub_lines = sub.count("<br>") + 1 if sub else 0
+    return int(scale * (12 + TITLE_LINE_PX * lines + SUBTITLE_LINE_PX * sub_lines + LEGEND_ROW_PX * legend_lines)
+               + (8 if legend_lines else 0))
 
 
 def legend_above(per_row: int = 2, **kw: Any) -> dict[str, Any]:
@@ -110,18 +175,17 @@ def apply_style(fig: go.Figure, title: str, *, uirevision: str, height: int = HE
         per_row = max(1, min(per_row, len(entries) or 1, int((fit_px - 100) // widest)))
         legend = legend_above(per_row)
     per_row = max(1, round(1.0 / legend.get("entrywidth", 1.0 / per_row)))
-    n = len(entries)
-    rows = -(-n // per_row) if legend.get("orientation") == "h" else 0
-    lines = title.count("<br>") + 1 if title else 0
-    sub_lines = subtitle.count("<br>") + 1 if subtitle else 0
-    t = 12 + TITLE_LINE_PX * lines + SUBTITLE_LINE_PX * sub_lines + LEGEND_ROW_PX * rows + (8 if rows else 0)
-    m = dict(l=70, r=30, t=t, b=60)
-    m.update(margin or {})
-    fig.update_layout(template=TEMPLATE, height=height, uirevision=uirevision, legend=legend, margin=m,
+    fig.update_layout(template=TEMPLATE, height=height, uirevision=uirevision, legend=legend,
                       hovermode="closest",
                       title=dict(text=title, yref="container", y=1.0, yanchor="top", pad=dict(t=10),
                                  automargin=False, x=0.0, xref="paper", xanchor="left",
                                  subtitle=dict(text=subtitle, font=dict(size=TICK_SIZE, color="#555555"))))
+    rows = fit_texts(fig, fit_px, per_row) if legend.get("orientation") == "h" else 0
+    if legend.get("orientation") != "h":
+        fit_texts(fig, fit_px, 1)  # the title still wraps
+    m = dict(l=70, r=30, t=top_margin(fig, rows), b=60)
+    m.update(margin or {})
+    fig.update_layout(margin=m)
     return fig
 
 
@@ -194,7 +258,8 @@ def empty_figure(message: str, title: str = "", *, height: int = 360, uirevision
     apply_style(fig, title, uirevision=uirevision, height=height)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+    # wrapped for the narrowest chart that shows it (a third of a 1,000-px page, or on stage at 1.3×)
+    fig.add_annotation(text=wrap_text(message, 26), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
                        font=dict(size=FONT_SIZE + 1, color="#555555"))
     return fig
 

@@ -4,17 +4,18 @@ chosen step; Play leaves replay. The recorded frames download as an animated GIF
 """
 from __future__ import annotations
 
-from typing import Callable
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from ..live.replay import nearest_step
 from ..live.runner import POLLING, Runner
+from ..plots import canvas
 from ..plots.replay_gif import gif_bytes
-from ..snapshot import Snapshot
 from .live import run_name, status_line
-from .live_chart import live_plotly_chart
+from .live_view import live_view
+
+
+SCRUB_SECONDS = 0.4  # a scrub moves the view from the frame shown to the one chosen in this time
 
 
 def _keys(prefix: str) -> tuple[str, str]:
@@ -37,11 +38,11 @@ def replay_step(prefix: str) -> int | None:
     return st.session_state.get(step) if st.session_state.get(on) else None
 
 
-def replay_view(prefix: str, runner: Runner, chart_key: str, chart_config: dict,
-                figure: Callable[[Snapshot, int], go.Figure]) -> bool:
-    """The main chart in replay (True): the status line, the step slider and the chosen frame drawn by
-    `figure(frame snapshot, the run's step)`. False (the live panel draws) when replay is off, the run
-    trains, or fewer than two frames are recorded."""
+def replay_view(prefix: str, runner: Runner, chart_key: str, height: int, show_map: bool = False) -> bool:
+    """The main chart in replay (True): the status line, the step slider and the chosen frame in the
+    live view (moving from the frame shown before to the one chosen, as the live run does), titled as a
+    replay. False (the live panel draws) when replay is off, the run trains, or fewer than two frames
+    are recorded."""
     on, key = _keys(prefix)
     S = st.session_state
     status = runner.status()
@@ -56,7 +57,8 @@ def replay_view(prefix: str, runner: Runner, chart_key: str, chart_config: dict,
     status_line(runner)
     st.select_slider("Replay step", options=steps, key=key, format_func=lambda s: f"{s:,}")
     frame = runner.replay.at(S[key])
-    live_plotly_chart(figure(frame.snapshot(), status.step), chart_key, chart_config)
+    live_view(chart_key, frame=canvas.main_frame(frame.snapshot(), show_map=show_map, replay_of=status.step),
+              period=SCRUB_SECONDS, height=height)
     store = runner.replay
     st.caption(f"Replay of step {frame.step:,}. {len(steps):,} frames recorded from step {steps[0]:,} to "
                f"{steps[-1]:,} ({store.nbytes / 2**20:.1f} of {store.budget / 2**20:.0f} MB: the older frames are "

@@ -14,7 +14,8 @@ URL_FLAG = "stage"
 # Streamlit's own test ids (stable across releases; checked by the browser test at 1280×720)
 _CSS = """
 <style>
-[data-testid="stSidebar"], [data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapseButton"] {
+[data-testid="stSidebar"], [data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapseButton"],
+[data-testid="stHeader"] {
   display: none !important;
 }
 [data-testid="stMainBlockContainer"] {
@@ -32,11 +33,14 @@ def _key(prefix: str) -> str:
 
 
 def stage_from_url(prefix: str) -> None:
-    """On the session's first visit, `stage=1` in the link switches stage mode on (before the toggle
-    is drawn: the one moment its value may be set)."""
+    """Call at the top of the page: on the session's first visit, `stage=1` in the link switches stage
+    mode on (before the toggle is drawn: the one moment its value may be set); in stage mode, the
+    page's CSS for a projector (here, not beside the toggle, which may sit in a popover)."""
     key = _key(prefix)
     if key not in st.session_state:
         st.session_state[key] = st.query_params.get(URL_FLAG) == "1"
+    if staged(prefix):
+        st.html(_CSS)
 
 
 def staged(prefix: str) -> bool:
@@ -44,13 +48,10 @@ def staged(prefix: str) -> bool:
 
 
 def stage_toggle(prefix: str) -> bool:
-    """The toggle; with stage mode on, the page's CSS for a projector. Returns whether it is on."""
-    on = st.toggle("Stage mode", key=_key(prefix),
-                   help="For a projector: hides the settings, enlarges every chart's text, lines and markers "
-                        "(the link gets stage=1).")
-    if on:
-        st.html(_CSS)
-    return on
+    """The toggle (stage_from_url applies the mode on the next run). Returns whether it is on."""
+    return st.toggle("Stage mode", key=_key(prefix),
+                     help="For a projector: hides the settings, enlarges every chart's text, lines and markers "
+                          "(the link gets stage=1).")
 
 
 def url_extra(prefix: str) -> dict[str, str]:

@@ -28,6 +28,18 @@ from .config_form import config_sidebar
 from .live import Panel, config_from_url, controls, downloads, live_fragments, show_url_warnings, sync_url
 
 
+# One screen: a smaller page header and tighter gaps, so the controls and the main view fit a
+# 1440×900 window with the sidebar open (Streamlit's own test ids; the browser tests check the fit).
+COMPACT_CSS = """
+<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.4rem !important; padding-bottom: 1.5rem !important; }
+[data-testid="stMain"] { overflow-anchor: none; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 1.85rem !important; padding: 0 !important; line-height: 1.25 !important; }
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.5rem; }
+</style>
+"""
+
+
 def keep_to_datasets(prefix: str, datasets: list[str], default: RunConfig) -> None:
     """A link may name a dataset this page does not offer (a toy page's link opened on MNIST): use
     the page's default and say so with the link's other warnings."""
@@ -61,17 +73,20 @@ def training_page(prefix: str, *, title: str, caption: str, default: RunConfig, 
                   form: dict[str, Any] | None = None,
                   before_sidebar: Callable[[], None] | None = None, after_sidebar: Hook | None = None,
                   before_controls: Hook | None = None, after_controls: Hook | None = None,
+                  controls_extra: Hook | None = None,
                   exports: Callable[[TrainingPage, Snapshot | None], None] | None = None,
                   single_updates: bool = False, main: Callable[[TrainingPage], bool] | None = None,
                   url_extra: Callable[[], dict[str, str]] | None = None, compact: bool = False) -> TrainingPage:
     """Draw a live training page. `form`: more keyword arguments for `config_sidebar` (e.g.
     show_arch, extra_data); `before_sidebar` runs after the URL's settings are in the widgets and
     before the form is drawn (the one moment a page may still set a widget's value);
-    `single_updates`: Critic step and Generator step buttons; `main`: draws in place of the first
+    `single_updates`: Critic step and Generator step buttons; `controls_extra`: drawn at the end of
+    the controls row (view options); `main`: draws in place of the first
     panel when it returns True (a mode of the main chart, such as the explained step); `url_extra`:
     page flags for the address bar besides the config (e.g. stage=1); `compact`: no title and caption
     (stage mode: the controls and the charts get the screen)."""
     page_setup()
+    st.html(COMPACT_CSS)
     config_from_url(prefix, default)
     keep_to_datasets(prefix, datasets, default)
     if before_sidebar:
@@ -89,9 +104,10 @@ def training_page(prefix: str, *, title: str, caption: str, default: RunConfig, 
     show_url_warnings(prefix)
     if before_controls:
         before_controls(page)
-    controls(prefix, page.runner, config, error, single_updates=single_updates)
+    controls(prefix, page.runner, config, error, single_updates=single_updates,
+             extra=(lambda: controls_extra(page)) if controls_extra else None)
     if config is not None:
-        sync_url(config, url_extra() if url_extra else None)
+        sync_url(config, url_extra() if url_extra else None, base=default)
     if after_controls:
         after_controls(page)
 
