@@ -165,7 +165,7 @@ class View {
     this.plotlyDiv = root.querySelector(".gp-lv-plotly");
     this.noteEl = root.querySelector(".gp-lv-note");
     this.prev = null; this.next = null; this.t0 = 0; this.dur = 0.75; this.lastArrival = 0;
-    this.frames = 0; this.draws = 0; this.raf = 0; this.lastDraw = 0; this.ema = null;
+    this.frames = 0; this.draws = 0; this.raf = 0; this.timer = 0; this.lastDraw = 0; this.ema = null;
     this.mode = "canvas";
     this.ro = new ResizeObserver(() => this.layout());
     this.ro.observe(parent);
@@ -174,7 +174,7 @@ class View {
   }
 
   destroy() {
-    cancelAnimationFrame(this.raf);
+    this.stop();
     this.ro.disconnect();
     window.removeEventListener("resize", this.onResize);
   }
@@ -207,7 +207,7 @@ class View {
   }
 
   setFigure(fig, config, src) {
-    cancelAnimationFrame(this.raf); this.raf = 0;
+    this.stop();
     this.mode = "plotly";
     this.titleEl.style.display = this.mainEl.style.display = "none";
     this.plotlyDiv.style.display = "";
@@ -288,16 +288,27 @@ class View {
 
   progress(now) { return this.dur > 0 ? Math.min(1, (now - this.t0) / (1000 * this.dur)) : 1; }
 
+  // Draw every FRAME_MS until the move ends. Between draws the loop sleeps in a timer rather than
+  // asking for every display frame: each animation frame requested wakes the page's main thread.
   kick() {
-    if (this.raf) return;
+    if (this.raf || this.timer) return;
     const loop = (now) => {
       this.raf = 0;
       if (this.mode !== "canvas" || !this.next) return;
       const t = this.progress(now);
-      if (now - this.lastDraw >= FRAME_MS - 2 || t >= 1) { this.draw(t); this.lastDraw = now; }
-      if (t < 1) this.raf = requestAnimationFrame(loop);
+      this.draw(t);
+      this.lastDraw = now;
+      if (t < 1) {
+        const wait = Math.max(0, FRAME_MS - (performance.now() - now) - 4);
+        this.timer = setTimeout(() => { this.timer = 0; this.raf = requestAnimationFrame(loop); }, wait);
+      }
     };
     this.raf = requestAnimationFrame(loop);
+  }
+
+  stop() {
+    cancelAnimationFrame(this.raf); clearTimeout(this.timer);
+    this.raf = 0; this.timer = 0;
   }
 
   // ----- texts and layout ------------------------------------------------------------------------
