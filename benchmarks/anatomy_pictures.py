@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from test_browser import _TO_PIXELS, CHROME_ARGS, CHROMIUM, StreamlitServer  # noqa: E402

@@ -49,7 +49,7 @@ def load_preset(name: str) -> None:
     S[f"{P}_reset_to"] = preset.comparison  # done once the runner is at hand (a click may cut the first run short)
 
 
-with st.container(horizontal=True, gap="small", vertical_alignment="center", key=f"{P}_presets"):
+with st.container(horizontal=True, gap="xsmall", vertical_alignment="center", key=f"{P}_presets"):
     st.markdown("**Presets**", help="Comparisons for talks: one click, the same comparison every time (fixed runs "
                                     "and seed), each with what to expect by which step.")
     for name, preset in COMPARISONS.items():

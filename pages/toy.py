@@ -34,7 +34,7 @@ def presets(page: TrainingPage) -> None:
         page.runner.wait_idle(20)
 
     # always shown: a speaker switches presets at any step
-    with st.container(horizontal=True, gap="small", vertical_alignment="center", key=f"{P}_presets"):
+    with st.container(horizontal=True, gap="xsmall", vertical_alignment="center", key=f"{P}_presets"):
         st.markdown("**Presets**", help="Runs for talks: one click, the same run every time (a fixed config and "
                                         "seed). Each says what it shows and what to expect by which step.")
         for name, preset in PRESETS.items():

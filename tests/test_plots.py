@@ -402,3 +402,14 @@ def test_fit_texts_shrinks_a_long_title_and_wraps_long_entries():
     wide = go.Figure([go.Scatter(x=[0, 1], y=[0, 1], name="W1 (optimal matching, n=512; floor ≈ 0.2)")])
     style.apply_style(wide, "Gradients at the generated samples", uirevision="t", per_row=2, fit_px=1200)
     assert wide.layout.title.font.size is None and "<br>" not in wide.data[0].name
+
+
+@pytest.mark.parametrize("build", [curves.losses_chart, curves.modes_chart, curves.gradient_chart,
+                                   curves.divergences_chart])
+def test_an_empty_chart_fits_its_title_as_the_chart_it_stands_for(build):
+    """Before the first logged step a chart is a placeholder; its title fits the same narrow column (the
+    toy page's third of a row) as the chart that replaces it (a flake of the one-screen browser test)."""
+    fig = build(None, legend_px=310)
+    title = fig.layout.title.text
+    size = fig.layout.title.font.size or style.TITLE_SIZE
+    assert size * 0.56 * len(title) <= 310 - 40 + 1e-6, (title, size)

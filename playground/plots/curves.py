@@ -111,7 +111,8 @@ def losses_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420,
     until clicked in the legend)."""
     h = history_arrays(history, ["d_loss", "g_loss", "d_real", "d_fake"])
     if not has(h, "d_loss", "g_loss"):
-        return empty_figure("No losses logged yet: press Play or Step.", "Losses", uirevision="curves:losses")
+        return empty_figure("No losses logged yet: press Play or Step.", "Losses", uirevision="curves:losses",
+                            fit_px=legend_px)
     fig = go.Figure()
     for key, color, dash, vis in (("d_loss", style.CRITIC, None, True), ("g_loss", style.FAKE, None, True),
                                   ("d_real", style.REAL, "dot", "legendonly"),
@@ -134,7 +135,7 @@ def divergences_chart(history: Sequence[dict[str, Any]] | None, kind: str = "2d"
     h = history_arrays(history, ["w1", "js", "kl", "reverse_kl"])
     if not has(h, "w1", "js", "kl", "reverse_kl"):
         return empty_figure("No evaluations yet: the divergences appear after the first evaluation.",
-                            "Divergences from the data", uirevision=f"curves:div:{kind}")
+                            "Divergences from the data", uirevision=f"curves:div:{kind}", fit_px=legend_px)
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06)
     x_w, y_w, _ = series(h, "w1")
     x_j, y_j, _ = series(h, "js")
@@ -182,7 +183,8 @@ def critic_estimate_chart(history: Sequence[dict[str, Any]] | None, log_loss: bo
     est, truth = ("implied_js", "js") if log_loss else ("wasserstein_estimate", "w1")
     if not has(h, est):
         what = "implied JS" if log_loss else "critic estimate"
-        return empty_figure(f"No {what} yet: it appears after the first evaluation.", title, uirevision=ukey)
+        return empty_figure(f"No {what} yet: it appears after the first evaluation.", title, uirevision=ukey,
+                            fit_px=legend_px)
     xe, ye, _ = series(h, est)
     xt, yt, _ = series(h, truth)
     mk = not many_points(ye, yt)
@@ -209,7 +211,8 @@ def modes_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 420,
     title = "Mode coverage"
     h = history_arrays(history, ["modes_covered", "modes_visited", "n_modes", "high_quality_fraction"])
     if not has(h, "modes_covered"):
-        return empty_figure("No discrete modes to count for this dataset.", title, uirevision="curves:modes")
+        return empty_figure("No discrete modes to count for this dataset.", title, uirevision="curves:modes",
+                            fit_px=legend_px)
     cov, hq = spec("modes_covered"), spec("high_quality_fraction")
     n_modes = h["n_modes"][np.isfinite(h["n_modes"])]
     k = int(n_modes[-1]) if n_modes.size else int(np.nanmax(h["modes_covered"]))
@@ -245,7 +248,8 @@ def gradient_chart(history: Sequence[dict[str, Any]] | None, *, height: int = 42
     title = "Gradients at the generated samples"
     h = history_arrays(history, ["g_grad_norm", "critic_grad_norm"])
     if not has(h, "g_grad_norm", "critic_grad_norm"):
-        return empty_figure("No gradients logged yet: press Play or Step.", title, uirevision="curves:grad")
+        return empty_figure("No gradients logged yet: press Play or Step.", title, uirevision="curves:grad",
+                            fit_px=legend_px)
     g, c = spec("g_grad_norm"), spec("critic_grad_norm")
     xg, yg, _ = series(h, "g_grad_norm", positive=g.log)
     xc, yc, _ = series(h, "critic_grad_norm", positive=c.log)

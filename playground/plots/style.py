@@ -252,10 +252,12 @@ def mark_step(fig: go.Figure, step: float | None) -> go.Figure:
     return fig
 
 
-def empty_figure(message: str, title: str = "", *, height: int = 360, uirevision: str = "empty") -> go.Figure:
-    """A blank chart with a short centred message (no axes): used when there is nothing to draw."""
+def empty_figure(message: str, title: str = "", *, height: int = 360, uirevision: str = "empty",
+                 fit_px: float = LEGEND_FIT_PX) -> go.Figure:
+    """A blank chart with a short centred message (no axes): used when there is nothing to draw. Its
+    title is fitted to a `fit_px`-wide chart, as the chart it stands in for."""
     fig = go.Figure()
-    apply_style(fig, title, uirevision=uirevision, height=height)
+    apply_style(fig, title, uirevision=uirevision, height=height, fit_px=fit_px)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     # wrapped for the narrowest chart that shows it (a third of a 1,000-px page, or on stage at 1.3×)

@@ -128,10 +128,21 @@ def draw_controls(prefix: str) -> bool:
     if drawable(prefix) is None:
         return False
     S = st.session_state
+    # a fixed width: in the controls row, the group moves to a line of its own rather than being squeezed
+    with st.container(width=470 if S.get(f"{prefix}_draw") else 110, key=f"{prefix}_draw_group"):
+        on = _draw_row(prefix, S)
+    return on
+
+
+DRAW_HELP = ("Draw the data: a click on the chart adds a Gaussian component there, a click on a centre "
+             "removes it. The run restarts on the new data.")
+
+
+def _draw_row(prefix: str, S) -> bool:
+    if not S.get(f"{prefix}_draw"):
+        return st.toggle("Draw", key=f"{prefix}_draw", help=DRAW_HELP)
     c1, c2, c3, c4 = st.columns([1.1, 1, 1, 0.9], vertical_alignment="bottom")
-    on = c1.toggle("Draw", key=f"{prefix}_draw",
-                   help="Draw the data: a click on the chart adds a Gaussian component there, a click on a "
-                        "centre removes it. The run restarts on the new data.")
+    on = c1.toggle("Draw", key=f"{prefix}_draw", help=DRAW_HELP)
     if on:
         # persist_state: the next component keeps its σ and weight while Draw is off
         c2.number_input("σ", min_value=0.01, max_value=5.0, value=SIGMA, step=0.05, key=f"{prefix}_draw_sigma",

@@ -14,7 +14,8 @@ from .config_form import load_into_widgets
 
 # "batch size, clipping value c, ..., learning rate, β₁, β₂": what the "needs a reset" note says applies live
 LIVE_SUMMARY = ", ".join(sorted({SETTINGS[n].short or SETTINGS[n].label for n in LIVE_FIELDS}, key=str.lower))
-SPEEDS = {"max": None, "20 steps/frame": 20, "5 steps/frame": 5, "1 step/frame": 1}
+# the option names say what they are: the box sits in the controls row without a label
+SPEEDS = {"full speed": None, "20 steps a frame": 20, "5 steps a frame": 5, "1 step a frame": 1}
 # Refresh periods while training: every frame costs the browser a Plotly redraw and, on a 2-core machine,
 # CPU taken from training; these keep the most training per second (benchmarks/results/live_overhead.md).
 SAMPLES_SECONDS = 1.0   # the samples / landscape panel
@@ -97,13 +98,13 @@ def controls(prefix: str, runner: Runner, config: RunConfig | None, error: Confi
     buttons += [("10 steps", ":material/fast_forward:", "step10", no_step, None),
                 ("Reset", ":material/restart_alt:", "reset", error is not None,
                  "Start over from step 0 with the settings in the sidebar.")]
-    with st.container(horizontal=True, gap="small", vertical_alignment="center", key=f"{prefix}_controls"):
+    with st.container(horizontal=True, gap="xsmall", vertical_alignment="center", key=f"{prefix}_controls"):
         for label, icon, what, disabled, help_ in buttons:
             key = {"step1": "step", "step10": "step10"}.get(what, what)
             st.button(label, icon=icon, key=f"{prefix}_{key}", disabled=disabled, help=help_,
                       type="primary" if what == "play" else "secondary", on_click=act, args=(what,))
         speed = st.selectbox("Speed", list(SPEEDS), key=f"{prefix}_speed", label_visibility="collapsed",
-                             help="Steps per frame: slow it down to watch each update.", width=130)
+                             help="Training speed: steps per view frame; slow it down to watch each update.", width=145)
         if extra is not None:
             extra()
     runner.steps_per_frame = SPEEDS[speed]

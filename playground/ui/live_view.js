@@ -460,22 +460,30 @@ class View {
         ctx.fillRect(bx, py + i, bw, 1.5);
       }
       ctx.strokeStyle = "#AAA"; ctx.strokeRect(bx, py, bw, side);
-      ctx.fillStyle = "#222"; ctx.textAlign = "left"; ctx.textBaseline = "middle";
-      const lo = f.grid.zmin, hi = f.grid.zmax;
-      let labelW = 0;
-      for (const v of niceTicks(lo, hi, 4)) {
-        const sy = py + side - (v - lo) / (hi - lo) * side;
-        ctx.fillRect(bx + bw, sy, 4, 1); ctx.fillText(tickText(v), bx + bw + 6, sy);
-        labelW = Math.max(labelW, ctx.measureText(tickText(v)).width);
-      }
-      ctx.save(); ctx.font = "13px Inter, Helvetica, Arial, sans-serif";
-      ctx.translate(Math.min(bx + G.barW - 4, bx + bw + 6 + labelW + 12), py + side / 2); ctx.rotate(-Math.PI / 2);
-      ctx.textAlign = "center";
-      const title = ctx.measureText(f.colorbar).width <= side ? f.colorbar : f.colorbar.replace(/ \(.*\)/, "");
-      ctx.fillText(title, 0, 0); ctx.restore();
     }
     f.layer = freeze(c); f.layerKey = key;
     return f.layer;
+  }
+
+  // The colour bar's ticks and title, from the frame being moved to only: cross-faded, two scales'
+  // labels would overlap (the landscape's colours fade; the scale they are read on is the new one).
+  colorbarLabels(ctx, f, G) {
+    if (!f.lut) return;
+    const {side, py} = G, bx = G.px + side + 12, bw = 14;
+    ctx.font = "14px Inter, 'Helvetica Neue', Helvetica, Arial, sans-serif";
+    ctx.fillStyle = "#222"; ctx.textAlign = "left"; ctx.textBaseline = "middle";
+    const lo = f.grid.zmin, hi = f.grid.zmax;
+    let labelW = 0;
+    for (const v of niceTicks(lo, hi, 4)) {
+      const sy = py + side - (v - lo) / (hi - lo) * side;
+      ctx.fillRect(bx + bw, sy, 4, 1); ctx.fillText(tickText(v), bx + bw + 6, sy);
+      labelW = Math.max(labelW, ctx.measureText(tickText(v)).width);
+    }
+    ctx.save(); ctx.font = "13px Inter, Helvetica, Arial, sans-serif";
+    ctx.translate(Math.min(bx + G.barW - 4, bx + bw + 6 + labelW + 12), py + side / 2); ctx.rotate(-Math.PI / 2);
+    ctx.textAlign = "center";
+    const title = ctx.measureText(f.colorbar).width <= side ? f.colorbar : f.colorbar.replace(/ \(.*\)/, "");
+    ctx.fillText(title, 0, 0); ctx.restore();
   }
 
   sprite(color, alpha) {  // a round sample marker, drawn once: blitting it beats 1,000 arcs a frame
@@ -511,6 +519,7 @@ class View {
     }
     ctx.drawImage(this.layer2d(g), 0, 0);
     ctx.restore();
+    this.colorbarLabels(ctx, g, G);
     ctx.save();
     ctx.beginPath(); ctx.rect(px, py, side, side); ctx.clip();
     // the generator's map and the samples, moving point by point
