@@ -30,7 +30,6 @@ Without CUDA it prints one sentence and exits 0. Exit status 1 when a promise or
 from __future__ import annotations
 
 import argparse
-import copy
 import dataclasses
 import math
 import os
@@ -48,7 +47,7 @@ import torch  # noqa: E402
 # cuBLAS needs this set before its first call to honour use_deterministic_algorithms (part 3)
 os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
 
-from playground.cli.train import train_together  # noqa: E402
+from playground.cli.train import train_promise  # noqa: E402
 from playground.presets import PRESETS  # noqa: E402
 from playground.promises import Run, Spec, plan  # noqa: E402
 from playground.recipes import recommended_config  # noqa: E402
@@ -126,18 +125,9 @@ def throughput(args, log) -> bool:
 
 
 def train_spec(spec: Spec) -> tuple[Spec, Run, float]:
-    """One promise run (in a worker process, one torch thread): the headless loop of `python -m
-    playground train`, and with `spec.raw` the last step evaluated once more on the raw generator
-    (g_shown flipped live: training is unchanged). Returns (spec, run, seconds)."""
-    torch.set_num_threads(1)
-    t0 = time.perf_counter()
-    tr = Trainer(spec.config)
-    train_together([tr], spec.steps, spec.eval_every)
-    run = Run(copy.deepcopy(tr.history))
-    if spec.raw and tr.step_count == spec.steps:
-        tr.update_config(spec.config.replace(g_shown="raw"))
-        run = Run(run.history, {"step": tr.step_count, **tr.evaluate()})
-    return spec, run, time.perf_counter() - t0
+    """One promise run in a worker process (cli.train.train_promise); (spec, run, seconds)."""
+    run, seconds, _ = train_promise(spec)
+    return spec, run, seconds
 
 
 def on_gpu(spec: Spec) -> Spec:

@@ -39,7 +39,7 @@ def presets(page: TrainingPage) -> None:
                                         "seed). Each says what it shows and what to expect by which step.")
         for name, preset in PRESETS.items():
             st.button(preset.label, key=f"{P}_preset_{name}", on_click=load, args=(name,), help=preset.explanation)
-    if not STAGED:  # on stage the line goes beside the main view, above the curves (preset_caption)
+    if not STAGED:  # on stage the line goes under the main view (preset_caption)
         preset_caption(page.shown)
 
 
@@ -190,9 +190,10 @@ training_page(
             "to the data change step by step.",
     default=FIRST_RUN, datasets=list(TOY), options=LIVE_RUNNER_OPTIONS,
     # on stage the main chart gets most of the width (the sidebar is hidden)
-    panels=[[Panel(draw_samples, SAMPLES_SECONDS, status=True, width=2.0 if STAGED else 1.2, motion=True),
-             Panel(draw_curves, CURVES_SECONDS,
-                   header=(lambda: preset_caption(st.session_state.get(f"{P}_config"))) if STAGED else None)],
+    # on stage the preset's line goes under the main view: the curves beside it start at the top
+    panels=[[Panel(draw_samples, SAMPLES_SECONDS, status=True, width=2.0 if STAGED else 1.2, motion=True,
+                   footer=(lambda: preset_caption(st.session_state.get(f"{P}_config"))) if STAGED else None),
+             Panel(draw_curves, CURVES_SECONDS)],
             Panel(draw_more_curves, CURVES_SECONDS)],
     before_controls=presets, controls_extra=view_options, main=main_view, single_updates=True,
     exports=lambda page, snap: replay_download(P, page.runner),

@@ -18,7 +18,6 @@ runs in a worker process, `cost` orders the queue (longest first, so the two pro
 """
 from __future__ import annotations
 
-import copy
 import os
 import threading
 import time
@@ -26,11 +25,9 @@ from multiprocessing import get_context
 from multiprocessing.pool import AsyncResult, Pool
 from typing import Any, Callable, Hashable
 
-import torch
 
-from playground.cli.train import train_together
+from playground.cli.train import train_promise
 from playground.promises import Run, Spec, plan
-from playground.trainer import Trainer
 
 WORKERS = 2
 NICE = 10
@@ -67,22 +64,6 @@ def _exit_with(parent: int) -> None:
     os._exit(0)
 
 
-def train(spec: Spec) -> tuple[Run, float, float]:
-    """One promise run in a worker process, one torch thread: the headless loop of `python -m playground
-    train`; with `spec.raw` the last step is evaluated once more on the raw generator (g_shown flipped
-    live: training is unchanged), the history keeping the run's own view. Returns (run, seconds, CPU
-    seconds: what it cost however busy the machine was)."""
-    torch.set_num_threads(1)
-    t0, c0 = time.perf_counter(), time.process_time()
-    tr = Trainer(spec.config)
-    train_together([tr], spec.steps, spec.eval_every)
-    run = Run(copy.deepcopy(tr.history))
-    if spec.raw and tr.step_count == spec.steps:
-        tr.update_config(spec.config.replace(g_shown="raw"))
-        run = Run(run.history, {"step": tr.step_count, **tr.evaluate()})
-    return run, time.perf_counter() - t0, time.process_time() - c0
-
-
 def _covers(trained: Spec, spec: Spec) -> bool:
     """Whether a run of `trained` serves `spec` (its prefix, and raw metrics at the spec's last step)."""
     return (trained.key() == spec.key() and trained.steps >= spec.steps
@@ -105,7 +86,7 @@ def start(items: list[Spec | Job]) -> None:
             _trained[s] = t
     planned = plan(new)
     _trained.update(planned)
-    jobs += [(("promise", t), train, t, training_cost(t.config.to_dict(), t.steps))
+    jobs += [(("promise", t), train_promise, t, training_cost(t.config.to_dict(), t.steps))
              for t in dict.fromkeys(planned.values())]
     for key, fn, arg, _ in sorted(jobs, key=lambda j: -j[3]):
         if key not in _futures:

@@ -526,8 +526,9 @@ def test_motion_label_rule(server, new_page):
 
 
 def test_stage_mode_fits_a_projector(server, new_page):
-    """Stage mode at 1280×720: the toy page's main view is whole and covers ≥ 40 % of the screen; on
-    /compare both run panels are whole; no chart text is cut."""
+    """Stage mode at 1280×720: the toy page's main view is whole and covers ≥ 40 % of the screen, the
+    divergence curves' first row beside it on the screen; on /compare both run panels are whole; no
+    chart text is cut."""
     page = new_page(1280, 720)
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -543,6 +544,9 @@ def test_stage_mode_fits_a_projector(server, new_page):
     area = (view[2] - view[0]) * (view[3] - view[1]) / (1280 * 720)
     assert inside_viewport(page, view) and area >= 0.4, (view, area)
     assert page.evaluate(CUT_TEXTS) == []
+    # the curves beside it start at the top: the divergence chart's first row (W1) is on the screen
+    w1_row = page.locator(".gp-live-chart .nsewdrag").first.bounding_box()
+    assert w1_row is not None and w1_row["y"] + w1_row["height"] <= 720, w1_row
     page.screenshot(path=str(ARTIFACTS / "toy-stage-playing-1280x720.png"))
     pause(page)
 

@@ -131,3 +131,24 @@ def test_the_compare_page_has_stage_mode_too(apps):
     at = load_page(COMPARE, apps, {"stage": "1"})
     assert at.toggle(key="cmp_stage").value is True and not at.title and not at.warning
     assert at.query_params.get("stage") in ("1", ["1"])
+
+
+def test_the_plotting_area_keeps_its_height():
+    """The margins grow with the fonts (here t 50 → 75, b 30 → 45 at 1.5×); the figure grows by as much,
+    so the area the data is drawn in stays 400 − 50 − 30 = 320 px high."""
+    out = for_stage(hand_built(), scale=1.5)
+    m = out.layout.margin
+    assert (m.t, m.b) == (75, 45)
+    assert out.layout.height - m.t - m.b == 400 - 50 - 30
+
+
+def test_the_divergence_chart_on_stage_keeps_its_rows():
+    """The toy page's three-row divergence chart at stage scale, 406 px wide (1280×720): its legend wraps
+    into many lines, and the rows below it keep the height they have off stage."""
+    from playground.plots import curves
+    h = [{"step": s, "w1": 1.0, "js": 0.5, "kl": 1.0, "reverse_kl": 2.0} for s in (0, 100)]
+    fig = curves.divergences_chart(h, "2d", legend_px=430)
+    staged = for_stage(fig, fit_px=406)
+    plot = lambda f: f.layout.height - f.layout.margin.t - f.layout.margin.b  # noqa: E731
+    assert staged.layout.margin.t > fig.layout.margin.t
+    assert plot(staged) == plot(fig)

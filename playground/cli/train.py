@@ -15,6 +15,7 @@ changes nothing).
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import sys
@@ -27,6 +28,7 @@ import torch
 from ..config import ConfigError, RunConfig
 from ..export import clean
 from ..presets import PRESETS
+from ..promises import Run, Spec
 from ..recipes import recommended
 from ..trainer import Diverged, Trainer, device_label
 
@@ -75,6 +77,21 @@ def train_together(trainers: Sequence[Trainer], steps: int | None, eval_every: i
             progress(step, metrics)
     return outcomes
 
+
+def train_promise(spec: Spec) -> tuple[Run, float, float]:
+    """One promise run, one torch thread (the tests' pool and benchmarks/device_check.py run it in worker
+    processes): this module's headless loop; with `spec.raw` the last step is evaluated once more on the
+    raw generator (g_shown flipped live: training is unchanged), the history keeping the run's own view.
+    Returns (run, seconds, CPU seconds: what it cost however busy the machine was)."""
+    torch.set_num_threads(1)
+    t0, c0 = time.perf_counter(), time.process_time()
+    tr = Trainer(spec.config)
+    train_together([tr], spec.steps, spec.eval_every)
+    run = Run(copy.deepcopy(tr.history))
+    if spec.raw and tr.step_count == spec.steps:
+        tr.update_config(spec.config.replace(g_shown="raw"))
+        run = Run(run.history, {"step": tr.step_count, **tr.evaluate()})
+    return run, time.perf_counter() - t0, time.process_time() - c0
 
 def parse_set(items: Sequence[str]) -> dict[str, str]:
     out = {}

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import style
 from .compare import critic_range, run_color, x_range_1d
-from .toy import ARROW_FRACTION, _binned_push, _title, mode_status, shown_ema
+from .toy import ARROW_FRACTION, _binned_push, _title, grid_extent, mode_status, shown_ema
 
 # what the view says about its own motion (under the chart, always)
 MOTION_NOTE = ("Interpolated between frames: each sample glides to its place in the next frame (same noise z), "
@@ -156,12 +156,7 @@ def densities_frame(snap, *, arrow_ref: float | None = None, replay_of: int | No
     q = np.asarray(v.get("q", np.zeros_like(x)), np.float32)
     crit = np.asarray(v.get("critic", np.full_like(x, np.nan)), np.float32)
     fake = np.asarray(v.get("fake", np.zeros(0)), np.float32).ravel()[: style.MAX_POINTS]
-    if x.size:
-        lo, hi = float(np.nanmin(x)), float(np.nanmax(x))
-    elif snap.bounds is not None:
-        lo, hi = map(float, np.asarray(snap.bounds).reshape(-1)[:2])
-    else:
-        lo, hi = -1.0, 1.0
+    lo, hi = grid_extent(x, snap)
     n_bad = int((~np.isfinite(fake)).sum())
     log_loss = bool(snap.log_loss)
     if log_loss:

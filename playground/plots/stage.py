@@ -72,10 +72,12 @@ def _relayout_legend(fig: go.Figure, scale: float, fit_px: float | None) -> None
 def for_stage(fig: go.Figure, scale: float = STAGE_SCALE, fit_px: float | None = None) -> go.Figure:
     """A copy of `fig` for a projector: fonts × scale, line widths × scale (2·scale on an unset
     lines trace), marker sizes × scale (array sizes elementwise); margins and a legend above the plot
-    follow (`fit_px`: the chart's width on screen, for the legend's entries a row). The height stays:
-    the page lays the charts out for a 720-pixel-high screen."""
+    follow (`fit_px`: the chart's width on screen, for the legend's entries a row). A figure with a set
+    height grows by what its margins grew, so its plotting area keeps its height: a 1.3× legend above a
+    three-row chart otherwise left rows too flat to read."""
     out = go.Figure(fig)
     L = out.layout
+    old_margins = (L.margin.t or 0) + (L.margin.b or 0)
     size = lambda *path: _template_size(out, *path)  # noqa: E731
     base = size("font")
     _font(L, scale, base=base)
@@ -107,6 +109,8 @@ def for_stage(fig: go.Figure, scale: float = STAGE_SCALE, fit_px: float | None =
             _font(bar, scale, "tickfont", base=base)
             _font(bar.title, scale, base=base)
     _relayout_legend(out, scale, fit_px)
+    if L.height:
+        L.height = int(L.height + (L.margin.t or 0) + (L.margin.b or 0) - old_margins)
     return out
 
 

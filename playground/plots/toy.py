@@ -281,6 +281,16 @@ def _density_hist(fake: np.ndarray, lo: float, hi: float, bins: int = 60) -> tup
     return 0.5 * (edges[1:] + edges[:-1]), counts / (len(fake) * w), w
 
 
+def grid_extent(x: np.ndarray, snap) -> tuple[float, float]:
+    """The 1D view's x extent: the evaluation grid's, else the snapshot's bounds, else [-1, 1]."""
+    if x.size:
+        return float(np.nanmin(x)), float(np.nanmax(x))
+    if snap.bounds is not None:
+        lo, hi = map(float, np.asarray(snap.bounds).reshape(-1)[:2])
+        return lo, hi
+    return -1.0, 1.0
+
+
 def distributions_1d(snap, show_arrows: bool = True, *, arrow_ref: float | None = None, bins: int = 60,
                      height: int = 560, legend_px: float = style.MAIN_FIT_PX) -> go.Figure:
     """Data density, generated density (histogram + Gaussian KDE) and the critic on a second axis.
@@ -298,12 +308,7 @@ def distributions_1d(snap, show_arrows: bool = True, *, arrow_ref: float | None 
     fake = f32(v.get("fake", np.zeros(0))).ravel()
     n_bad = int((~np.isfinite(fake)).sum())
     fake = fake[np.isfinite(fake)]
-    if x.size:
-        lo, hi = float(np.nanmin(x)), float(np.nanmax(x))
-    elif snap.bounds is not None:
-        lo, hi = map(float, np.asarray(snap.bounds).reshape(-1)[:2])
-    else:
-        lo, hi = -1.0, 1.0
+    lo, hi = grid_extent(x, snap)
     log_loss = bool(snap.log_loss)
 
     fig = make_subplots(specs=[[{"secondary_y": True}]])
