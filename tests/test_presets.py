@@ -253,15 +253,6 @@ def test_mode_collapse_stays_high_quality():
         assert h["high_quality_fraction"] >= 0.8, h["step"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15's full promise, not met by any of 78 settings searched "
-                   "(benchmarks/results/collapse_search.md): the collapsed generator that sits on its mode does "
-                   "not hop, and the one that hops (mode-hopping) circles 0.4-0.8 away from the modes")
-@pytest.mark.promise_runs
-def test_mode_collapse_also_hops():
-    p = PRESETS["mode-collapse"]
-    assert hops(second_half(preset_runs(p.name)[0].history, p.steps)) >= 2
-
-
 @pytest.mark.promise_runs
 def test_preset_is_reproducible():
     """mode-collapse's first AGAIN_STEPS steps, trained again by `python -m playground train --preset` in
