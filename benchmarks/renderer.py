@@ -27,9 +27,9 @@ from test_browser import CHROME_ARGS, CHROMIUM  # noqa: E402
 from playground.plots import canvas, toy  # noqa: E402
 from playground.presets import PRESETS  # noqa: E402
 from playground.trainer import Trainer  # noqa: E402
-from playground.ui.live_chart import PLOTLY_JS_SOURCE  # noqa: E402
+from playground.ui.live_chart import LOAD_PLOTLY_JS, PLOTLY_JS_SOURCE  # noqa: E402
 
-JS = (ROOT / "playground" / "ui" / "live_view.js").read_text()
+JS = LOAD_PLOTLY_JS + (ROOT / "playground" / "ui" / "live_view.js").read_text()
 MOUNT = "(f) => window.__gpMount({data: {frame: f, period: 1000, height: 560, fit: false}, parentElement: window.__host})"
 CANVAS = """(n) => { const v = window.__host.__gpLiveView, c = v.canvas.getContext('2d');
   const time = (t) => { const t0 = performance.now(); for (let i = 0; i < n; i++) { v.draw(t); c.getImageData(0, 0, 1, 1); }

@@ -61,7 +61,8 @@ PLOTLY_JS_SOURCE = plotly_js_source()
 PLOTLY_JS_NAME = f"{PLOTLY_JS_SOURCE.name.removesuffix('.min.js')}-py{plotly.__version__}.min.js"
 PLOTLY_JS_URL = f"./app/static/{PLOTLY_JS_NAME}"
 
-_JS = """
+# plotly.js loaded once per page, whichever component asks first (this one or ui/live_view.py's)
+LOAD_PLOTLY_JS = """
 function loadPlotly(src) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!window.__gpPlotlyLoading) {
@@ -75,6 +76,9 @@ function loadPlotly(src) {
   }
   return window.__gpPlotlyLoading;
 }
+"""
+
+_JS = LOAD_PLOTLY_JS + """
 
 export default function (component) {
   const { data, parentElement } = component;

@@ -12,19 +12,7 @@
 const FRAME_MS = 1000 / 30;          // draw at most ~30 times a second while moving
 const MIN_MOVE = 0.15, MAX_MOVE = 2.0; // seconds a move may take
 
-function loadPlotly(src) {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!window.__gpPlotlyLoading) {
-    window.__gpPlotlyLoading = new Promise((resolve, reject) => {
-      const s = document.createElement("script");
-      s.src = src;
-      s.onload = () => resolve(window.Plotly);
-      s.onerror = () => reject(new Error("could not load " + src));
-      document.head.appendChild(s);
-    });
-  }
-  return window.__gpPlotlyLoading;
-}
+// loadPlotly(src): prepended by live_view.py from ui/live_chart.py (one loader for both components)
 
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
 

@@ -21,9 +21,9 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from .live_chart import PLOTLY_JS_URL, ensure_plotly_js
+from .live_chart import LOAD_PLOTLY_JS, PLOTLY_JS_URL, ensure_plotly_js
 
-_JS = (Path(__file__).with_name("live_view.js")).read_text(encoding="utf-8")
+_JS = LOAD_PLOTLY_JS + Path(__file__).with_name("live_view.js").read_text(encoding="utf-8")
 _CSS = """
 .gp-live-view { font-family: Inter, 'Helvetica Neue', Helvetica, Arial, sans-serif; color: #222; }
 .gp-lv-title { font-size: 20px; line-height: 26px; margin: 2px 0 0 2px; white-space: nowrap; overflow: hidden;
