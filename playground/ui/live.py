@@ -189,13 +189,12 @@ class Panel:
     when not. `status`: the status line first; `width`: its share of a row (see training_page);
     `motion`: draw is called as `draw(snapshot, moving)`, `moving` True while the run trains (the
     canvas view moves between frames then, and a paused view is a Plotly figure with hover and zoom);
-    `header` / `footer`: drawn once above / below the panel, outside its fragment (e.g. a caption)."""
+    `footer`: drawn once below the panel, outside its fragment (e.g. a caption)."""
     draw: Callable[..., None]
     seconds: float
     status: bool = False
     width: float = 1.0
     motion: bool = False
-    header: Callable[[], None] | None = None
     footer: Callable[[], None] | None = None
 
 
@@ -204,8 +203,6 @@ def live_fragments(runner: Runner, panels: list[Panel]) -> None:
     refresh slower: every fragment rerun costs server CPU and a browser redraw."""
     polling = runner.status().state in POLLING
     for panel in panels:
-        if panel.header is not None:
-            panel.header()
         _panel(runner, panel, panel.seconds if polling else None, polling)
         if panel.footer is not None:
             panel.footer()
