@@ -5,7 +5,8 @@ import torch
 
 from playground.anatomy import magnification, phases
 from playground.explain import NO_OBSERVER, StepObserver
-from playground.plots.anatomy import live_arrow_ref, phase_figure
+from playground.plots.anatomy import live_arrow_ref, phase_figure, phase_frame
+from playground.plots.canvas import from_b64
 from playground.live.runner import Options, Runner
 from playground.trainer import Trainer
 from tests.helpers_engine import param_vector, small_config
@@ -161,6 +162,62 @@ def test_phases_and_their_figures(dataset, n_critic):
             assert any(getattr(tr.marker, "colorscale", None) for tr in fig.data if tr.type == "scatter")
         if snap.kind == "1d":
             assert fig.layout.yaxis.title.text in ("discriminator σ(D(x))", "critic D(x)")
+
+
+@pytest.mark.parametrize("n_critic", [1, 2])
+def test_phase_frames_for_the_canvas(n_critic):
+    """The explained step on the live view's canvas (2D): each phase draws the recorded arrays; the
+    samples of one set glide between phases (the generator's batch from its gradient to its update, a
+    critic update's batch from its scores), one critic scale serves the whole step, and a 1D step has
+    no canvas frame (its phases stay Plotly figures)."""
+    t = Trainer(small_config(dataset="ring8", n_critic=n_critic))
+    t.run(3)
+    ref = live_arrow_ref(t.snapshot(200).views, "2d")
+    trace = t.explain_step()
+    snap = t.snapshot(200)
+    snap.explain = trace
+    ph = phases(trace, snap.log_loss)
+    frames = [phase_frame(snap, i, arrow_ref=ref) for i in range(len(ph))]
+    gen, critic = trace["generator"], trace["critic"]
+    every = np.concatenate([np.ravel(trace["landscape_before"])] + [np.ravel(c["landscape_after"]) for c in critic])
+    assert len({f["id"] for f in frames}) == len(frames)
+    for p, f in zip(ph, frames, strict=True):
+        assert f["title"] == f"Step {trace['step']:,}: {p.title}"
+        assert (f["grid"]["zmin"], f["grid"]["zmax"]) == pytest.approx((every.min(), every.max()), rel=1e-6)
+        if p.key in ("batches", "scores", "critic"):
+            c = critic[p.critic or 0]
+            assert f["fake_set"] == f"critic {p.critic or 0}"
+            np.testing.assert_array_equal(from_b64(f["real"], 2), c["real"])
+            np.testing.assert_array_equal(from_b64(f["fake"], 2), c["fake"])
+        else:
+            assert f["fake_set"] == "generator"
+    by = {p.key: f for p, f in zip(ph, frames)}
+    np.testing.assert_array_equal(from_b64(by["gradient"]["fake"], 2), gen["before"])
+    np.testing.assert_array_equal(from_b64(by["gradient"]["push"], 2), gen["push"])
+    width = snap.bounds[0][1] - snap.bounds[0][0]
+    # the live arrows' scale: the live view's longest arrow (norm `ref`) spans 8 % of the width
+    assert by["gradient"]["arrow_scale"] == pytest.approx(0.08 * width / ref)
+    update = by["update"]
+    np.testing.assert_array_equal(from_b64(update["fake"], 2), gen["after"])
+    np.testing.assert_array_equal(from_b64(update["ghost"], 2), gen["before"])
+    np.testing.assert_array_equal(from_b64(update["push_at"], 2), gen["before"])
+    np.testing.assert_allclose(from_b64(update["push"], 2), gen["after"] - gen["before"], atol=1e-6)
+    assert update["arrow_scale"] == magnification(width, np.linalg.norm(gen["after"] - gen["before"], axis=1))
+    scored = by["scores"]["scores"]
+    sc = np.concatenate([critic[0]["real_score"], critic[0]["fake_score"]])
+    assert scored["range"] == pytest.approx([sc.min(), sc.max()], rel=1e-6)
+    np.testing.assert_array_equal(from_b64(scored["real"]), critic[0]["real_score"])
+    crit = [f for p, f in zip(ph, frames) if p.key == "critic"]
+    np.testing.assert_array_equal(from_b64(crit[0]["grid"]["before"]), np.ravel(trace["landscape_before"]))
+    np.testing.assert_array_equal(from_b64(crit[-1]["grid"]["z"]), np.ravel(critic[-1]["landscape_after"]))
+    assert by["batches"]["grid"]["before"] is None
+
+    t1 = Trainer(small_config(dataset="two_modes1d"))
+    t1.run(2)
+    trace1 = t1.explain_step()
+    snap1 = t1.snapshot(200)
+    snap1.explain = trace1
+    assert phase_frame(snap1, 0) is None
 
 
 def test_magnification_is_a_round_factor_that_reaches_the_fraction():

@@ -385,9 +385,14 @@ def test_toy_page_draw_explain_and_stage(server, new_page):
     page.get_by_role("button", name="Explain the next step").click()
     page.wait_for_function("t => document.body.innerText.includes(t)", arg="1 · Draw the batches",
                            timeout=30_000)
-    seen = []
+    seen, drawn = [], []
     for _ in range(10):
         seen.append(page.locator("text=/^\\d · /").first.inner_text()[:40])
+        # 2D: the phase on the live view's canvas, titled with it, each phase drawn differently
+        page.wait_for_selector(".gp-live-view[data-moving='0']", timeout=10_000)
+        title = page.locator(".gp-live-view .gp-lv-title").first.inner_text()
+        assert title.endswith(seen[-1].split(" — ")[0].strip()), (title, seen[-1])
+        drawn.append(main_view_pixels(page))
         nxt = page.get_by_role("button", name="Next", exact=True)
         if nxt.is_disabled():
             break
@@ -395,6 +400,7 @@ def test_toy_page_draw_explain_and_stage(server, new_page):
         settled(page)
     assert seen[0].startswith("1 · Draw") and seen[-1].startswith("5 · The generator's update"), seen
     assert len(seen) == 5, seen
+    assert len(set(drawn)) == 5, "each phase draws something else"
     assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
 
     page.set_viewport_size({"width": 1280, "height": 720})
@@ -407,6 +413,16 @@ def test_toy_page_draw_explain_and_stage(server, new_page):
     assert left < 60 and right - left > 0.55 * 1280, (left, right)
     assert "stage=1" in page.url
     page.screenshot(path=str(ARTIFACTS / "toy-stage-1280x720.png"))
+    # the View popover's Stage toggle shows the mode a link turned on, and another toggle keeps it on
+    # (a toggle that held the mode itself read "off" once the run had played, and a click sent that back)
+    page.get_by_role("button", name="Play").click()
+    wait_for_step(page, 30, timeout=120_000)
+    page.get_by_role("button", name="View").click()
+    assert page.get_by_role("switch", name="Stage mode").is_checked()
+    page.get_by_text("Explain a step", exact=True).click()
+    page.keyboard.press("Escape")
+    settled(page)
+    assert "stage=1" in page.url and not page.locator("[data-testid='stSidebar']").is_visible()
     assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
 
 

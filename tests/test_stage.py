@@ -118,18 +118,18 @@ def test_the_secondary_axis_of_the_densities_is_staged(densities):
 # ----- the pages' stage switch (AppTest) ------------------------------------------------------------
 def test_stage_flag_in_the_url_turns_stage_mode_on_and_stays_in_the_url(apps):
     at = load_page(TOY, apps, {"stage": "1"})
-    assert at.toggle(key="toy_stage").value is True
+    assert at.toggle(key="toy_stage_toggle").value is True
     assert not at.title, "no page title on stage: the charts get the screen"
     assert at.query_params.get("stage") in ("1", ["1"])
     assert any(tr["line"]["width"] > 2 for tr in chart(at, "toy_chart_div")["data"] if "line" in tr
                and tr["line"].get("width")), "the charts are staged"
-    at.toggle(key="toy_stage").set_value(False).run()
+    at.toggle(key="toy_stage_toggle").set_value(False).run()
     assert "stage" not in at.query_params and at.title
 
 
 def test_the_compare_page_has_stage_mode_too(apps):
     at = load_page(COMPARE, apps, {"stage": "1"})
-    assert at.toggle(key="cmp_stage").value is True and not at.title and not at.warning
+    assert at.toggle(key="cmp_stage_toggle").value is True and not at.title and not at.warning
     assert at.query_params.get("stage") in ("1", ["1"])
 
 

@@ -13,9 +13,13 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..anatomy import Phase, magnification, phases
-from . import style
+from plotly.colors import sequential
+
+from . import canvas, style
 from .style import f32
-from .toy import _binned_push, _push_trace, _sigmoid, arrow_segments
+from .toy import ARROW_FRACTION, _binned_push, _push_trace, _sigmoid, arrow_segments
+
+VIRIDIS = sequential.Viridis  # the scored batches' colours (the landscape has the critic's own scale)
 
 PHASE_POINT = 8   # marker size of the highlighted batches
 
@@ -47,6 +51,102 @@ def phase_figure(snap, index: int, *, arrow_ref: float | None = None, height: in
     style.apply_style(fig, f"Step {trace['step']:,}: {phase.title}", subtitle=sub,
                       uirevision=f"anatomy:{snap.dataset_label}", height=height, per_row=3, fit_px=style.MAIN_FIT_PX)
     return fig
+
+
+PHASE_RADIUS = 4.0   # px: the batches' points on the canvas (the live view's samples are 2.6)
+GLIDE_SECONDS = 1.2  # how long the canvas takes to move from one phase to the next
+PHASE_NOTE = ("Between phases the view moves: the generator's samples glide from G(z) before its update to after "
+              "it (the same z), and the landscape cross-fades from one critic update to the next. At rest each "
+              "phase is the recorded step.")
+
+
+def phase_frame(snap, index: int, *, arrow_ref: float | None = None) -> dict[str, Any] | None:
+    """Phase `index` of a 2D `snap.explain` as a canvas frame (playground/ui/live_view.js), or None in 1D
+    (the page draws `phase_figure` then). The same content as `phase_figure`, on one critic colour
+    scale for every phase of the step (so a critic update's change reads as a change of colour), with
+    the samples of one set (`fake_set`: a critic update's batch, or the generator's batch) gliding
+    between phases: from the gradient phase to the update each fake moves from G_θ(z) to G_θ'(z)."""
+    trace = snap.explain
+    if trace is None or trace["kind"] != "2d":
+        return None
+    ph = phases(trace, snap.log_loss)
+    i = max(0, min(index, len(ph) - 1))
+    phase = ph[i]
+    gx, gy = (f32(a) for a in trace["generator"]["grid_axes"])
+    z, before = _landscapes(trace, phase)
+    every = [np.asarray(trace["landscape_before"], np.float64)] + \
+        [np.asarray(c["landscape_after"], np.float64) for c in trace["critic"]]
+    fin = np.concatenate([a[np.isfinite(a)] for a in every])
+    zmin, zmax = (float(fin.min()), float(fin.max())) if fin.size else (-1.0, 1.0)
+    if zmax - zmin < 1e-9:
+        zmin, zmax = zmin - 0.5, zmax + 0.5
+    b = np.asarray(snap.bounds, np.float64)
+    width = float(b[0, 1] - b[0, 0])
+    gen = trace["generator"]
+    empty = np.zeros((0, 2), np.float32)
+    real, fake, push, ghost, push_at, scores = empty, empty, empty, None, None, None
+    scale = 0.0
+    legend: list[dict[str, Any]] = []
+    if phase.key in ("batches", "scores", "critic"):
+        batch = _batch(trace, phase)
+        real, fake = f32(batch["real"]), f32(batch["fake"])
+        fake_set = f"critic {phase.critic or 0}"
+        if phase.key == "scores":
+            rs, fs = f32(batch["real_score"]), f32(batch["fake_score"])
+            both = np.concatenate([rs, fs])
+            both = both[np.isfinite(both)]
+            lo, hi = (float(both.min()), float(both.max())) if both.size else (0.0, 1.0)
+            scores = {"real": canvas.b64(rs), "fake": canvas.b64(fs), "range": [lo, hi + (hi <= lo)],
+                      "colorscale": [[k / (len(VIRIDIS) - 1), c] for k, c in enumerate(VIRIDIS)]}
+            what = "logit D" if snap.log_loss else "score D"
+            legend += [{"name": f"real batch (circles), fake batch (diamonds): colour = {what} "
+                                f"from {lo:.3g} to {hi:.3g}", "kind": "grad", "color": ", ".join(VIRIDIS[::4])}]
+        else:
+            legend += [{"name": "real batch", "kind": "dot", "color": style.REAL},
+                       {"name": "fake batch G(z)", "kind": "dot", "color": style.FAKE}]
+        if before is not None:
+            legend.append({"name": "critic before this update (dotted contours)", "kind": "dash",
+                           "color": "rgb(123, 50, 148)"})
+    else:
+        fake_set = "generator"
+        before_pts, after_pts = f32(gen["before"]), f32(gen["after"])
+        if phase.key == "gradient":
+            fake, push = before_pts, f32(gen["push"])
+            norms = np.linalg.norm(push.astype(np.float64), axis=1)
+            norms = norms[np.isfinite(norms)]
+            ref = float(arrow_ref) if arrow_ref else (float(norms.max()) if norms.size else 0.0)
+            scale = ARROW_FRACTION * width / ref if ref > 0 and np.isfinite(ref) else 0.0
+            legend += [{"name": "generator batch G(z)", "kind": "dot", "color": style.FAKE},
+                       {"name": f"gradient −∂ℓ_G/∂x ({'live scale' if arrow_ref else 'max'} {ref:.3g})",
+                        "kind": "arrow", "color": style.PUSH}]
+        else:
+            move = after_pts - before_pts
+            m = magnification(width, np.linalg.norm(move, axis=1))
+            fake, push, ghost, push_at, scale = after_pts, move, before_pts, before_pts, m
+            legend += [{"name": "G(z) before (faint)", "kind": "dot", "color": "rgba(213, 94, 0, 0.35)"},
+                       {"name": "G(z) after", "kind": "dot", "color": style.FAKE},
+                       {"name": "before → after" + (f" (×{m:g}, magnified)" if m > 1 else ""), "kind": "arrow",
+                        "color": style.PUSH}]
+    title = f"Step {trace['step']:,}: {phase.title}"
+    return {
+        "kind": "2d", "id": f"explain|{trace['step']}|{i}|{arrow_ref}", "what": "Explained step",
+        "title": title, "step": int(trace["step"]), "glide": GLIDE_SECONDS, "fake_set": fake_set,
+        "subtitle": [f"{snap.dataset_label} · {snap.loss_label} · phase {i + 1} of {len(ph)}"],
+        "bounds": [[float(b[0, 0]), float(b[0, 1])], [float(b[1, 0]), float(b[1, 1])]],
+        "grid": {"nx": int(len(gx)), "ny": int(len(gy)), "z": canvas.b64(z), "zmin": zmin, "zmax": zmax,
+                 "finite": bool(np.isfinite(z).any()),
+                 "before": canvas.b64(before) if before is not None else None},
+        "colorscale": canvas.colorscale(),
+        "colorbar": "critic D(x), logit (one scale for the whole step)" if snap.log_loss
+        else "critic D(x) (one scale for the whole step)",
+        "real": canvas.b64(real, 2), "fake": canvas.b64(fake, 2), "push": canvas.b64(push, 2), "arrow_scale": scale,
+        "push_at": canvas.b64(push_at, 2) if push_at is not None else None,
+        "ghost": canvas.b64(ghost, 2) if ghost is not None else None, "scores": scores, "radius": PHASE_RADIUS,
+        "modes": None, "map": None, "legend": legend,
+        "colors": {"real": style.REAL, "fake": style.FAKE, "push": style.PUSH, "covered": style.COVERED,
+                   "missed": style.MISSED, "contour": style.CONTOUR_LINE},
+        "axes": ["x₁", "x₂"], "note": PHASE_NOTE,
+    }
 
 
 def live_arrow_ref(views: dict[str, Any] | None, kind: str) -> float | None:
@@ -200,4 +300,4 @@ def _figure_1d(snap, trace, phase: Phase, arrow_ref: float | None) -> go.Figure:
     return fig
 
 
-__all__ = ["phase_figure", "phases", "live_arrow_ref"]
+__all__ = ["phase_figure", "phase_frame", "phases", "live_arrow_ref", "GLIDE_SECONDS"]

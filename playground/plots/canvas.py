@@ -65,7 +65,7 @@ def _texts(snap, what: str, notes: list[str], replay_of: int | None = None) -> d
     return out
 
 
-def _colorscale() -> list[list[Any]]:
+def colorscale() -> list[list[Any]]:
     return [[float(s), c] for s, c in style.CRITIC_SCALE]
 
 
@@ -135,7 +135,7 @@ def landscape_frame(snap, *, show_map: bool = False, arrow_ref: float | None = N
         "bounds": [[float(b[0, 0]), float(b[0, 1])], [float(b[1, 0]), float(b[1, 1])]],
         "grid": {"nx": int(len(gx)), "ny": int(len(gy)), "z": b64(z), "zmin": zmin, "zmax": zmax,
                  "finite": bool(finite.any())},
-        "colorscale": _colorscale(),
+        "colorscale": colorscale(),
         "colorbar": "critic D(x), logit (high = looks real)" if snap.log_loss else "critic D(x) (high = looks real)",
         "real": b64(real, 2), "fake": b64(fake, 2),
         "push": b64(push, 2), "arrow_scale": scale,

@@ -1,5 +1,7 @@
 """Explain one step: the toy page's slow motion of a generator step (playground/anatomy.py), phase
-by phase on the main chart, with Back / Next and an auto-advance.
+by phase on the main chart, with Back / Next and an auto-advance. In 2D the phases are drawn by the
+live view's canvas, which moves from one phase to the next (the generator's samples glide from before
+its update to after it); in 1D they are Plotly figures.
 
 The explained step is an ordinary step of the run (the worker runs `Trainer.explain_step`), so
 leaving the mode continues the run exactly where the explained step left it.
@@ -10,9 +12,10 @@ import streamlit as st
 
 from ..anatomy import phases
 from ..live.runner import Runner, RunState
-from ..plots.anatomy import live_arrow_ref, phase_figure
+from ..plots.anatomy import GLIDE_SECONDS, live_arrow_ref, phase_figure, phase_frame
 from .live import status_line
 from .live_chart import live_plotly_chart
+from .live_view import live_view
 
 AUTO_SECONDS = 3.0   # one phase per 3 s: time to read a caption aloud
 
@@ -46,8 +49,10 @@ def _move(prefix: str, delta: int, n: int) -> None:
     st.session_state[K["phase"]] = max(0, min(n - 1, st.session_state.get(K["phase"], 0) + delta))
 
 
-def explain_view(prefix: str, runner: Runner, chart_key: str, chart_config: dict, stage=None) -> bool:
-    """The main area in explain mode (True), or nothing when the mode is off or the run is training (False)."""
+def explain_view(prefix: str, runner: Runner, chart_key: str, chart_config: dict, stage=None,
+                 height: int = 640) -> bool:
+    """The main area in explain mode (True), or nothing when the mode is off or the run is training (False).
+    `stage`: restyles a Plotly figure for stage mode; `height`: the canvas view's largest height."""
     K, S = _keys(prefix), st.session_state
     if not S.get(K["on"]):
         S.pop(K["snap"], None)
@@ -92,11 +97,13 @@ def explain_view(prefix: str, runner: Runner, chart_key: str, chart_config: dict
             j = min(n - 1, j + 1)
             S[K["phase"]] = j
         ph = phases(snap.explain, snap.log_loss)[j]
-        fig = phase_figure(snap, j, arrow_ref=S.get(K["ref"]))
-        if stage is not None:
-            fig = stage(fig)
         st.markdown(f"**{ph.title}** — {ph.caption}")
-        live_plotly_chart(fig, chart_key, chart_config)
+        frame = phase_frame(snap, j, arrow_ref=S.get(K["ref"]))
+        if frame is not None:
+            live_view(chart_key, frame=frame, period=GLIDE_SECONDS, height=height)
+        else:
+            fig = phase_figure(snap, j, arrow_ref=S.get(K["ref"]))
+            live_plotly_chart(stage(fig) if stage is not None else fig, chart_key, chart_config)
         if auto and tick and j >= n - 1:
             st.rerun()  # the last phase: the page redraws without the timer
 

@@ -8,6 +8,11 @@
 // binned from the samples as drawn. The title names only steps the run reached (motionLabel).
 // When the page sends a Plotly figure instead (a paused run: hover and zoom), it is drawn with
 // plotly.js in the same place.
+// The explained step's phases (plots/anatomy.py phase_frame) are 2D frames with a few more fields: a
+// fixed `title`, a fixed move time `glide`, `fake_set` (samples glide only between frames of the same
+// set: a phase with other samples cross-fades instead), `radius`, per-point `scores` coloured on a
+// scale of their own, faint `ghost` points, arrows from `push_at`, and the landscape `before` an
+// update as dotted contours.
 
 const FRAME_MS = 1000 / 30;          // draw at most ~30 times a second while moving
 const MIN_MOVE = 0.15, MAX_MOVE = 2.0; // seconds a move may take
@@ -185,7 +190,8 @@ class View {
     const gap = this.lastArrival ? (now - this.lastArrival) / 1000 : period;
     this.lastArrival = now;
     this.ema = this.ema === null ? period : 0.6 * this.ema + 0.4 * Math.min(gap, 3 * period);
-    this.dur = Math.min(MAX_MOVE, Math.max(MIN_MOVE, period > 0 ? Math.min(this.ema, 2 * period) : MIN_MOVE));
+    this.dur = g.glide ? g.glide
+      : Math.min(MAX_MOVE, Math.max(MIN_MOVE, period > 0 ? Math.min(this.ema, 2 * period) : MIN_MOVE));
     this.next = g; this.t0 = now; this.frames++;
     this.root.dataset.frames = this.frames;
     this.root.dataset.step = g.step;
@@ -218,6 +224,12 @@ class View {
       g.centers = f.modes ? decode(f.modes.centers) : null;
       g.map = f.map ? decode(f.map.xy) : null;
       g.map_lines = f.map ? f.map.lines : 0; g.map_points = f.map ? f.map.points : 0;
+      g.ghost = f.ghost ? decode(f.ghost) : null;
+      g.push_at = f.push_at ? decode(f.push_at) : null;
+      if (f.scores) {
+        g.real_scores = decode(f.scores.real); g.fake_scores = decode(f.scores.fake);
+        g.score_lut = lut(f.scores.colorscale);
+      }
       const nx = f.grid.nx, ny = f.grid.ny;
       if (nx > 1 && ny > 1) {
         const [[x0, x1], [y0, y1]] = f.bounds;
@@ -238,6 +250,7 @@ class View {
         const levels = [];
         for (let k = 1; k <= 11; k++) levels.push(lo + span * k / 12);
         g.contours = contours(g.z, nx, ny, x0, x1, y0, y1, levels);
+        g.before = f.grid.before ? contours(decode(f.grid.before), nx, ny, x0, x1, y0, y1, levels) : null;
         g.lut = L;
       }
     } else {
@@ -251,9 +264,10 @@ class View {
 
   blend(a, b, t) {  // the state drawn at time t of the move a -> b, as a frame to move on from
     const out = {...b, fromStep: a.fromStep !== null && a.fromStep !== undefined ? a.fromStep : a.step};
-    out.fake = lerpArrays(a.fake, b.fake, t, new Float32Array(b.fake.length));
+    const same = a.fake_set === b.fake_set;  // other samples: nothing to glide from
+    out.fake = lerpArrays(same ? a.fake : null, b.fake, t, new Float32Array(b.fake.length));
     if (b.kind === "2d") {
-      out.push = lerpArrays(a.push, b.push, t, new Float32Array(b.push.length));
+      out.push = lerpArrays(same ? a.push : null, b.push, t, new Float32Array(b.push.length));
       out.arrow_scale = a.arrow_scale + (b.arrow_scale - a.arrow_scale) * t;
       if (b.map) out.map = lerpArrays(a.map, b.map, t, new Float32Array(b.map.length));
     } else {
@@ -321,7 +335,8 @@ class View {
     const from = this.prev ? (this.prev.fromStep !== null && this.prev.fromStep !== undefined ? this.prev.fromStep : this.prev.step) : null;
     const label = motionLabel(from, g.step, t);
     const replay = g.replay_of !== undefined ? "Replay · " : "";
-    const text = `${replay}${g.what} — ${label}` + (label.startsWith("steps") ? " (interpolated)" : "");
+    const text = g.title ? g.title + (t < 1 && from !== null ? " (moving from the last phase)" : "")
+      : `${replay}${g.what} — ${label}` + (label.startsWith("steps") ? " (interpolated)" : "");
     if (this.titleEl.textContent !== text) this.titleEl.textContent = text;
     this.titleEl.style.color = g.what_color || "";
     const moving = t < 1 ? "1" : "0";
@@ -411,6 +426,13 @@ class View {
       const k = f.contours;
       for (let i = 0; i < k.length; i += 4) { ctx.moveTo(X(k[i]), Y(k[i + 1])); ctx.lineTo(X(k[i + 2]), Y(k[i + 3])); }
       ctx.stroke(); ctx.globalAlpha = 1;
+      if (f.before) {  // the landscape before this update, dotted
+        ctx.globalAlpha = 0.7; ctx.strokeStyle = "rgb(123, 50, 148)"; ctx.lineWidth = 1.4; ctx.setLineDash([2, 3]);
+        ctx.beginPath();
+        const k0 = f.before;
+        for (let i = 0; i < k0.length; i += 4) { ctx.moveTo(X(k0[i]), Y(k0[i + 1])); ctx.lineTo(X(k0[i + 2]), Y(k0[i + 3])); }
+        ctx.stroke(); ctx.setLineDash([]); ctx.globalAlpha = 1;
+      }
     }
     if (!f.grid.finite) {
       ctx.fillStyle = "#B00020"; ctx.textAlign = "center";
@@ -429,7 +451,9 @@ class View {
         }
       }
     }
-    this.dots(ctx, f.real, X, Y, f.colors.real, 0.75);
+    if (f.ghost) this.dots(ctx, f.ghost, X, Y, f.colors.fake, 0.35, f.radius);
+    if (f.real_scores) this.scored(ctx, f.real, f.real_scores, f, X, Y, false);
+    else this.dots(ctx, f.real, X, Y, f.colors.real, f.radius ? 0.9 : 0.75, f.radius);
     ctx.restore();
     ctx.strokeStyle = "#888"; ctx.lineWidth = 1; ctx.strokeRect(px, py, side, side);
     ctx.fillStyle = "#222"; ctx.textAlign = "center"; ctx.textBaseline = "top";
@@ -474,21 +498,40 @@ class View {
     ctx.fillText(title, 0, 0); ctx.restore();
   }
 
-  sprite(color, alpha) {  // a round sample marker, drawn once: blitting it beats 1,000 arcs a frame
-    const key = `${color}|${alpha}|${this.dpr}`;
+  sprite(color, alpha, radius) {  // a round sample marker, drawn once: blitting it beats 1,000 arcs a frame
+    const r = radius || 2.6, key = `${color}|${alpha}|${r}|${this.dpr}`;
     this.sprites = this.sprites || {};
     if (!this.sprites[key]) {
-      const r = 2.6, n = Math.ceil((2 * r + 2) * this.dpr), c = surface(n, n);
+      const n = Math.ceil((2 * r + 2) * this.dpr), c = surface(n, n);
       const x = c.getContext("2d");
       x.fillStyle = color; x.globalAlpha = alpha;
       x.beginPath(); x.arc(n / 2, n / 2, r * this.dpr, 0, 2 * Math.PI); x.fill();
+      if (radius) { x.globalAlpha = 1; x.strokeStyle = "white"; x.lineWidth = this.dpr; x.stroke(); }
       this.sprites[key] = freeze(c);
     }
     return this.sprites[key];
   }
 
-  dots(ctx, arr, X, Y, color, alpha) {
-    const s = this.sprite(color, alpha), w = s.width / this.dpr, h = w / 2;
+  // points coloured by their score on the frame's score scale (the explained step's phase 2): real
+  // circles, fake diamonds, outlined so they stand out on the landscape
+  scored(ctx, arr, scores, f, X, Y, diamond) {
+    const [lo, hi] = f.scores.range, span = hi - lo || 1, r = (f.radius || 2.6) + 1, L = f.score_lut || lut(f.scores.colorscale);
+    ctx.strokeStyle = "#222"; ctx.lineWidth = 1;
+    for (let i = 0; i < arr.length; i += 2) {
+      const x = arr[i], y = arr[i + 1], v = scores[i / 2];
+      if (!isFinite(x) || !isFinite(y)) continue;
+      const k = isFinite(v) ? Math.max(0, Math.min(255, Math.round(255 * (v - lo) / span))) : 0;
+      ctx.fillStyle = `rgb(${L[3 * k]},${L[3 * k + 1]},${L[3 * k + 2]})`;
+      const sx = X(x), sy = Y(y);
+      ctx.beginPath();
+      if (diamond) { ctx.moveTo(sx, sy - r - 1); ctx.lineTo(sx + r + 1, sy); ctx.lineTo(sx, sy + r + 1); ctx.lineTo(sx - r - 1, sy); ctx.closePath(); }
+      else ctx.arc(sx, sy, r, 0, 2 * Math.PI);
+      ctx.fill(); ctx.stroke();
+    }
+  }
+
+  dots(ctx, arr, X, Y, color, alpha, radius) {
+    const s = this.sprite(color, alpha, radius), w = s.width / this.dpr, h = w / 2;
     for (let i = 0; i < arr.length; i += 2) {
       const x = arr[i], y = arr[i + 1];
       if (!isFinite(x) || !isFinite(y)) continue;
@@ -510,13 +553,21 @@ class View {
     this.colorbarLabels(ctx, g, G);
     ctx.save();
     ctx.beginPath(); ctx.rect(px, py, side, side); ctx.clip();
-    // the generator's map and the samples, moving point by point
-    const fake = a ? lerpArrays(a.fake, g.fake, t, this.buf(g.fake.length, "fake")) : g.fake;
+    // the generator's map and the samples, moving point by point (other samples: the old fade out)
+    const same = a && a.fake_set === g.fake_set;
+    const fake = same ? lerpArrays(a.fake, g.fake, t, this.buf(g.fake.length, "fake")) : g.fake;
     if (g.map) this.drawMap(ctx, a && a.map ? lerpArrays(a.map, g.map, t, this.buf(g.map.length, "map")) : g.map, X, Y);
-    this.dots(ctx, fake, X, Y, g.colors.fake, 0.85);
-    // push arrows on the first samples (the snapshot pushes fake[:k])
-    const push = a && a.push ? lerpArrays(a.push, g.push, t, this.buf(g.push.length, "push")) : g.push;
-    const s = a ? a.arrow_scale + (g.arrow_scale - a.arrow_scale) * t : g.arrow_scale;
+    if (a && !same && t < 1) {
+      ctx.globalAlpha = 1 - t; this.dots(ctx, a.fake, X, Y, a.colors.fake, 0.85, a.radius);
+      ctx.globalAlpha = t;
+    }
+    if (g.fake_scores) this.scored(ctx, fake, g.fake_scores, g, X, Y, true);
+    else this.dots(ctx, fake, X, Y, g.colors.fake, 0.85, g.radius);
+    ctx.globalAlpha = 1;
+    // push arrows on the first samples (the snapshot pushes fake[:k]), or from fixed points (push_at)
+    const push = same && a.push ? lerpArrays(a.push, g.push, t, this.buf(g.push.length, "push")) : g.push;
+    const s = same ? a.arrow_scale + (g.arrow_scale - a.arrow_scale) * t : g.arrow_scale;
+    const from = g.push_at || fake;
     if (s > 0) {
       let top = 0;
       for (let i = 0; i < push.length; i += 2) top = Math.max(top, Math.hypot(push[i], push[i + 1]) || 0);
@@ -524,7 +575,7 @@ class View {
       ctx.beginPath();
       const heads = [];
       for (let i = 0; i < push.length; i += 2) {
-        const ax = fake[i], ay = fake[i + 1], vx = push[i], vy = push[i + 1];
+        const ax = from[i], ay = from[i + 1], vx = push[i], vy = push[i + 1];
         if (!isFinite(ax) || !isFinite(ay) || !isFinite(vx) || !isFinite(vy)) continue;
         const sx = X(ax), sy = Y(ay), ex = X(ax + s * vx), ey = Y(ay + s * vy);
         ctx.moveTo(sx, sy); ctx.lineTo(ex, ey);

@@ -43,6 +43,8 @@ _CSS = """
 .gp-lv-dash::after { border-top-style: dashed; }
 .gp-lv-area::after, .gp-lv-bar::after { content: ""; position: absolute; left: 0; top: 1px; width: 18px; height: 10px;
   background: var(--c); opacity: 0.35; }
+.gp-lv-grad::after { content: ""; position: absolute; left: 0; top: 1px; width: 18px; height: 10px;
+  background: linear-gradient(90deg, var(--c)); border: 1px solid #222; box-sizing: border-box; }
 .gp-lv-note { font-size: 12.5px; color: #666; font-style: italic; margin: 2px 0 0 2px; line-height: 16px; }
 .gp-canvas { display: block; }
 .gp-lv-main { display: flex; flex-direction: column; gap: 4px; }

@@ -48,8 +48,14 @@ def staged(prefix: str) -> bool:
 
 
 def stage_toggle(prefix: str) -> bool:
-    """The toggle (stage_from_url applies the mode on the next run). Returns whether it is on."""
-    return st.toggle("Stage mode", key=_key(prefix),
+    """The toggle (stage_from_url applies the mode on the next run). Returns whether it is on.
+
+    The mode is kept under a key of its own and the toggle is set from it on every run: a toggle that
+    held the mode itself showed "off" in stage mode opened by a link (its browser-side value was never
+    set), and the next click on any widget sent that "off" back."""
+    key, shown = _key(prefix), f"{_key(prefix)}_toggle"
+    st.session_state[shown] = staged(prefix)
+    return st.toggle("Stage mode", key=shown, on_change=lambda: st.session_state.__setitem__(key, st.session_state[shown]),
                      help="For a projector: hides the settings, enlarges every chart's text, lines and markers "
                           "(the link gets stage=1).")
 
