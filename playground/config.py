@@ -20,6 +20,7 @@ from .lipschitz import LIPSCHITZ
 from .losses import LOSSES
 from .models.mlp import ACTIVATIONS, NOISES, pair_memory
 from .optim import OPTIMIZERS
+from .unroll import can_unroll
 
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -133,6 +134,14 @@ class RunConfig:
                              format="%.2f")
     n_critic: int = setting(1, "critic steps per generator step (n_critic)", "objective", live=True,
                             min=1, max=100, step=1)
+    unroll: int = setting(
+        0, "unrolled critic steps k", "objective", short="unrolling steps k", live=True, min=0, max=20, step=1,
+        help="0 = off. The generator's loss is taken against a copy of the critic after k more updates by the "
+             "critic's own optimiser (Adam's moments included, each on a fresh batch), differentiated through "
+             "them: dL_G/dθ = ∂L_G/∂θ + ∂L_G/∂φ_k · dφ_k/dθ (Metz et al. 2017, eqs. 6–7). The generator no "
+             "longer gains by jumping to the mode the current critic likes best. The real critic trains as "
+             "before; a generator step does about k + 1 times the work (Metz et al.'s networks, one thread: "
+             "k = 5 is 6× slower, k = 10 about 10×).")
     # optimisers, one per network
     g_optim: str = setting("adam", "generator optimiser", "optim", short="optimiser", choices=OPTIMIZERS)
     g_lr: float = setting(2e-4, "generator learning rate", "optim", short="learning rate", **_LR)
@@ -163,6 +172,19 @@ class RunConfig:
     d_width: int = setting(128, "critic width", "network", short="D width", **_WIDTH)
     d_depth: int = setting(3, "critic depth", "network", short="D depth", **_DEPTH)
     activation: str = setting("relu", "activation", "network", choices=ACTIVATIONS)
+    # after batch_size: a link applies its fields in this order, and a pack must divide the batch
+    pack: int = setting(
+        1, "pack size m", "network", short="pack m", min=1, max=4, step=1,
+        help="1 = off. The critic scores m samples at once, D(x₁, …, x_m) on their concatenation (m·d "
+             "inputs), real with real and fake with fake: a batch of B samples is B/m packs, B a multiple of m. "
+             "A collapsed generator's packs are near-copies, which real packs never are (PacGAN, Lin et al. "
+             "2018). The landscape shows D(x, …, x). Toy data only.")
+    mbstd: bool = setting(
+        False, "minibatch standard deviation", "network",
+        help="The critic appends s = (1/F) Σⱼ √(Var_batch hⱼ + 10⁻⁸), the features' spread over the batch, "
+             "to its last hidden layer's input: one number per batch, near 0 when the fakes are near-copies "
+             "(Karras et al. 2018, Progressive Growing of GANs, §3). Real and fake batches each get their own; "
+             "the landscape uses the s of the fakes shown. Toy data only.")
     # run
     # at most 2⁵³ − 1: the largest whole number the browser's number widget holds exactly
     seed: int = setting(0, "seed", "run", min=0, max=2**53 - 1, step=1,
@@ -188,14 +210,41 @@ class RunConfig:
         if self.arch not in dataset.archs:
             raise ConfigError(f"Architecture '{self.arch}' does not fit the dataset '{self.dataset}'. "
                               f"Choose one of: {', '.join(dataset.archs)}.", "arch")
+        self._validate_fixes(dataset.kind)
         if dataset.kind != "image":  # the image architectures have fixed sizes
             g, d, need = pair_memory(self, dataset.shape[0])
             if need > MEMORY_BUDGET:
                 raise ConfigError(
                     f"These networks would need about {need / 2**30:.1f} GB to train (generator {g:,} parameters, "
-                    f"critic {d:,}, batch {self.batch_size:,}); the limit is {MEMORY_BUDGET / 2**30:.0f} GB. "
-                    f"Use a smaller width, depth or batch size.", "g_width" if g >= d else "d_width")
+                    f"critic {d:,}, batch {self.batch_size:,}"
+                    + (f", {self.unroll} unrolled critic steps" if self.unroll else "")
+                    + f"); the limit is {MEMORY_BUDGET / 2**30:.0f} GB. Use a smaller width, depth or batch size"
+                    + (" or fewer unrolled steps." if self.unroll else "."), "g_width" if g >= d else "d_width")
         return self
+
+    def _validate_fixes(self, kind: str) -> None:
+        """The unrolled critic, packing and the minibatch standard deviation: what each combines with."""
+        if self.unroll:
+            lip = LIPSCHITZ[self.lipschitz]
+            if lip.after_step is not None and lip.project is None:
+                raise ConfigError(f"An unrolled critic cannot follow {lip.label.lower()}: its act after each critic "
+                                  f"update has no differentiable form. Choose another Lipschitz method, or set "
+                                  f"the unrolled critic steps to 0.", "unroll")
+            if not can_unroll(OPTIMIZERS[self.d_optim]):
+                raise ConfigError(f"An unrolled critic needs a critic optimiser whose update it can differentiate "
+                                  f"(sgd, adam, rmsprop); '{self.d_optim}' is not one. Choose one of those, or set "
+                                  f"the unrolled critic steps to 0.", "unroll")
+        if kind == "image":
+            for name, off in (("pack", 1), ("mbstd", False)):
+                if getattr(self, name) != off:
+                    raise ConfigError(f"The {SETTINGS[name].label} is built into the toy datasets' MLP critic; "
+                                      f"on '{self.dataset}' leave it {'at 1' if name == 'pack' else 'off'}.", name)
+        if self.batch_size % self.pack:
+            raise ConfigError(f"The batch size ({self.batch_size}) must be a multiple of the pack size "
+                              f"m = {self.pack}: the critic scores the batch as packs of m samples.", "pack")
+        if self.mbstd and self.batch_size // self.pack < 2:
+            raise ConfigError(f"The minibatch standard deviation needs at least 2 packs in a batch (batch size "
+                              f"{self.batch_size}, pack size {self.pack}): raise the batch size.", "mbstd")
 
     def diff(self, other: "RunConfig") -> set[str]:
         """Names of the fields whose values differ between the two configs."""
@@ -313,6 +362,9 @@ def _to_str(v: Any) -> str:
     return repr(v) if isinstance(v, float) else str(v)
 
 
+_BOOLS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
+
+
 def _coerce(f: dataclasses.Field, v: Any) -> Any:
     """Convert a JSON / URL value to the field's type; raise ValueError when it does not fit."""
     kind = f.type if isinstance(f.type, str) else f.type.__name__
@@ -334,4 +386,10 @@ def _coerce(f: dataclasses.Field, v: Any) -> Any:
         if not isinstance(v, str):
             raise ValueError(v)
         return v.strip()
+    if kind == "bool":
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, str) and v.strip().lower() in _BOOLS:
+            return _BOOLS[v.strip().lower()]
+        raise ValueError(v)
     raise TypeError(kind)

@@ -7,12 +7,13 @@ reads:
     critic[k]        update k: its real / fake batches and their scores before and after the update
                      (first n_show of each), d_loss, landscape_after (D over the grid)
     landscape_before D over the grid before the first critic update
-    generator        z, G(z) before and after the update, push = −∂ℓ_G/∂x (×B: the loss is a mean),
+    generator        z, G(z) before and after the update, push = −∂ℓ_G/∂x (×B/m: the loss is a mean),
                      g_loss, batch_size, grid_axes
     n_show, step, critic_updates_before, kind, view_width
 
 Recording only inspects (eval mode, frozen parameters, no randomness drawn), so the trainer ends
-exactly where an unobserved step would leave it.
+exactly where an unobserved step would leave it. Every score is per sample: with a packed critic each
+sample shows its pack's score, and the landscape is models/toy_critic.py's point_scores.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from .models.toy_critic import per_sample, point_scores
 
 EXPLAIN_RES = 40  # the landscape grid (res × res in 2D), one per critic update
 
@@ -64,28 +67,34 @@ class StepRecorder(StepObserver):
         """D over the grid (2D: res × res; 1D: the x grid), the phases' background."""
         t = self.trainer
         with torch.no_grad(), t.inspecting():
-            return t.D(self.grid).view(-1).float().cpu().numpy()
+            context = t.fakes() if t.config.mbstd else None  # the minibatch statistic of the fakes shown
+            return point_scores(t.D, self.grid, context).float().cpu().numpy()
 
     def before_critic(self) -> None:
         if not self.record["critic"]:
             self.record["landscape_before"] = self._landscape()
 
     def after_critic_update(self, real, fake, r, f, d_loss) -> None:
-        t, k = self.trainer, self.n_show
+        t, k, m = self.trainer, self.n_show, self.trainer.config.pack
         cpu = lambda x: x.detach()[:k].float().cpu().numpy()  # noqa: E731
         with torch.no_grad(), t.inspecting():  # the same points scored by the updated critic
-            r_after, f_after = t.D(real[:k]).view(-1), t.D(fake[:k]).view(-1)
+            if m == 1 and not t.config.mbstd:
+                r_after, f_after = t.D(real[:k]).view(-1), t.D(fake[:k]).view(-1)
+            else:  # whole packs, and the batch's own statistic, as the update scored them
+                r_after, f_after = per_sample(t.D(real).view(-1), m), per_sample(t.D(fake).view(-1), m)
         self.record["critic"].append({
-            "real": cpu(real), "fake": cpu(fake), "real_score": cpu(r), "fake_score": cpu(f),
+            "real": cpu(real), "fake": cpu(fake), "real_score": cpu(per_sample(r, m)),
+            "fake_score": cpu(per_sample(f, m)),
             "real_score_after": cpu(r_after), "fake_score_after": cpu(f_after),
             "d_loss": float(d_loss.detach()), "landscape_after": self._landscape()})
 
     def after_generator_update(self, z, fake, g_loss) -> None:
         t, k, B = self.trainer, self.n_show, self.trainer.config.batch_size
+        scores = B // t.config.pack  # the loss is a mean over the packs
         with torch.no_grad(), t.inspecting():
             after = t.G(z[:k]).float().cpu().numpy()
         self.record["view_width"] = float(np.ptp(self.grid_axes[0]))
         self.record["generator"] = {
             "z": z[:k].float().cpu().numpy(), "before": fake.detach()[:k].float().cpu().numpy(),
-            "push": (-fake.grad[:k] * B).float().cpu().numpy(), "after": after, "g_loss": float(g_loss.detach()),
+            "push": (-fake.grad[:k] * scores).float().cpu().numpy(), "after": after, "g_loss": float(g_loss.detach()),
             "batch_size": B, "grid_axes": [a.astype(np.float32) for a in self.grid_axes]}

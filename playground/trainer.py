@@ -6,8 +6,12 @@
             L_D = loss.d_loss(D(x), D(G(z))) + penalty(D, x, G(z))     (Lipschitz method)
             critic optimiser step; after_step(D)                          (e.g. weight clipping)
         z ~ noise
-        L_G = loss.g_loss(D(x), D(G(z)))
-        generator optimiser step; the weight average θ̄ of G follows (g_ema > 0)
+        D_k = D after `unroll` = k differentiable updates of a copy (D itself when k = 0; unroll.py)
+        L_G = loss.g_loss(D_k(x), D_k(G(z)))
+        generator optimiser step; the weight average θ̄ of G follows (g_ema > 0); the copy is dropped
+
+With `pack` = m > 1 the critic scores packs of m consecutive samples (models/toy_critic.py): its
+scores, and the losses' means, are over B/m packs.
 
 GAN Lab's separate buttons are `critic_step()` (one critic update alone) and `generator_step()` (one
 generator update alone, a generator step with no critic update); `critic_updates` counts the critic's
@@ -42,6 +46,7 @@ from .losses import LOSSES, implied_js, wasserstein_estimate
 from .models.mlp import sample_noise
 from .optim import OPTIMIZERS
 from .snapshot import take_snapshot
+from .unroll import unrolled_critic
 
 STAT_KEYS = ("d_loss", "g_loss", "d_real", "d_fake", "g_grad_norm", "critic_grad_norm")
 
@@ -174,19 +179,41 @@ class Trainer:
         c = self.config
         return sample_noise(c.noise, n, c.noise_dim, self.gen, self.device)
 
+    def _lip_weight(self) -> float:
+        """The Lipschitz method's own setting (λ, γ, c), 0 for a method without one."""
+        return getattr(self.config, self.lip.param) if self.lip.param else 0.0
+
+    def _critic_loss(self, critic, real: torch.Tensor, fake: torch.Tensor):
+        """(L_D + penalty, D(real), D(fake)) of `critic` (the module, or unroll.py's copy) on one batch."""
+        lip, weight = self.lip, self._lip_weight()
+        r, f = critic(real).view(-1), critic(fake).view(-1)
+        d_loss = self.loss.d_loss(r, f)
+        if lip.penalty is not None and weight > 0:
+            d_loss = d_loss + lip.penalty(critic, real, fake, weight, self.gen)
+        return d_loss, r, f
+
+    def _unrolled(self):
+        """The critic after `unroll` differentiable updates of a copy, each on a fresh batch whose fakes
+        keep their graph to G (Metz et al. 2017; playground/unroll.py). The real critic is untouched."""
+        B, weight = self.config.batch_size, self._lip_weight()
+
+        def critic_loss(critic):
+            real = self.dataset.sample(B, self.gen, self.device)
+            return self._critic_loss(critic, real, self.G(self._noise(B)))[0]
+
+        project = (lambda params: self.lip.project(params, weight)) if self.lip.project is not None else None
+        return unrolled_critic(self.D, self.opt_d, critic_loss, self.config.unroll, project)
+
     def _critic_update(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """One critic update on a fresh real and fake batch; (L_D, D(real), D(fake), real, fake), the
         scores as the update saw them (before it)."""
-        cfg, lip = self.config, self.lip
-        B = cfg.batch_size
-        weight = getattr(cfg, lip.param) if lip.param else 0.0  # the method's own setting (λ, γ, c)
+        lip = self.lip
+        B = self.config.batch_size
+        weight = self._lip_weight()
         real = self.dataset.sample(B, self.gen, self.device)
         with torch.no_grad():
             fake = self.G(self._noise(B))
-        r, f = self.D(real).view(-1), self.D(fake).view(-1)
-        d_loss = self.loss.d_loss(r, f)
-        if lip.penalty is not None and weight > 0:
-            d_loss = d_loss + lip.penalty(self.D, real, fake, weight, self.gen)
+        d_loss, r, f = self._critic_loss(self.D, real, fake)
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
@@ -200,7 +227,7 @@ class Trainer:
         step of each logging window); NaN otherwise. With n_critic = 0 (a generator step alone) the
         critic's entries are NaN. `self._observer` is called at each phase (explain_step records them)."""
         loss, watch = self.loss, self._observer
-        B = self.config.batch_size
+        B, m = self.config.batch_size, self.config.pack
         n_critic = self.config.n_critic if n_critic is None else n_critic
         nan = torch.tensor(float("nan"), device=self.device)
         d_loss = d_real = d_fake = nan
@@ -217,12 +244,13 @@ class Trainer:
         z = self._noise(B)
         fake = self.G(z)
         fake.retain_grad()
-        f = self.D(fake).view(-1)
+        critic = self._unrolled() if self.config.unroll else self.D
+        f = critic(fake).view(-1)
         if loss.relativistic:
             with torch.no_grad():  # L_G compares with real scores: the last critic batch, or a fresh one
                 if real is None:
                     real = self.dataset.sample(B, self.gen, self.device)
-                r = self.D(real).view(-1)
+                r = critic(real).view(-1)
         else:
             r = f  # unused by a non-relativistic L_G
         g_loss = loss.g_loss(r.detach(), f)
@@ -232,10 +260,11 @@ class Trainer:
         if self.ema is not None:
             self.ema.update()
         watch.after_generator_update(z, fake, g_loss)
-        g_grad = fake.grad.flatten(1).norm(dim=1).mean() * B  # ‖∇ₓ ℓ_G‖ per sample (loss is a mean)
+        # ‖∇ₓ ℓ_G‖ per sample (the loss is a mean over the B/m packs)
+        g_grad = fake.grad.flatten(1).norm(dim=1).mean() * (B // m)
         if measure:
             with self.inspecting():
-                c_grad = input_grad(self.D, fake.detach()[:64], create_graph=False).norm(dim=1).mean()
+                c_grad = input_grad(self.D, fake.detach()[:64 // m * m], create_graph=False).norm(dim=1).mean()
         else:
             c_grad = nan
         self.D.requires_grad_(True)
@@ -387,8 +416,9 @@ class Trainer:
         history record of the current step (numbers, and lists of numbers such as mode_shares)."""
         self._flush()
         fake = self.fakes()
+        n = 1024 // self.config.pack * self.config.pack  # whole packs
         with torch.no_grad(), self.inspecting():
-            r, f = self.D(self.real_ref[:1024]).view(-1), self.D(fake[:1024]).view(-1)
+            r, f = self.D(self.real_ref[:n]).view(-1), self.D(fake[:n]).view(-1)
         m = self.dataset.metrics(fake.cpu().numpy(), self.real_ref.cpu().numpy())
         # modes_visited: the union over evaluations of the covered modes (a hopping generator covers one
         # mode at a time but visits many); kept here so thinning the history never loses a visit

@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from ..compare import Comparison, parse_variant
 from ..compare_presets import COMPARISONS
-from ..config import ConfigError, RunConfig
+from ..config import SETTINGS, ConfigError, RunConfig
 from ..datasets import DATASETS, make_dataset
 from ..evaluation import train_classifier
 from ..lipschitz import LIPSCHITZ
@@ -177,6 +177,17 @@ def list_registries(args: argparse.Namespace) -> int:
     print("comparison presets (compare --preset NAME):")
     for name, p in COMPARISONS.items():
         print(f"  {name:22s} {p.title}: {p.promise} at step {p.comparison.steps}")
+    print("settings (--set NAME=VALUE):")
+    defaults = RunConfig()
+    for name, s in SETTINGS.items():
+        value = getattr(defaults, name)
+        if s.choices is not None:
+            allowed = f"one of {', '.join(s.choices)}"
+        elif s.min is not None or s.max is not None:
+            allowed = s.range_text()
+        else:
+            allowed = "true or false" if isinstance(value, bool) else "text"
+        print(f"  {name:12s} {s.label}: {allowed}; default {value!r}")
     return 0
 
 

@@ -55,6 +55,8 @@ def _field(container, name: str) -> Any:
             labels = {n: make_dataset(RunConfig(dataset=n)).label for n in s.choices if n in _toy()}
             return container.selectbox(s.title, list(labels), format_func=lambda n: labels.get(n, n), **kw)
         return container.selectbox(s.title, list(s.choices), **kw)
+    if isinstance(getattr(RunConfig(), name), bool):
+        return container.toggle(s.title, **kw)
     value = container.number_input(s.title, **s.widget_bounds(), **kw)
     return int(value) if isinstance(s.min, int) else value
 

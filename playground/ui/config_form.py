@@ -46,6 +46,12 @@ def _number(container, prefix: str, name: str, label: str | None = None, **kw: A
     return int(value) if isinstance(s.min, int) else value
 
 
+def _switch(container, prefix: str, name: str) -> bool:
+    """st.toggle for a yes / no RunConfig field."""
+    s = SETTINGS[name]
+    return container.toggle(s.title, **_w(prefix, name), help=s.help or None)
+
+
 def _choice(container, prefix: str, name: str, **kw: Any) -> Any:
     """st.selectbox for a RunConfig field with choices."""
     s = SETTINGS[name]
@@ -146,6 +152,7 @@ def config_sidebar(prefix: str, dataset_names: list[str], *, show_arch: bool = F
         if lip.param is not None:  # "clip" or "penalty", labelled as the method names it (λ, γ, c)
             v[lip.param] = _number(st, prefix, lip.param, label=lip.param_label.capitalize())
         v["n_critic"] = _number(st, prefix, "n_critic")
+        v["unroll"] = _number(st, prefix, "unroll")
         if LOSSES[v["loss"]].needs_lipschitz and v["lipschitz"] == "none":
             st.caption("⚠️ A Wasserstein critic without a Lipschitz constraint is unbounded: expect it to blow up.")
         slots["objective"] = st.empty()
@@ -189,6 +196,9 @@ def config_sidebar(prefix: str, dataset_names: list[str], *, show_arch: bool = F
                 v[f"{net}_width"] = _number(c1, prefix, f"{net}_width")
                 v[f"{net}_depth"] = _number(c2, prefix, f"{net}_depth")
             v["activation"] = _choice(st, prefix, "activation")
+        if not fixed_nets:  # packing and the minibatch statistic are built into the toy MLP critic
+            v["pack"] = _number(st, prefix, "pack")
+            v["mbstd"] = _switch(st, prefix, "mbstd")
         slots["network"] = st.empty()
 
     with sb.expander(GROUPS["run"], expanded=S.get(_k(prefix, "device"), "auto") != "auto"):
