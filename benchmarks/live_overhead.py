@@ -5,7 +5,9 @@
     python benchmarks/live_overhead.py --page mnist --arch dcgan_small            # MNIST, the CPU DCGAN's NS recipe
 
 1. headless: `python -m playground train --preset P` (1 torch thread, evaluation every 250 steps);
-   its steps/s (training time only) and its wall-clock steps/s;
+   its steps/s (training time only) and its wall-clock steps/s, run once before the live window and
+   once after it: the ratio is over their mean, so a drift of the machine's speed during the
+   measurement (±20 % within minutes on a shared host) moves both sides alike;
 2. live: the app as `./dev.sh app` starts it, the page opened in headless Chromium with the same config in the URL,
    Play pressed, the step counter read from the page over `--seconds` (after a warm-up), with the
    page redrawing at its default refresh rates;
@@ -162,7 +164,7 @@ def main() -> None:
     ap.add_argument("--arch", default="mlp", choices=("mlp", "dcgan_small"), help="the MNIST page's network")
     ap.add_argument("--seconds", type=float, default=30.0, help="live measurement window")
     ap.add_argument("--warmup", type=float, default=5.0)
-    ap.add_argument("--steps", type=int, default=3000, help="headless run length")
+    ap.add_argument("--steps", type=int, default=1500, help="headless run length (each of the two)")
     ap.add_argument("--browser-cpus", metavar="LIST", help="run Chromium on these CPUs only (taskset -c LIST)")
     ap.add_argument("--no-browser", action="store_true", help="the worker alone: no server, no browser")
     args = ap.parse_args()
@@ -179,13 +181,17 @@ def main() -> None:
         print(f"worker alone/headless = {wa['steps_per_second'] / h['steps_per_second']:.2f}")
         return
     lv = live(args.page, config, args.seconds, args.warmup, args.browser_cpus)
+    h2 = headless(config, args.steps)
+    print(f"headless CLI, after the live window: {h2['steps_per_second']:.1f} steps/s training")
+    h = {"steps_per_second": (h["steps_per_second"] + h2["steps_per_second"]) / 2}
     pinned = f", Chromium on CPU {args.browser_cpus} only" if args.browser_cpus else ""
     print(f"live page:    {lv['steps_per_second']:.1f} steps/s over {args.seconds:.0f} s "
           f"(steps {lv['steps'][0]} -> {lv['steps'][1]}), browser open, default refresh{pinned}")
     print("CPU over the window, in cores: " + ", ".join(f"{k} {v:.2f}" for k, v in lv["cores"].items()) +
           f" (of {os.cpu_count()}; load average {os.getloadavg()[0]:.1f})")
     print(f"./dev.sh app -> first drawn frame on /{args.page}: {lv['first_frame_seconds']:.1f} s")
-    print(f"live/headless = {lv['steps_per_second'] / h['steps_per_second']:.2f}")
+    print(f"live/headless = {lv['steps_per_second'] / h['steps_per_second']:.2f} (headless: the mean of the two runs, "
+          f"{h['steps_per_second']:.1f} steps/s)")
 
 
 if __name__ == "__main__":

@@ -20,11 +20,13 @@ from playground.plots import curves, mnist as mplots, timeline
 from playground.plots.toy import shown_ema
 from playground.recipes import recommended_config
 from playground.trainer import N_EVAL
-from playground.ui.live import CURVES_SECONDS, MNIST_RUNNER_OPTIONS, SAMPLES_SECONDS, Panel
+from playground.ui.live import CURVES_SECONDS, MNIST_RUNNER_OPTIONS, Panel
 from playground.ui.live_chart import live_plotly_chart
 from playground.ui.training_page import TrainingPage, training_page
 
 P = "mnist"
+# the grid is redrawn, not moved (images do not glide): it keeps a frame a second
+GRID_SECONDS = 1.0
 S = st.session_state
 CHART_CONFIG = {"displaylogo": False}
 DEFAULT = recommended_config("mnist", "ns", "none")
@@ -256,5 +258,5 @@ training_page(
             "say) under Data in the sidebar.",
     default=DEFAULT, datasets=offered_datasets(), options=MNIST_RUNNER_OPTIONS,
     form={"show_arch": True, "extra_data": data_fields},
-    panels=[Panel(draw_samples, SAMPLES_SECONDS, status=True), Panel(draw_curves, CURVES_SECONDS)],
+    panels=[Panel(draw_samples, GRID_SECONDS, status=True), Panel(draw_curves, CURVES_SECONDS)],
     after_sidebar=arch_note, after_controls=view_options, exports=png_export)

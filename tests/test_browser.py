@@ -16,6 +16,7 @@ import pytest
 
 from playground.compare_presets import COMPARISONS
 from playground.presets import PRESETS
+from playground.ui.live import CURVES_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -466,14 +467,39 @@ def test_toy_page_replays_the_mode_collapse_preset(server, new_page):
     assert 0 < chosen < live, (chosen, live)
     assert page.inner_text(".gp-lv-title") == f"Replay · Critic landscape — step {chosen:,}"
     assert f"the run itself is at step {live:,}" in page.inner_text(".gp-lv-sub")
+    page.set_viewport_size({"width": 1600, "height": 2600})  # the whole page: charts out of sight wait to be seen
+    page.wait_for_timeout(1500)
     marks = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(g =>"
                           " (g.layout.shapes || []).filter(s => s.name === 'replay step').map(s => s.x0))")
     assert [m for m in marks if m] == [[chosen]] * 6, f"each curve marks step {chosen}: {marks}"
     assert _step_counter(page) == live, "replaying does not train"
     assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
-    page.set_viewport_size({"width": 1600, "height": 2600})  # the whole page (Streamlit scrolls inside)
-    page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / "replay.png"))
+
+
+def test_charts_out_of_sight_wait_to_be_seen(server, new_page):
+    """While a run trains, a live chart below the fold is not redrawn (the curves beside the view are);
+    scrolled into view, it draws the latest figure at once."""
+    page = new_page(1600, 1000)
+    page.goto(f"{server.url}/toy")
+    page.wait_for_selector(IDLE, timeout=90_000)
+    page.get_by_role("button", name="Play").click()
+    wait_for_step(page, 30, timeout=120_000)
+    draws = "() => [...document.querySelectorAll('.gp-live-chart')].map(d => [Number(d.dataset.draws || 0), " \
+            "d.getBoundingClientRect().top < window.innerHeight])"
+    before = page.evaluate(draws)
+    page.wait_for_timeout(3 * 1000 * CURVES_SECONDS + 1000)  # three refreshes of the curves' panels
+    after = page.evaluate(draws)
+    seen = [i for i, (_, on) in enumerate(before) if on]
+    hidden = [i for i, (_, on) in enumerate(before) if not on]
+    assert seen and hidden, before
+    assert all(after[i][0] >= before[i][0] + 2 for i in seen), (before, after)
+    assert all(after[i][0] == before[i][0] for i in hidden), (before, after)
+    last = page.locator(".gp-live-chart").nth(hidden[-1])
+    last.scroll_into_view_if_needed()
+    page.wait_for_function(f"n => Number(document.querySelectorAll('.gp-live-chart')[{hidden[-1]}].dataset.draws) > n",
+                           arg=after[hidden[-1]][0], timeout=5_000)
+    pause(page)
 
 
 @pytest.mark.parametrize("width,height", [(1600, 1000), (1440, 900)])

@@ -38,7 +38,7 @@ def test_renders_idle_then_one_step_updates_grid_and_histogram(apps):
     assert "step **0**" in status_text(at)
     assert runner_of(at).status().state == "idle"
     assert chart_keys(at) == CHARTS
-    grid0, hist0 = titled(at, "mnist_chart_grid", "Samples at step"), titled(at, "mnist_chart_hist", "Which digits")
+    grid0, _ = titled(at, "mnist_chart_grid", "Samples at step"), titled(at, "mnist_chart_hist", "Which digits")
     assert grid0["data"][0]["type"] == "image" and grid0["data"][0]["source"].startswith("data:image/png")
     assert not grid0["layout"]["xaxis"]["visible"] and grid0["layout"]["yaxis"]["scaleanchor"] == "x"
     assert "step 0" in titled(at, "mnist_chart_gallery", "Timeline")["layout"]["annotations"][0]["text"]

@@ -16,10 +16,11 @@ from .config_form import load_into_widgets
 LIVE_SUMMARY = ", ".join(sorted({SETTINGS[n].short or SETTINGS[n].label for n in LIVE_FIELDS}, key=str.lower))
 # the option names say what they are: the box sits in the controls row without a label
 SPEEDS = {"full speed": None, "20 steps a frame": 20, "5 steps a frame": 5, "1 step a frame": 1}
-# Refresh periods while training: every frame costs the browser a Plotly redraw and, on a 2-core machine,
-# CPU taken from training; these keep the most training per second (benchmarks/results/live_overhead.md).
-SAMPLES_SECONDS = 1.0   # the samples / landscape panel
-CURVES_SECONDS = 3.0    # the metric curves (they change slowly)
+# Refresh periods while training: every frame costs the server a rerun and the browser a redraw, on a
+# 2-core machine CPU taken from training. The main view glides between frames (ui/live_view.js), so a
+# frame every 1.5 s still moves at display rate (benchmarks/results/live_view.md).
+SAMPLES_SECONDS = 1.5   # the samples / landscape panel
+CURVES_SECONDS = 4.0    # the metric curves (they change slowly)
 # Runner cadence to match: snapshots twice per frame (none wasted), evaluations (W1 by exact matching,
 # histograms, mode coverage: a few % of the worker's time) every 2 s.
 LIVE_RUNNER_OPTIONS = Options(snapshot_interval=SAMPLES_SECONDS / 2, eval_interval=2.0)

@@ -7,7 +7,8 @@ On a 2-core machine that keeps Chromium's renderer busy a full core and halves t
 
 `live_plotly_chart` draws the same Plotly figure with plotly.js through a small custom component
 (`st.components.v2`, no iframe) whose identity is its key, and updates it with `Plotly.react`, which
-only changes what changed. plotly.js is served by Streamlit's static file serving
+only changes what changed; a chart out of sight (below the fold) waits to be seen before it redraws.
+plotly.js is served by Streamlit's static file serving
 (`server.enableStaticServing`, `.streamlit/config.toml`) from `static/`, where `ensure_plotly_js`
 copies it on first use (once per process).
 
@@ -117,7 +118,27 @@ export default function (component) {
       div.__gpSend("click", {x: x, y: y});
     });
   }
-  loadPlotly(data.src).then((Plotly) => Plotly.react(div, fig.data, fig.layout, data.config))
+  // A chart out of sight is not redrawn: it keeps the latest figure and draws it when it scrolls into
+  // view (below the fold, the curves would cost the browser a Plotly.react every refresh for nobody).
+  div.__gpPending = [fig, data.config, data.src];
+  if (!div.__gpObserver) {
+    div.__gpVisible = true;  // until the observer's first report: draw the first figure at once
+    div.__gpObserver = new IntersectionObserver((entries) => {
+      div.__gpVisible = entries[entries.length - 1].isIntersecting;
+      if (div.__gpVisible) drawPending(div);
+    });
+    div.__gpObserver.observe(div);
+  }
+  if (div.__gpVisible || !div._fullLayout) drawPending(div);
+}
+
+function drawPending(div) {
+  const pending = div.__gpPending;
+  if (!pending) return;
+  div.__gpPending = null;
+  const [fig, config, src] = pending;
+  div.dataset.draws = (Number(div.dataset.draws) || 0) + 1;
+  loadPlotly(src).then((Plotly) => Plotly.react(div, fig.data, fig.layout, config))
     .catch((e) => { div.textContent = "Chart unavailable: " + e.message; });
 }
 """

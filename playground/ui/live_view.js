@@ -14,7 +14,7 @@
 // scale of their own, faint `ghost` points, arrows from `push_at`, and the landscape `before` an
 // update as dotted contours.
 
-const FRAME_MS = 1000 / 30;          // draw at most ~30 times a second while moving
+const FRAME_MS = 1000 / 24;          // draw at most ~24 times a second while moving (benchmarks/results/live_view.md)
 const MIN_MOVE = 0.15, MAX_MOVE = 2.0; // seconds a move may take
 
 // loadPlotly(src): prepended by live_view.py from ui/live_chart.py (one loader for both components)
