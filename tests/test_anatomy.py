@@ -212,12 +212,43 @@ def test_phase_frames_for_the_canvas(n_critic):
     np.testing.assert_array_equal(from_b64(crit[-1]["grid"]["z"]), np.ravel(critic[-1]["landscape_after"]))
     assert by["batches"]["grid"]["before"] is None
 
-    t1 = Trainer(small_config(dataset="two_modes1d"))
-    t1.run(2)
-    trace1 = t1.explain_step()
-    snap1 = t1.snapshot(200)
-    snap1.explain = trace1
-    assert phase_frame(snap1, 0) is None
+
+
+@pytest.mark.parametrize("loss", ["ns", "wgan"])
+def test_phase_frames_in_1d(loss):
+    """1D: the critic curve (σ(D) for a log-loss critic) on the view's x grid and one scale for the
+    step, dotted before a critic update; the batches as rows of points; the update moves the
+    generator's batch from before to after (before kept faint), its arrows from before."""
+    t = Trainer(small_config(dataset="two_modes1d", loss=loss, lipschitz="gp" if loss == "wgan" else "none"))
+    t.run(2)
+    trace = t.explain_step()
+    snap = t.snapshot(200)
+    snap.explain = trace
+    ph = phases(trace, snap.log_loss)
+    frames = [phase_frame(snap, i) for i in range(len(ph))]
+    x = np.asarray(snap.views["x"], np.float64)
+    (cx,) = trace["generator"]["grid_axes"]
+    shown = (lambda a: 1 / (1 + np.exp(-np.asarray(a, np.float64)))) if snap.log_loss else np.asarray
+    gen, critic = trace["generator"], trace["critic"]
+    for p, f in zip(ph, frames, strict=True):
+        assert f["kind"] == "1d" and f["rows"] and f["bins"] == 0 and f["title"].endswith(p.title)
+        if snap.log_loss:
+            assert f["right_range"] == [0.0, 1.04]
+        if p.key == "critic":
+            np.testing.assert_allclose(from_b64(f["right"]), np.interp(x, cx, shown(critic[p.critic]["landscape_after"]),
+                                                                        left=np.nan, right=np.nan), rtol=1e-5)
+            was = trace["landscape_before"] if p.critic == 0 else critic[p.critic - 1]["landscape_after"]
+            np.testing.assert_allclose(from_b64(f["right_before"]), np.interp(x, cx, shown(was), left=np.nan,
+                                                                               right=np.nan), rtol=1e-5)
+        if p.key in ("batches", "scores", "critic"):
+            np.testing.assert_array_equal(from_b64(f["real"]), np.ravel(critic[p.critic or 0]["real"]))
+    update = frames[-1]
+    assert update["fake_set"] == frames[-2]["fake_set"] == "generator"
+    np.testing.assert_array_equal(from_b64(update["fake"]), np.ravel(gen["after"]))
+    np.testing.assert_array_equal(from_b64(update["ghost"]), np.ravel(gen["before"]))
+    np.testing.assert_array_equal(from_b64(update["push_x"]), np.ravel(gen["before"]))
+    np.testing.assert_allclose(from_b64(update["push"]), np.ravel(gen["after"]) - np.ravel(gen["before"]), atol=1e-6)
+    np.testing.assert_array_equal(from_b64(frames[-2]["push"]), np.ravel(gen["push"]))
 
 
 def test_magnification_is_a_round_factor_that_reaches_the_fraction():

@@ -17,7 +17,7 @@ from plotly.colors import sequential
 
 from . import canvas, style
 from .style import f32
-from .toy import ARROW_FRACTION, _binned_push, _push_trace, _sigmoid, arrow_segments
+from .toy import ARROW_FRACTION, _binned_push, _push_trace, _sigmoid, arrow_segments, grid_extent
 
 VIRIDIS = sequential.Viridis  # the scored batches' colours (the landscape has the critic's own scale)
 
@@ -56,19 +56,21 @@ def phase_figure(snap, index: int, *, arrow_ref: float | None = None, height: in
 PHASE_RADIUS = 4.0   # px: the batches' points on the canvas (the live view's samples are 2.6)
 GLIDE_SECONDS = 1.2  # how long the canvas takes to move from one phase to the next
 PHASE_NOTE = ("Between phases the view moves: the generator's samples glide from G(z) before its update to after "
-              "it (the same z), and the landscape cross-fades from one critic update to the next. At rest each "
-              "phase is the recorded step.")
+              "it (the same z), and the critic blends from one critic update to the next. At rest each phase is "
+              "the recorded step.")
 
 
 def phase_frame(snap, index: int, *, arrow_ref: float | None = None) -> dict[str, Any] | None:
-    """Phase `index` of a 2D `snap.explain` as a canvas frame (playground/ui/live_view.js), or None in 1D
-    (the page draws `phase_figure` then). The same content as `phase_figure`, on one critic colour
+    """Phase `index` of `snap.explain` as a canvas frame (playground/ui/live_view.js; None without an
+    explained step). The same content as `phase_figure`, on one critic colour
     scale for every phase of the step (so a critic update's change reads as a change of colour), with
     the samples of one set (`fake_set`: a critic update's batch, or the generator's batch) gliding
     between phases: from the gradient phase to the update each fake moves from G_θ(z) to G_θ'(z)."""
     trace = snap.explain
-    if trace is None or trace["kind"] != "2d":
+    if trace is None:
         return None
+    if trace["kind"] != "2d":
+        return _frame_1d(snap, trace, index, arrow_ref)
     ph = phases(trace, snap.log_loss)
     i = max(0, min(index, len(ph) - 1))
     phase = ph[i]
@@ -98,9 +100,7 @@ def phase_frame(snap, index: int, *, arrow_ref: float | None = None) -> dict[str
             lo, hi = (float(both.min()), float(both.max())) if both.size else (0.0, 1.0)
             scores = {"real": canvas.b64(rs), "fake": canvas.b64(fs), "range": [lo, hi + (hi <= lo)],
                       "colorscale": [[k / (len(VIRIDIS) - 1), c] for k, c in enumerate(VIRIDIS)]}
-            what = "logit D" if snap.log_loss else "score D"
-            legend += [{"name": f"real batch (circles), fake batch (diamonds): colour = {what} "
-                                f"from {lo:.3g} to {hi:.3g}", "kind": "grad", "color": ", ".join(VIRIDIS[::4])}]
+            legend += _score_legend(snap.log_loss, lo, hi, "real batch: circles", "fake batch: diamonds")
         else:
             legend += [{"name": "real batch", "kind": "dot", "color": style.REAL},
                        {"name": "fake batch G(z)", "kind": "dot", "color": style.FAKE}]
@@ -146,6 +146,97 @@ def phase_frame(snap, index: int, *, arrow_ref: float | None = None) -> dict[str
         "colors": {"real": style.REAL, "fake": style.FAKE, "push": style.PUSH, "covered": style.COVERED,
                    "missed": style.MISSED, "contour": style.CONTOUR_LINE},
         "axes": ["x₁", "x₂"], "note": PHASE_NOTE,
+    }
+
+
+def _score_legend(log_loss: bool, lo: float, hi: float, real: str, fake: str) -> list[dict[str, Any]]:
+    """The scored batches' legend: the colour scale, then which marker is which batch."""
+    return [{"name": f"colour = {'logit D' if log_loss else 'score D'}, {lo:.3g} … {hi:.3g}", "kind": "grad",
+             "color": ", ".join(VIRIDIS[::4])},
+            {"name": real, "kind": "dot", "color": VIRIDIS[5]}, {"name": fake, "kind": "dot", "color": VIRIDIS[5]}]
+
+
+def _frame_1d(snap, trace, index: int, arrow_ref: float | None) -> dict[str, Any]:
+    """`phase_frame` in 1D: the data density and the critic curve (σ(D) for a log-loss critic, on one
+    scale for the whole step; dotted: before a critic update), the phase's batches as rows of points
+    under the density (real above, fake below), the gradient as arrows on the fakes' row, the update
+    as each fake moving from G_θ(z) to G_θ'(z) (before: faint)."""
+    ph = phases(trace, snap.log_loss)
+    i = max(0, min(index, len(ph) - 1))
+    phase = ph[i]
+    (cx,) = (np.asarray(a, np.float64) for a in trace["generator"]["grid_axes"])
+    v = snap.views or {}
+    x = np.asarray(v.get("x", cx), np.float64)
+    p = np.asarray(v.get("p", np.zeros_like(x)), np.float64)
+    lo, hi = grid_extent(x.astype(np.float32), snap)
+    shown = (lambda a: _sigmoid(np.asarray(a, np.float64))) if snap.log_loss else (lambda a: np.asarray(a, np.float64))
+    on_x = lambda a: np.interp(x, cx, shown(a), left=np.nan, right=np.nan)  # noqa: E731
+    z, before = _landscapes(trace, phase)
+    every = [shown(trace["landscape_before"])] + [shown(c["landscape_after"]) for c in trace["critic"]]
+    fin = np.concatenate([a[np.isfinite(a)] for a in every])
+    if snap.log_loss:
+        right_range = [0.0, 1.04]
+    else:
+        cmin, cmax = (float(fin.min()), float(fin.max())) if fin.size else (0.0, 1.0)
+        right_range = [cmin, cmax + 0.06 * max(cmax - cmin, 1e-6)]
+    p_max = float(np.nanmax(p)) if np.isfinite(p).any() else 0.0
+    gen = trace["generator"]
+    empty = np.zeros(0, np.float32)
+    real, fake, push_x, push, ghost, scores = empty, empty, empty, empty, None, None
+    scale, label = 0.0, "discriminator σ(D(x))" if snap.log_loss else "critic D(x)"
+    legend: list[dict[str, Any]] = [{"name": "data p(x)", "kind": "area", "color": style.REAL},
+                                    {"name": label, "kind": "line", "color": style.CRITIC}]
+    if phase.key in ("batches", "scores", "critic"):
+        batch = _batch(trace, phase)
+        real, fake = f32(batch["real"]).ravel(), f32(batch["fake"]).ravel()
+        fake_set = f"critic {phase.critic or 0}"
+        if phase.key == "scores":
+            rs, fs = f32(batch["real_score"]), f32(batch["fake_score"])
+            both = np.concatenate([rs, fs])
+            both = both[np.isfinite(both)]
+            slo, shi = (float(both.min()), float(both.max())) if both.size else (0.0, 1.0)
+            scores = {"real": canvas.b64(rs), "fake": canvas.b64(fs), "range": [slo, shi + (shi <= slo)],
+                      "colorscale": [[k / (len(VIRIDIS) - 1), c] for k, c in enumerate(VIRIDIS)]}
+            legend += _score_legend(snap.log_loss, slo, shi, "real batch: circles, upper row",
+                                    "fake batch: diamonds, lower row")
+        else:
+            legend += [{"name": "real batch (upper row)", "kind": "dot", "color": style.REAL},
+                       {"name": "fake batch G(z) (lower row)", "kind": "dot", "color": style.FAKE}]
+        if before is not None:
+            legend.append({"name": f"{label} before this update", "kind": "dash", "color": style.CRITIC})
+    else:
+        fake_set = "generator"
+        b_pts, a_pts = f32(gen["before"]).ravel(), f32(gen["after"]).ravel()
+        if phase.key == "gradient":
+            fake, push_x, push = b_pts, b_pts, f32(gen["push"]).ravel()
+            norms = np.abs(push[np.isfinite(push)])
+            ref = float(arrow_ref) if arrow_ref else (float(norms.max()) if norms.size else 0.0)
+            scale = ARROW_FRACTION * (hi - lo) / ref if ref > 0 and np.isfinite(ref) else 0.0
+            legend += [{"name": "generator batch G(z)", "kind": "dot", "color": style.FAKE},
+                       {"name": f"gradient −∂ℓ_G/∂x ({'live scale' if arrow_ref else 'max'} {ref:.3g})",
+                        "kind": "arrow", "color": style.PUSH}]
+        else:
+            m = magnification(hi - lo, np.abs(a_pts - b_pts))
+            fake, push_x, push, ghost, scale = a_pts, b_pts, a_pts - b_pts, b_pts, m
+            legend += [{"name": "G(z) before (faint)", "kind": "dot", "color": "rgba(213, 94, 0, 0.35)"},
+                       {"name": "G(z) after", "kind": "dot", "color": style.FAKE},
+                       {"name": "before → after" + (f" (×{m:g}, magnified)" if m > 1 else ""), "kind": "arrow",
+                        "color": style.PUSH}]
+    return {
+        "kind": "1d", "id": f"explain|{trace['step']}|{i}|{arrow_ref}", "what": "Explained step",
+        "title": f"Step {trace['step']:,}: {phase.title}", "step": int(trace["step"]), "glide": GLIDE_SECONDS,
+        "fake_set": fake_set,
+        "subtitle": [f"{snap.dataset_label} · {snap.loss_label} · phase {i + 1} of {len(ph)}"],
+        "x": canvas.b64(x), "p": canvas.b64(p), "q": None, "right": canvas.b64(on_x(z)),
+        "right_before": canvas.b64(on_x(before)) if before is not None else None, "d_star": None,
+        "fake": canvas.b64(fake), "real": canvas.b64(real), "ghost": canvas.b64(ghost) if ghost is not None else None,
+        "scores": scores, "range": [lo, hi], "top": (p_max or 1.0) * 1.12, "right_range": right_range,
+        "right_title": "P(real)" if snap.log_loss else "critic D(x)", "log_loss": bool(snap.log_loss),
+        "push_x": canvas.b64(push_x), "push": canvas.b64(push), "arrow_scale": scale, "arrow_row": 0.7,
+        "bins": 0, "rows": True, "radius": PHASE_RADIUS, "legend": legend,
+        "colors": {"real": style.REAL, "fake": style.FAKE, "critic": style.CRITIC, "optimal": style.OPTIMAL,
+                   "push": style.PUSH},
+        "axes": ["x", "density"], "note": PHASE_NOTE,
     }
 
 

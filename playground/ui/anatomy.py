@@ -1,7 +1,7 @@
 """Explain one step: the toy page's slow motion of a generator step (playground/anatomy.py), phase
-by phase on the main chart, with Back / Next and an auto-advance. In 2D the phases are drawn by the
-live view's canvas, which moves from one phase to the next (the generator's samples glide from before
-its update to after it); in 1D they are Plotly figures.
+by phase on the main chart, with Back / Next and an auto-advance. The phases are drawn by the live
+view's canvas, which moves from one phase to the next (the generator's samples glide from before its
+update to after it); `phase_figure`'s Plotly version stands in only for a step with no frame.
 
 The explained step is an ordinary step of the run (the worker runs `Trainer.explain_step`), so
 leaving the mode continues the run exactly where the explained step left it.
@@ -70,15 +70,15 @@ def explain_view(prefix: str, runner: Runner, chart_key: str, chart_config: dict
         S.pop(K["snap"], None)
     n = len(phases(snap.explain, snap.log_loss)) if snap is not None else 0
     i = min(S.get(K["phase"], 0), max(n - 1, 0))
-    c1, c2, c3, c4 = st.columns([1.8, 1, 1, 1.4])
-    c1.button("Explain the next step", icon=":material/slow_motion_video:", key=f"{prefix}_explain_go",
-              type="primary", width="stretch", disabled=not usable, on_click=explain_next, args=(prefix, runner))
-    c2.button("Back", icon=":material/chevron_left:", key=f"{prefix}_explain_back", width="stretch",
-              disabled=snap is None or i == 0, on_click=_move, args=(prefix, -1, n))
-    c3.button("Next", icon=":material/chevron_right:", key=f"{prefix}_explain_fwd", width="stretch",
-              disabled=snap is None or i >= n - 1, on_click=_move, args=(prefix, 1, n))
-    auto = c4.toggle("Auto-advance", key=K["auto"], disabled=snap is None,
-                     help=f"Next phase every {AUTO_SECONDS:g} s.")
+    with st.container(horizontal=True, gap="small", vertical_alignment="center"):  # one row, labels whole
+        st.button("Explain the next step", icon=":material/slow_motion_video:", key=f"{prefix}_explain_go",
+                  type="primary", disabled=not usable, on_click=explain_next, args=(prefix, runner))
+        st.button("Back", icon=":material/chevron_left:", key=f"{prefix}_explain_back",
+                  disabled=snap is None or i == 0, on_click=_move, args=(prefix, -1, n))
+        st.button("Next", icon=":material/chevron_right:", key=f"{prefix}_explain_fwd",
+                  disabled=snap is None or i >= n - 1, on_click=_move, args=(prefix, 1, n))
+        auto = st.toggle("Auto-advance", key=K["auto"], disabled=snap is None,
+                         help=f"Next phase every {AUTO_SECONDS:g} s.")
     if S.get(K["error"]):
         st.error(S[K["error"]], icon=":material/error:")
     if snap is None:

@@ -224,12 +224,7 @@ class View {
       g.centers = f.modes ? decode(f.modes.centers) : null;
       g.map = f.map ? decode(f.map.xy) : null;
       g.map_lines = f.map ? f.map.lines : 0; g.map_points = f.map ? f.map.points : 0;
-      g.ghost = f.ghost ? decode(f.ghost) : null;
       g.push_at = f.push_at ? decode(f.push_at) : null;
-      if (f.scores) {
-        g.real_scores = decode(f.scores.real); g.fake_scores = decode(f.scores.fake);
-        g.score_lut = lut(f.scores.colorscale);
-      }
       const nx = f.grid.nx, ny = f.grid.ny;
       if (nx > 1 && ny > 1) {
         const [[x0, x1], [y0, y1]] = f.bounds;
@@ -257,6 +252,12 @@ class View {
       g.x = decode(f.x); g.p = decode(f.p); g.q = decode(f.q); g.right = decode(f.right);
       g.dstar = f.d_star ? decode(f.d_star) : null; g.fake = decode(f.fake);
       g.pushX = decode(f.push_x); g.pushV = decode(f.push);
+      g.real = decode(f.real); g.rightBefore = f.right_before ? decode(f.right_before) : null;
+    }
+    g.ghost = f.ghost ? decode(f.ghost) : null;
+    if (f.scores) {  // the explained step's scored batches
+      g.real_scores = decode(f.scores.real); g.fake_scores = decode(f.scores.fake);
+      g.score_lut = lut(f.scores.colorscale);
     }
     g.fromStep = null;
     return g;
@@ -625,8 +626,8 @@ class View {
     const [r0, r1] = g0.right_range;
     const R = (v) => { const frac = (v - r0) / (r1 - r0); return top + h - (band / (g.top + band) + frac * g.top / (g.top + band)) * h; };
     ctx.save(); ctx.beginPath(); ctx.rect(left, top, w, h); ctx.clip();
-    // histogram of the samples as drawn
-    const bins = g0.bins, edges = (hi - lo) / bins, counts = new Float32Array(bins);
+    // histogram of the samples as drawn (none for the explained step's batches: rows of points instead)
+    const bins = g0.bins, edges = (hi - lo) / Math.max(1, bins), counts = new Float32Array(bins);
     let n = 0;
     for (let i = 0; i < fake.length; i++) {
       const v = fake[i];
@@ -660,13 +661,15 @@ class View {
     curve(g.x, g.p, Y, g0.colors.real, 3.5);
     curve(g.x, g.q, Y, g0.colors.fake, 3);
     curve(g.x, g.right, R, g0.colors.critic, 3);
+    if (g0.rightBefore) { ctx.globalAlpha = 0.6; curve(g0.x, g0.rightBefore, R, g0.colors.critic, 2, [3, 4]); ctx.globalAlpha = 1; }
     if (g.dstar) curve(g.x, g.dstar, R, g0.colors.optimal, 2.5, [7, 5]);
     // push arrows (bin means) in the band under zero: the old ones fade out, the new ones in
     const arrows = (f, alpha) => {
       if (!f || !(f.arrow_scale > 0)) return;
       ctx.globalAlpha = alpha; ctx.strokeStyle = f.colors.push; ctx.fillStyle = f.colors.push; ctx.lineWidth = 1.6;
       for (let i = 0; i < f.pushX.length; i++) {
-        const y = Y(-band * (i % 2 ? 0.7 : 0.3)), sx = X(f.pushX[i]), ex = X(f.pushX[i] + f.arrow_scale * f.pushV[i]);
+        const row = f.arrow_row !== undefined ? f.arrow_row : (i % 2 ? 0.7 : 0.3);
+        const y = Y(-band * row), sx = X(f.pushX[i]), ex = X(f.pushX[i] + f.arrow_scale * f.pushV[i]);
         ctx.beginPath(); ctx.moveTo(sx, y); ctx.lineTo(ex, y); ctx.stroke();
         if (Math.abs(ex - sx) > 1) {
           const d = Math.sign(ex - sx);
@@ -676,6 +679,18 @@ class View {
       ctx.globalAlpha = 1;
     };
     if (a && t < 1) { arrows(a.pushX ? a : null, 1 - t); arrows(g0, t); } else arrows(g0, 1);
+    if (g0.rows) {  // the explained step's batches: real on the upper row, fake (moving) on the lower one
+      const at = (xs, row) => {
+        const out = new Float32Array(2 * xs.length);
+        for (let i = 0; i < xs.length; i++) { out[2 * i] = xs[i]; out[2 * i + 1] = -band * row; }
+        return out;
+      };
+      if (g0.ghost) this.dots(ctx, at(g0.ghost, 0.7), X, Y, g0.colors.fake, 0.35, g0.radius || 4);
+      if (g0.real_scores) this.scored(ctx, at(g0.real, 0.3), g0.real_scores, g0, X, Y, false);
+      else this.dots(ctx, at(g0.real, 0.3), X, Y, g0.colors.real, 0.9, g0.radius || 4);
+      if (g0.fake_scores) this.scored(ctx, at(fake, 0.7), g0.fake_scores, g0, X, Y, true);
+      else this.dots(ctx, at(fake, 0.7), X, Y, g0.colors.fake, 0.9, g0.radius || 4);
+    }
     ctx.restore();
     // axes
     ctx.strokeStyle = "#888"; ctx.lineWidth = 1; ctx.strokeRect(left, top, w, h);
