@@ -113,10 +113,12 @@ def draw_view(page: TrainingPage) -> None:
 def main_figure(snap, replay_of: int | None = None):
     """The landscape (2D) or the densities (1D), with the generator's map if asked, staged if asked.
     `replay_of`: the snapshot is a recorded frame and the run is at that step (no map: not recorded)."""
+    fit = MAIN_STAGE_PX if STAGED else MAIN_PX
     if snap.kind == "2d":
-        fig = toyplots.landscape_2d(snap, show_map=replay_of is None and bool(st.session_state.get(f"{P}_map")))
+        fig = toyplots.landscape_2d(snap, show_map=replay_of is None and bool(st.session_state.get(f"{P}_map")),
+                                    legend_px=fit)
     else:
-        fig = toyplots.distributions_1d(snap)
+        fig = toyplots.distributions_1d(snap, legend_px=fit)
     if replay_of is not None:
         fig = toyplots.as_replay(fig, replay_of)
     stage = stage_figure(P, MAIN_STAGE_PX)
@@ -124,6 +126,7 @@ def main_figure(snap, replay_of: int | None = None):
 
 
 MAIN_HEIGHT = 640  # the main view's largest height (px); it shrinks to fit the window
+MAIN_PX = 510  # the main view's width at 1440 × 900 with the sidebar open: its legend's rows fit that
 MAIN_STAGE_PX = 820  # the main chart's width on stage at 1280 × 720 (2 : 1 with the curves)
 
 

@@ -513,6 +513,11 @@ def test_toy_page_is_one_screen_and_moves(server, new_page, width, height):
     page.wait_for_selector(IDLE, timeout=90_000)
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    # the page as a newcomer first sees it (no run yet: the Plotly figure) fits too
+    page.wait_for_selector(".gp-live-view .js-plotly-plot", timeout=60_000)
+    page.wait_for_timeout(1000)
+    first = box(page, ".gp-live-view")
+    assert inside_viewport(page, first), f"first view {first} not within {page.viewport_size}"
     click_preset(page, PRESET_BUTTON["mode-collapse"])
     page.wait_for_function("t => document.body.innerText.includes(t)", arg="Expected by step", timeout=60_000)
     page.wait_for_selector(IDLE, timeout=60_000)

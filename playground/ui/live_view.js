@@ -200,8 +200,10 @@ class View {
     this.kick();
   }
 
-  setFigure(fig, config, src) {
+  setFigure(fig, config, src, maxHeight, fit) {
     this.stop();
+    if (maxHeight) this.maxHeight = maxHeight;
+    if (fit !== undefined) this.fit = fit;  // a page opened paused fits its figure too, not only a moving view
     this.mode = "plotly";
     this.titleEl.style.display = this.mainEl.style.display = "none";
     this.plotlyDiv.style.display = "";
@@ -733,7 +735,7 @@ export default function (component) {
     parentElement.__gpLiveView = view;
   }
   if (data.figure) {
-    view.setFigure(JSON.parse(data.figure), data.config || {}, data.src);
+    view.setFigure(JSON.parse(data.figure), data.config || {}, data.src, data.height, data.fit);
   } else if (data.frame) {
     view.setFrame(data.frame, data.period || 0, data.height || 560, !!data.fit);
   }

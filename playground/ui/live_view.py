@@ -68,7 +68,8 @@ def live_view(key: str, *, frame: dict[str, Any] | None = None, figure: go.Figur
     bottom edge."""
     if figure is not None:
         ensure_plotly_js()
-        data = {"figure": figure.to_json(), "config": {"responsive": True, **(config or {})}, "src": PLOTLY_JS_URL}
+        data = {"figure": figure.to_json(), "config": {"responsive": True, **(config or {})}, "src": PLOTLY_JS_URL,
+                "height": int(height), "fit": bool(fit)}
     else:
         data = {"frame": frame, "period": float(period), "height": int(height), "fit": bool(fit)}
     _component(key=key, data=data)
