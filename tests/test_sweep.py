@@ -98,11 +98,13 @@ def test_the_summary_is_mean_and_std_over_seeds():
     lines = md.splitlines()
     assert lines[0] == ("| dataset | loss / lipschitz | seeds | modes covered | high-quality fraction "
                         "| mode KL(q̂‖uniform) | W1 | steps/s |") and len(lines) == 4  # metric_specs' names
-    assert "| ring8 | ns/none | 3 | 7.0 ± 1.0 / 8 | 80.0% ± 10.0% |" in md
+    # mean ± standard deviation (standard error s/√3 = 0.58 and 5.8 %)
+    assert "| ring8 | ns/none | 3 | 7.0 ± 1.0 (se 0.6) / 8 | 80.0% ± 10.0% (se 5.8%) |" in md
     assert "| ring8 | wgan/gp | 2 of 3 (1 diverged) | 8.0 / 8 | 95.0% |" in md
     rows = list(csv.DictReader(io.StringIO(sweep.to_csv([ns, gp]))))
     assert float(rows[0]["w1_mean"]) == pytest.approx(0.15) and float(rows[0]["modes_covered_std"]) == 1.0
-    assert rows[1]["modes_covered_std"] == "" and rows[1]["diverged"] == "1"
+    assert float(rows[0]["modes_covered_se"]) == pytest.approx(1 / 3 ** 0.5)
+    assert rows[1]["modes_covered_std"] == rows[1]["modes_covered_se"] == "" and rows[1]["diverged"] == "1"
 
 
 class FakeTerminal(io.StringIO):
@@ -164,6 +166,7 @@ def test_the_table_has_mean_and_std_per_row(swept):
             xs = [f[key] for f in finals]
             assert float(r[f"{key}_mean"]) == pytest.approx(statistics.fmean(xs))
             assert float(r[f"{key}_std"]) == pytest.approx(statistics.stdev(xs))
+            assert float(r[f"{key}_se"]) == pytest.approx(statistics.stdev(xs) / len(xs) ** 0.5)
         line = next(l for l in md.splitlines() if f"| ring8 | {pair} |" in l)
         assert line.count("±") == sum(r[f"{k}_std"] != "" for k in sweep.COLUMNS) >= 4
 

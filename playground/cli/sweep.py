@@ -7,7 +7,8 @@ values of any `--set field=v1,v2`), each cell the run `train` makes for the same
 Each cell is one Ray task (one CPU, one torch thread); the driver writes its JSON, the one `train`
 writes, into the folder as it finishes, so an interrupted sweep keeps its finished cells and a rerun
 skips them. At the end, `summary.md` and `summary.csv`: per row (the cells that differ only by seed)
-the mean ± standard deviation over seeds of the final metrics, and steps/s.
+the mean ± standard deviation over seeds of the final metrics, and steps/s, with the standard error
+of the mean (s/√n, as PacGAN reports its tables) in brackets.
 
 Ray is imported only inside `ray_cluster.start_ray`: the app and the other commands never load it. By default a
 local Ray is started for the sweep (every server on 127.0.0.1, no dashboard, no usage stats) and
@@ -21,10 +22,11 @@ import io
 import itertools
 import json
 import re
+import math
 import statistics
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -159,6 +161,12 @@ class Row:
     diverged: int     # of those, runs that diverged (not in the statistics)
     n_modes: int | None
     stats: dict[str, tuple[float, float | None] | None]  # metric -> (mean, sample std; None for one seed)
+    counts: dict[str, int] = field(default_factory=dict)  # metric -> the seeds it was read from
+
+    def se(self, key: str) -> float | None:
+        """The standard error of the mean, s/√n (PacGAN's tables report mean ± standard error)."""
+        s, n = self.stats.get(key), self.counts.get(key, 0)
+        return s[1] / math.sqrt(n) if s is not None and s[1] is not None and n > 1 else None
 
 
 def mean_std(xs: Sequence[float]) -> tuple[float, float | None] | None:
@@ -180,8 +188,10 @@ def summarize(cells: Sequence[Cell], results: dict[str, dict[str, Any]]) -> list
         runs = [results[c.name] for c in members if c.name in results]
         ok = [r for r in runs if "diverged" not in r]
         n_modes = next((int(r["final"]["n_modes"]) for r in ok if r["final"].get("n_modes") is not None), None)
-        stats = {k: mean_std([m.read(r) for r in ok]) for k, m in COLUMNS.items()}
-        rows.append(Row(dataset, pair, values, len(members), len(runs), len(runs) - len(ok), n_modes, stats))
+        read = {k: [x for x in (m.read(r) for r in ok) if x is not None] for k, m in COLUMNS.items()}
+        stats = {k: mean_std(xs) for k, xs in read.items()}
+        rows.append(Row(dataset, pair, values, len(members), len(runs), len(runs) - len(ok), n_modes, stats,
+                        {k: len(xs) for k, xs in read.items()}))
     return rows
 
 
@@ -198,12 +208,15 @@ def _cell_text(r: Row, key: str) -> str:
     s, fmt = r.stats[key], COLUMNS[key].fmt
     if s is None:
         return "–"
-    text = fmt.format(s[0]) + (f" ± {fmt.format(s[1])}" if s[1] is not None else "")
+    se = r.se(key)
+    text = fmt.format(s[0]) + (f" ± {fmt.format(s[1])}" if s[1] is not None else "") + \
+        (f" (se {fmt.format(se)})" if se is not None else "")
     return text + (f" / {r.n_modes:.0f}" if key == "modes_covered" and r.n_modes else "")
 
 
 def to_markdown(rows: Sequence[Row]) -> str:
-    """The table: per row the mean ± standard deviation over seeds (the mean alone for one seed)."""
+    """The table: per row the mean ± standard deviation over seeds and, in brackets, the standard error
+    of the mean s/√n (the mean alone for one seed)."""
     fields = _fields(rows)
     head = ["dataset", "loss / lipschitz", *fields, "seeds", *(c.heading for c in COLUMNS.values())]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -216,16 +229,16 @@ def to_markdown(rows: Sequence[Row]) -> str:
 
 
 def to_csv(rows: Sequence[Row]) -> str:
-    """The same rows as numbers: <metric>_mean and <metric>_std (empty for one seed) per metric."""
+    """The same rows as numbers: <metric>_mean, <metric>_std and <metric>_se (empty for one seed) per metric."""
     fields = _fields(rows)
     head = ["dataset", "loss", "lipschitz", *fields, "seeds", "finished", "diverged", "n_modes",
-            *(f"{k}_{s}" for k in COLUMNS for s in ("mean", "std"))]
+            *(f"{k}_{s}" for k in COLUMNS for s in ("mean", "std", "se"))]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(head)
     for r in rows:
         given = dict(r.values)
-        stats = [x for k in COLUMNS for x in (r.stats[k] or (None, None))]
+        stats = [x for k in COLUMNS for x in (*(r.stats[k] or (None, None)), r.se(k))]
         w.writerow([r.dataset, *r.pair.split("/"), *(given.get(f, "") for f in fields), r.seeds, r.finished,
                     r.diverged, r.n_modes, *("" if x is None else repr(x) for x in stats)])
     return buf.getvalue()
