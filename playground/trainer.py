@@ -100,6 +100,7 @@ def device_label(device: torch.device) -> str:
 
 
 N_EVAL = 2000  # samples per evaluation (and the fixed noise the views draw from)
+MIN_EVAL = 512  # the fewest an evaluation may take: W1 matches 512 real and 512 generated samples
 
 
 class Trainer:
@@ -120,6 +121,7 @@ class Trainer:
         self.gen = torch.Generator(self.device).manual_seed(config.seed)
         # fixed evaluation set, from its own stream: evaluating never perturbs training
         eval_gen = torch.Generator(self.device).manual_seed(config.seed + 7919)
+        self.n_eval = int(n_eval)
         self.real_ref = self.dataset.sample(n_eval, eval_gen, self.device)
         self.fixed_noise = sample_noise(config.noise, n_eval, config.noise_dim, eval_gen, self.device)
         self.opt_g = OPTIMIZERS[config.g_optim](self.G.parameters(), config.g_lr, config.g_beta1, config.g_beta2)

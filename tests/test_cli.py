@@ -88,6 +88,24 @@ def test_short_train_writes_json_and_quiet_prints_nothing(tmp_path, capsys):
     assert 0 <= data["final"]["modes_covered"] <= 8
 
 
+def test_eval_samples_sets_how_many_samples_an_evaluation_counts(tmp_path, capsys):
+    """PacGAN's protocol counts modes on 2,500 samples: --eval-samples 2500 evaluates on 2,500 (each
+    mode's share is a count over 2,500) and the JSON says so; training is the same run."""
+    runs = {}
+    for n in (2000, 2500):
+        out_file = tmp_path / f"run{n}.json"
+        rc, _, err = _run(["train", "--dataset", "ring8", "--steps", "20", "--eval-every", "20", *SMALL,
+                           "--eval-samples", str(n), "--out", str(out_file), "--quiet"], capsys)
+        assert rc == 0, err
+        runs[n] = _strict_json(out_file.read_text())
+    assert (runs[2000]["eval_samples"], runs[2500]["eval_samples"]) == (2000, 2500)
+    counts = [x * 2500 for x in runs[2500]["final"]["mode_shares"]]  # each mode's share of the samples
+    assert all(abs(c - round(c)) < 1e-6 for c in counts) and round(sum(counts)) == 2500, counts
+    assert any(abs(x * 2000 - round(x * 2000)) > 1e-6 for x in runs[2500]["final"]["mode_shares"]), "not out of 2000"
+    losses = lambda r: [(h["d_loss"], h["g_loss"]) for h in r["history"] if "d_loss" in h]  # noqa: E731
+    assert losses(runs[2000]) == losses(runs[2500]), "the evaluation draws from its own stream"
+
+
 def _assert_one_line_error(rc, out, err):
     assert rc == 2, (rc, err)
     assert "Traceback" not in err and "Traceback" not in out
@@ -99,7 +117,9 @@ def _assert_one_line_error(rc, out, err):
 
 
 @pytest.mark.parametrize("args", [["train", "--bogus"], ["train", "--n-critic", "many"], ["frobnicate"],
-                                  ["train", "--steps", "0"], ["train", "--minutes", "-1"]])
+                                  ["train", "--steps", "0"], ["train", "--minutes", "-1"],
+                                  ["train", "--eval-samples", "100"], ["sweep", "--datasets", "ring8", "--pairs",
+                                                                       "ns/none", "--out", "x", "--eval-samples", "0"]])
 def test_bad_flag_exits_2_with_one_line(args, capsys):
     _assert_one_line_error(*_run(args, capsys))
 

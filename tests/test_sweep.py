@@ -2,6 +2,7 @@
 (started once for the module, 2 CPUs): each cell's JSON is the one `train` writes for the same flags, a
 rerun skips finished cells, an interrupted sweep keeps them. And the rest of the project never loads Ray."""
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -77,6 +78,18 @@ def _result(modes, hq, w1, sps=100.0, diverged=False):
     out = {"final": {"modes_covered": modes, "n_modes": 8, "high_quality_fraction": hq, "mode_reverse_kl": 0.1,
                      "w1": w1}, "steps_per_second": sps}
     return {**out, "diverged": {"what": "d_loss", "step": 5}} if diverged else out
+
+
+def test_a_cell_counts_as_finished_only_under_its_evaluation_protocol(tmp_path):
+    """--eval-samples is part of what a cell is: a JSON evaluated on 2,000 samples (or with no record
+    of it: the old default) does not finish a cell that counts 2,500."""
+    (cell,) = sweep.grid(["ring8"], ["ns/none"], [0], steps=10)
+    data = {"config": cell.config.to_dict(), "steps": 10, "final": {"w1": 1.0}}
+    sweep.cell_path(tmp_path, cell).write_text(json.dumps(data))
+    pacgan = dataclasses.replace(cell, eval_samples=2500)
+    assert sweep.finished(tmp_path, cell) == data and sweep.finished(tmp_path, pacgan) is None
+    sweep.cell_path(tmp_path, cell).write_text(json.dumps({**data, "eval_samples": 2500}))
+    assert sweep.finished(tmp_path, cell) is None and sweep.finished(tmp_path, pacgan) is not None
 
 
 def test_the_summary_is_mean_and_std_over_seeds():

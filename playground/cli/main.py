@@ -32,7 +32,7 @@ from ..evaluation import train_classifier
 from ..lipschitz import LIPSCHITZ
 from ..losses import LOSSES
 from ..presets import PRESETS
-from ..trainer import Trainer, device_label
+from ..trainer import MIN_EVAL, N_EVAL, Trainer, device_label
 from . import add_data, perfect_discriminator, sweep
 from .parser import Parser
 from .train import build_config, parse_set, run_record, train_run, train_together, write_json
@@ -84,6 +84,8 @@ def _budget_error(args: argparse.Namespace) -> str | None:
         return "--steps must be at least 1."
     if args.minutes is not None and not (args.minutes > 0 and args.minutes == args.minutes):
         return "--minutes must be a positive number of minutes."
+    if args.eval_samples < MIN_EVAL:
+        return f"--eval-samples must be at least {MIN_EVAL} (W1 matches {MIN_EVAL} real and {MIN_EVAL} generated samples)."
     return None
 
 
@@ -92,7 +94,7 @@ def train(args: argparse.Namespace) -> int:
         config, steps = build_config(args)
         if args.threads:
             torch.set_num_threads(args.threads)
-        trainer = Trainer(config)
+        trainer = Trainer(config, n_eval=args.eval_samples)
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -134,7 +136,7 @@ def compare(args: argparse.Namespace) -> int:
         if args.threads:
             torch.set_num_threads(args.threads)
         configs = cmp.configs()
-        trainers = [Trainer(c) for c in configs]
+        trainers = [Trainer(c, n_eval=args.eval_samples) for c in configs]
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -197,10 +199,15 @@ DELEGATED: dict[str, Callable[[Sequence[str]], int]] = {"perfect-discriminator":
                                                         "add-data": add_data.main}
 
 
+EVAL_HELP = ("samples per evaluation, real and generated (default %(default)s; PacGAN's protocol, Lin et al. "
+             "2018, counts modes on 2500)")
+
+
 def _common(p: argparse.ArgumentParser, set_help: str = "any other RunConfig field") -> None:
     p.add_argument("--minutes", type=float, help="a wall-clock budget: stop after this many minutes "
                                                  "(with --steps, whichever comes first)")
     p.add_argument("--eval-every", type=int, default=250, dest="eval_every")
+    p.add_argument("--eval-samples", type=int, default=N_EVAL, dest="eval_samples", help=EVAL_HELP)
     p.add_argument("--set", action="append", metavar="FIELD=VALUE", help=set_help)
     p.add_argument("--threads", type=int, default=1,
                    help="torch threads (default 1: the live page trains on one thread, and the same "
@@ -244,6 +251,7 @@ def make_parser() -> argparse.ArgumentParser:
     s.add_argument("--set", action="append", metavar="FIELD=V1,V2,...",
                    help="any other RunConfig field for every cell; a list of values makes one cell per value")
     s.add_argument("--eval-every", type=int, default=250, dest="eval_every")
+    s.add_argument("--eval-samples", type=int, default=N_EVAL, dest="eval_samples", help=EVAL_HELP)
     s.add_argument("--address", help="a running Ray cluster (default: a local Ray started for the sweep)")
     s.add_argument("--cpus", type=int, help="the local Ray's CPUs, one cell each (default: this machine's cores)")
     s.add_argument("--out", required=True, help="the folder for the cells' JSON and the summary")

@@ -26,7 +26,7 @@ import math
 import statistics
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -38,7 +38,7 @@ from ..config import ConfigError, RunConfig
 from ..export import clean
 from ..live.ray_cluster import cores, start_ray, unreachable  # noqa: F401 (cores: the benchmarks' default)
 from ..metric_specs import spec
-from ..trainer import Trainer
+from ..trainer import N_EVAL, Trainer
 from .train import build_config, parse_set, train_run, write_json
 
 GRID_FIELDS = ("dataset", "loss", "lipschitz", "seed")  # the grid's own axes, not for --set
@@ -51,6 +51,7 @@ class Cell:
     config: RunConfig
     steps: int
     values: tuple[tuple[str, Any], ...] = ()  # this cell's value of each --set list field
+    eval_samples: int = N_EVAL                # samples per evaluation (--eval-samples)
 
     @property
     def pair(self) -> str:
@@ -109,7 +110,7 @@ def grid(datasets: Sequence[str], pairs: Sequence[str], seeds: Sequence[int], se
 def run_cell(cell: Cell, eval_every: int) -> dict[str, Any]:
     """The JSON `train` writes for this cell's config, trained on one torch thread (a Ray task's body)."""
     torch.set_num_threads(1)
-    out, _ = train_run(Trainer(cell.config), cell.steps, eval_every)
+    out, _ = train_run(Trainer(cell.config, n_eval=cell.eval_samples), cell.steps, eval_every)
     return clean(out)
 
 
@@ -123,7 +124,8 @@ def finished(out_dir: str | Path, cell: Cell) -> dict[str, Any] | None:
         data = json.loads(cell_path(out_dir, cell).read_text())
         same = RunConfig.from_dict(data["config"]) == cell.config
         done = data["steps"] == cell.steps or "diverged" in data
-        return data if same and done and "final" in data else None
+        counted = data.get("eval_samples", N_EVAL) == cell.eval_samples  # the same evaluation protocol
+        return data if same and done and counted and "final" in data else None
     except (OSError, ValueError, KeyError, TypeError):  # absent, unreadable, or not a run's JSON
         return None
 
@@ -331,7 +333,8 @@ def command(args: argparse.Namespace) -> int:
     try:
         if args.cpus is not None and args.cpus < 1:
             raise ConfigError("--cpus must be at least 1.")
-        cells = grid(args.datasets, args.pairs, args.seeds, args.set or [], args.steps)
+        cells = [replace(c, eval_samples=args.eval_samples)
+                 for c in grid(args.datasets, args.pairs, args.seeds, args.set or [], args.steps)]
         why = unreachable(args.address) if args.address else None
         if why:
             raise ConfigError(f"Nothing answers at the Ray address '{args.address}' ({why}).")

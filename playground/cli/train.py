@@ -185,7 +185,8 @@ def train_run(trainer: Trainer, steps: int | None, eval_every: int, minutes: flo
 def run_record(trainer: Trainer, outcome: Outcome) -> dict[str, Any]:
     """The part of a run's JSON that `train` and `compare` share."""
     evals = [h for h in trainer.history if "w1" in h or "fid" in h]
-    out = {"steps": trainer.step_count, "history": trainer.history, "final": evals[-1] if evals else {},
+    out = {"steps": trainer.step_count, "eval_samples": trainer.n_eval, "history": trainer.history,
+           "final": evals[-1] if evals else {},
            "steps_per_second": trainer.step_count / trainer.seconds if trainer.seconds else 0.0}
     if outcome.diverged:
         out["diverged"] = outcome.diverged.to_dict()
