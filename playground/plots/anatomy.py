@@ -94,13 +94,8 @@ def phase_frame(snap, index: int, *, arrow_ref: float | None = None) -> dict[str
         real, fake = f32(batch["real"]), f32(batch["fake"])
         fake_set = f"critic {phase.critic or 0}"
         if phase.key == "scores":
-            rs, fs = f32(batch["real_score"]), f32(batch["fake_score"])
-            both = np.concatenate([rs, fs])
-            both = both[np.isfinite(both)]
-            lo, hi = (float(both.min()), float(both.max())) if both.size else (0.0, 1.0)
-            scores = {"real": canvas.b64(rs), "fake": canvas.b64(fs), "range": [lo, hi + (hi <= lo)],
-                      "colorscale": [[k / (len(VIRIDIS) - 1), c] for k, c in enumerate(VIRIDIS)]}
-            legend += _score_legend(snap.log_loss, lo, hi, "real batch: circles", "fake batch: diamonds")
+            scores, more = _scored(batch, snap.log_loss, "real batch: circles", "fake batch: diamonds")
+            legend += more
         else:
             legend += [{"name": "real batch", "kind": "dot", "color": style.REAL},
                        {"name": "fake batch G(z)", "kind": "dot", "color": style.FAKE}]
@@ -149,11 +144,19 @@ def phase_frame(snap, index: int, *, arrow_ref: float | None = None) -> dict[str
     }
 
 
-def _score_legend(log_loss: bool, lo: float, hi: float, real: str, fake: str) -> list[dict[str, Any]]:
-    """The scored batches' legend: the colour scale, then which marker is which batch."""
-    return [{"name": f"colour = {'logit D' if log_loss else 'score D'}, {lo:.3g} … {hi:.3g}", "kind": "grad",
-             "color": ", ".join(VIRIDIS[::4])},
-            {"name": real, "kind": "dot", "color": VIRIDIS[5]}, {"name": fake, "kind": "dot", "color": VIRIDIS[5]}]
+def _scored(batch: dict[str, Any], log_loss: bool, real: str, fake: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The scoring phase's batches for the canvas (their scores on a Viridis scale from the lowest to the
+    highest score of the two batches) and its legend: the scale, then which marker is which batch."""
+    rs, fs = f32(batch["real_score"]), f32(batch["fake_score"])
+    both = np.concatenate([rs, fs])
+    both = both[np.isfinite(both)]
+    lo, hi = (float(both.min()), float(both.max())) if both.size else (0.0, 1.0)
+    scores = {"real": canvas.b64(rs), "fake": canvas.b64(fs), "range": [lo, hi + (hi <= lo)],
+              "colorscale": [[k / (len(VIRIDIS) - 1), c] for k, c in enumerate(VIRIDIS)]}
+    legend = [{"name": f"colour = {'logit D' if log_loss else 'score D'}, {lo:.3g} … {hi:.3g}", "kind": "grad",
+               "color": ", ".join(VIRIDIS[::4])},
+              {"name": real, "kind": "dot", "color": VIRIDIS[5]}, {"name": fake, "kind": "dot", "color": VIRIDIS[5]}]
+    return scores, legend
 
 
 def _frame_1d(snap, trace, index: int, arrow_ref: float | None) -> dict[str, Any]:
@@ -191,14 +194,9 @@ def _frame_1d(snap, trace, index: int, arrow_ref: float | None) -> dict[str, Any
         real, fake = f32(batch["real"]).ravel(), f32(batch["fake"]).ravel()
         fake_set = f"critic {phase.critic or 0}"
         if phase.key == "scores":
-            rs, fs = f32(batch["real_score"]), f32(batch["fake_score"])
-            both = np.concatenate([rs, fs])
-            both = both[np.isfinite(both)]
-            slo, shi = (float(both.min()), float(both.max())) if both.size else (0.0, 1.0)
-            scores = {"real": canvas.b64(rs), "fake": canvas.b64(fs), "range": [slo, shi + (shi <= slo)],
-                      "colorscale": [[k / (len(VIRIDIS) - 1), c] for k, c in enumerate(VIRIDIS)]}
-            legend += _score_legend(snap.log_loss, slo, shi, "real batch: circles, upper row",
-                                    "fake batch: diamonds, lower row")
+            scores, more = _scored(batch, snap.log_loss, "real batch: circles, upper row",
+                                   "fake batch: diamonds, lower row")
+            legend += more
         else:
             legend += [{"name": "real batch (upper row)", "kind": "dot", "color": style.REAL},
                        {"name": "fake batch G(z) (lower row)", "kind": "dot", "color": style.FAKE}]

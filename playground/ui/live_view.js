@@ -8,11 +8,12 @@
 // binned from the samples as drawn. The title names only steps the run reached (motionLabel).
 // When the page sends a Plotly figure instead (a paused run: hover and zoom), it is drawn with
 // plotly.js in the same place.
-// The explained step's phases (plots/anatomy.py phase_frame) are 2D frames with a few more fields: a
+// The explained step's phases (plots/anatomy.py phase_frame) are frames with a few more fields: a
 // fixed `title`, a fixed move time `glide`, `fake_set` (samples glide only between frames of the same
-// set: a phase with other samples cross-fades instead), `radius`, per-point `scores` coloured on a
-// scale of their own, faint `ghost` points, arrows from `push_at`, and the landscape `before` an
-// update as dotted contours.
+// set: in 2D a phase with other samples cross-fades instead), `radius`, per-point `scores` coloured on
+// a scale of their own, faint `ghost` points, arrows from `push_at` (2D), the landscape `before` an
+// update as dotted contours (2D; in 1D `right_before`, a dotted curve) and, in 1D, `rows`: the
+// batches as rows of points under the density instead of a histogram.
 
 const FRAME_MS = 1000 / 24;          // draw at most ~24 times a second while moving (benchmarks/results/live_view.md)
 const MIN_MOVE = 0.15, MAX_MOVE = 2.0; // seconds a move may take
