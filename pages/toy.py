@@ -84,8 +84,7 @@ def main_view(page: TrainingPage) -> bool:
         return True
     if replay_view(P, page.runner, f"{P}_chart_main", MAIN_HEIGHT, show_map=False):
         return True
-    return explain_view(P, page.runner, f"{P}_chart_explain", CHART_CONFIG, stage=stage_figure(P, MAIN_STAGE_PX),
-                        height=MAIN_HEIGHT)
+    return explain_view(P, page.runner, f"{P}_chart_explain", height=MAIN_HEIGHT)
 
 
 def draw_view(page: TrainingPage) -> None:

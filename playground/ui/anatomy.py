@@ -1,7 +1,7 @@
 """Explain one step: the toy page's slow motion of a generator step (playground/anatomy.py), phase
 by phase on the main chart, with Back / Next and an auto-advance. The phases are drawn by the live
 view's canvas, which moves from one phase to the next (the generator's samples glide from before its
-update to after it); `phase_figure`'s Plotly version stands in only for a step with no frame.
+update to after it).
 
 The explained step is an ordinary step of the run (the worker runs `Trainer.explain_step`), so
 leaving the mode continues the run exactly where the explained step left it.
@@ -12,9 +12,8 @@ import streamlit as st
 
 from ..anatomy import phases
 from ..live.runner import Runner, RunState
-from ..plots.anatomy import GLIDE_SECONDS, live_arrow_ref, phase_figure, phase_frame
+from ..plots.anatomy import GLIDE_SECONDS, live_arrow_ref, phase_frame
 from .live import status_line
-from .live_chart import live_plotly_chart
 from .live_view import live_view
 
 AUTO_SECONDS = 3.0   # one phase per 3 s: time to read a caption aloud
@@ -49,10 +48,9 @@ def _move(prefix: str, delta: int, n: int) -> None:
     st.session_state[K["phase"]] = max(0, min(n - 1, st.session_state.get(K["phase"], 0) + delta))
 
 
-def explain_view(prefix: str, runner: Runner, chart_key: str, chart_config: dict, stage=None,
-                 height: int = 640) -> bool:
+def explain_view(prefix: str, runner: Runner, chart_key: str, height: int = 640) -> bool:
     """The main area in explain mode (True), or nothing when the mode is off or the run is training (False).
-    `stage`: restyles a Plotly figure for stage mode; `height`: the canvas view's largest height."""
+    `height`: the canvas view's largest height."""
     K, S = _keys(prefix), st.session_state
     if not S.get(K["on"]):
         S.pop(K["snap"], None)
@@ -98,12 +96,8 @@ def explain_view(prefix: str, runner: Runner, chart_key: str, chart_config: dict
             S[K["phase"]] = j
         ph = phases(snap.explain, snap.log_loss)[j]
         st.markdown(f"**{ph.title}** — {ph.caption}")
-        frame = phase_frame(snap, j, arrow_ref=S.get(K["ref"]))
-        if frame is not None:
-            live_view(chart_key, frame=frame, period=GLIDE_SECONDS, height=height)
-        else:
-            fig = phase_figure(snap, j, arrow_ref=S.get(K["ref"]))
-            live_plotly_chart(stage(fig) if stage is not None else fig, chart_key, chart_config)
+        live_view(chart_key, frame=phase_frame(snap, j, arrow_ref=S.get(K["ref"])), period=GLIDE_SECONDS,
+                  height=height)
         if auto and tick and j >= n - 1:
             st.rerun()  # the last phase: the page redraws without the timer
 
