@@ -131,6 +131,10 @@ _ALL = [
     _m("implied_js", "implied JS = (V + ln 4)/2 (discriminator)",
        "(V + ln 4)/2 with V = E log D(real) + E log(1 − D(fake)): JS when D = D*, a lower bound otherwise",
        "critic", axis="JS (nats)", unit="nats"),
+    _m("f_divergence_estimate", "critic's bound on D_f(p‖q) (f-GAN)",
+       "E_p[g_f(D(real))] − E_q[f*(g_f(D(fake)))] on 1024 + 1024 evaluation points, f the loss's divergence "
+       "(losses.py, Nowozin et al. 2016): the divergence itself at the optimal critic T* = f′(p/q), a lower "
+       "bound otherwise (up to sampling error)", "critic", axis="divergence"),
     # --- modes (toy mixtures: VEEGAN / PacGAN protocol; MNIST: the classifier's verdict) -------------
     _m("modes_covered", "modes covered",
        "modes with ≥ 1 high-quality sample (within 3σ of its nearest mode)", "modes", better="higher", fmt=".0f",
@@ -156,6 +160,12 @@ _ALL = [
     _m("mode_reverse_kl", "mode KL(q̂‖uniform)",
        "KL of the high-quality samples' mode histogram to uniform: 0 balanced, ln K in one mode, ∞ none",
        "modes", unit="nats", better="lower"),
+    # --- the generated samples' moments (toy data; metrics.sample_moments) -----------------------------
+    _m("gen_mean", "generated mean", "mean of the generated evaluation samples: a number in 1D, the mean "
+       "vector [x, y] in 2D", "modes", axis="mean", kinds={"2d": dict(label="generated mean (x, y)")}),
+    _m("gen_std", "generated standard deviation", "standard deviation of the generated evaluation samples "
+       "(ddof 0): a number in 1D, per axis [σx, σy] in 2D", "modes", axis="standard deviation",
+       kinds={"2d": dict(label="generated standard deviation (x, y)")}),
     # --- MNIST (evaluation.evaluate_digits) ---------------------------------------------------------
     _m("fid", "Fréchet distance",
        "‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2(Σ₁^½ Σ₂ Σ₁^½)^½) between Gaussians fitted to the classifier features "

@@ -11,6 +11,8 @@ Estimators (shown on the charts):
   mode is covered when at least one high-quality sample falls to it. Per mode, its share of all
   samples (by nearest mode, whatever the distance) and the median distance to the nearest mode show
   which modes a collapsed generator sits on, and how close (Metz et al. 2017, Fig. 1).
+- Moments (sample_moments): the generated samples' mean and per-axis standard deviation, the two
+  numbers a one-Gaussian generator (models/gaussian.py) is judged by.
 """
 from __future__ import annotations
 
@@ -133,6 +135,16 @@ def divergences_2d(real, fake, bins: int = 50, bounds=None, smoothing: float = 1
     out = {"js": js(pr, pf), "kl": kl(sr, sf), "reverse_kl": kl(sf, sr)}
     out["w1"] = w1_2d(real, fake)
     return out
+
+
+def sample_moments(samples) -> dict[str, float | list[float]]:
+    """gen_mean, gen_std of samples (n, d): numbers in 1D, lists of d numbers (mean vector, per-axis std,
+    ddof = 0) in 2D, computed in float64."""
+    x = np.asarray(samples, dtype=np.float64).reshape(len(samples), -1)
+    mean, std = x.mean(0), x.std(0)
+    if x.shape[1] == 1:
+        return {"gen_mean": float(mean[0]), "gen_std": float(std[0])}
+    return {"gen_mean": mean.tolist(), "gen_std": std.tolist()}
 
 
 def mode_coverage(samples, centers, sigma) -> dict[str, float | list[float]]:

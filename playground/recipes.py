@@ -96,8 +96,16 @@ DATASET_METHOD: dict[str, dict[str, dict[str, Any]]] = {
 # ----- per dataset kind × architecture, and × loss / method ------------------------------------------
 # dcgan_small (models/mnist.py), tuned with the image recipe's EMA generator (β = 0.999 with its
 # warm-up) for what 2 CPU threads train in minutes (benchmarks/results/recipes.md, mnist_quality.md).
-DATASET_ARCH: dict[tuple[str, str], dict[str, Any]] = {}
+DATASET_ARCH: dict[tuple[str, str], dict[str, Any]] = {
+    # the one-Gaussian generator (models/gaussian.py) has two parameters in 1D: a 2 × 64 critic is plenty
+    # and twice as fast as the default 3 × 128 (benchmarks/results/fgan_recipes.md)
+    ("1d", "gaussian"): {"d_width": 64, "d_depth": 2},
+}
 DATASET_ARCH_LOSS: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
+    # "Fit one Gaussian to two" on two_modes1d (benchmarks/results/fgan_recipes.md): with the critic at
+    # 2e-4 and one step (DATASET_ARCH_METHOD below), JS and squared Hellinger settle at the centred local
+    # minimum (μ = 0, σ ≈ 3.1); with five critic steps they reach a mode on seeds 0-4.
+    ("1d", "gaussian"): {"js": dict(n_critic=5), "hellinger": dict(n_critic=5)},
     ("image", "dcgan_small"): {
         # NS, batch 32, Adam β₁ = 0.5 and β₂ = 0.99, the critic at twice the generator's rate (4e-3 / 2e-3):
         # each of these beat its neighbours by generator step, and batch 32 is per step about as good as 64
@@ -107,6 +115,12 @@ DATASET_ARCH_LOSS: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
     },
 }
 DATASET_ARCH_METHOD: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
+    # The one-Gaussian generator on 1D data, every loss: its two parameters at Adam 5e-3 against a slow
+    # critic (2e-4). A fast critic (1e-3, as r1's toy recipe) leaves forward KL near its start for thousands
+    # of steps (its saddle generator loss saturates where the critic rejects the fakes); a fast generator
+    # (2e-2) drops JS into the centred local minimum (benchmarks/results/fgan_recipes.md). WGAN-GP keeps
+    # its critic (5e-4, 5 steps) with the generator at 5e-3.
+    ("1d", "gaussian"): {"r1": dict(g_lr=5e-3, d_lr=2e-4), "gp": dict(g_lr=5e-3)},
     ("image", "dcgan_small"): {
         # The seed experiment (WGAN, weight clipping c = 0.01, RMSProp, 5 critic steps) at RMSProp 1e-3,
         # not the paper's 5e-5, which after a few hundred steps still draws noise or unsure digits; at

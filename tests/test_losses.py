@@ -46,7 +46,21 @@ def _expected():
                     mean((x - mr - 1) ** 2 for x in f) + mean((x - mf + 1) ** 2 for x in r)),
         "rahinge": (mean(relu(1 - (x - mf)) for x in r) + mean(relu(1 + (x - mr)) for x in f),
                     mean(relu(1 - (x - mr)) for x in f) + mean(relu(1 + (x - mf)) for x in r)),
+        # f-GAN (Nowozin et al. 2016): L_D = −(E_P g_f(r) − E_Q f*(g_f(f))), L_G = −E_Q f*(g_f(f))
+        **{name: (mean(fstar(g(x)) for x in f) - mean(g(x) for x in r), -mean(fstar(g(x)) for x in f))
+           for name, (g, fstar) in FGAN.items()},
     }
+
+
+# (g_f, f*) as in the paper's tables, except js (f halved: f* and g_f of ½f) and pearson (f* over u ≥ 0)
+FGAN = {
+    "kl": (lambda v: v, lambda t: math.exp(t - 1)),
+    "reverse_kl": (lambda v: -math.exp(-v), lambda t: -1 - math.log(-t)),
+    "pearson": (lambda v: v, lambda t: max(t / 2 + 1, 0.0) ** 2 - 1),
+    "hellinger": (lambda v: 1 - math.exp(-v), lambda t: t / (1 - t)),
+    "js": (lambda v: 0.5 * (math.log(2) + math.log(sig(v))), lambda t: -0.5 * math.log(2 - math.exp(2 * t))),
+    "tv": (lambda v: 0.5 * math.tanh(v), lambda t: t),
+}
 
 
 EXPECTED = _expected()

@@ -15,10 +15,12 @@ Pure functions, no Streamlit: testable alone (tests/test_canvas.py).
 from __future__ import annotations
 
 import base64
+import math
 from typing import Any
 
 import numpy as np
 
+from .. import one_gaussian
 from . import style
 from .compare import critic_range, run_color, x_range_1d
 from .toy import ARROW_FRACTION, _binned_push, _title, grid_extent, mode_status, shown_ema
@@ -171,9 +173,17 @@ def densities_frame(snap, *, arrow_ref: float | None = None, replay_of: int | No
         cmin, cmax = (float(crit[fin].min()), float(crit[fin].max())) if fin.any() else (0.0, 1.0)
         span = max(cmax - cmin, 1e-6)
         right_range = [cmin, cmax + 0.06 * span]
+    cfg = snap.config or {}  # a one-Gaussian run on the lesson's data: its divergence's optimum, dotted
+    goal = one_gaussian.target(cfg.get("dataset", ""), cfg.get("arch", ""), cfg.get("loss", ""))
+    target = None
+    if goal is not None and x.size:
+        xs = x.astype(np.float64)
+        target = np.max([np.exp(-0.5 * ((xs - m) / s) ** 2) / (s * math.sqrt(2 * math.pi)) for m, s in goal[1]],
+                        axis=0).astype(np.float32)
     p_max = float(np.nanmax(p)) if np.isfinite(p).any() else 0.0
     q_max = float(np.nanmax(q)) if np.isfinite(q).any() else 0.0
-    top = max(p_max, min(q_max, 2.5 * p_max if p_max > 0 else q_max)) * 1.12 or 1.0
+    t_max = float(target.max()) if target is not None else 0.0
+    top = max(p_max, min(max(q_max, t_max), 2.5 * p_max if p_max > 0 else q_max)) * 1.12 or 1.0
     px_ = np.asarray(v.get("push_x", np.zeros(0)), np.float64).ravel()
     pv = np.asarray(v.get("push", np.zeros(0)), np.float64).ravel()
     okp = np.isfinite(px_) & np.isfinite(pv)
@@ -192,6 +202,8 @@ def densities_frame(snap, *, arrow_ref: float | None = None, replay_of: int | No
     legend += ([{"name": "discriminator σ(D(x))", "kind": "line", "color": style.CRITIC},
                 {"name": "optimal D*(x) = p/(p+q)", "kind": "dash", "color": style.OPTIMAL}] if log_loss
                else [{"name": "critic D(x)", "kind": "line", "color": style.CRITIC}])
+    if target is not None:
+        legend.append({"name": goal[0], "kind": "dash", "color": style.OPTIMAL})
     legend.append({"name": ("push −∂ℓ_G/∂x (bin mean, " + ("ref" if arrow_ref is not None else "max")
                             + f" {ref:.3g})") if scale else "push −∂ℓ_G/∂x (none)", "kind": "arrow", "color": style.PUSH})
     texts = _texts(snap, "Densities", notes, replay_of)
@@ -199,6 +211,7 @@ def densities_frame(snap, *, arrow_ref: float | None = None, replay_of: int | No
         "kind": "1d", "id": frame_id(snap, arrow_ref, replay_of), **texts,
         "x": b64(x), "p": b64(p), "q": b64(q), "right": b64(right),
         "d_star": b64(d_star) if d_star is not None else None,
+        "target": b64(target) if target is not None else None,
         "fake": b64(fake), "range": [lo, hi], "top": top, "right_range": right_range,
         "right_title": "P(real)" if log_loss else "critic D(x)", "log_loss": log_loss,
         "push_x": b64(bx), "push": b64(bv), "arrow_scale": scale, "bins": 60,

@@ -18,6 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .. import one_gaussian
 from ..metric_specs import spec
 from . import style
 from .curves import LN2, STEP_AXIS, history_arrays, log_ticks, series
@@ -68,7 +69,10 @@ def run_panel(gsnap, i: int, *, shared_scale: bool = True, show_arrows: bool = T
         scale = "shared critic scale" if shared_scale else "own critic scale"
         fig.update_traces(showscale=False, selector=dict(type="heatmap"))
     elif snap.kind == "1d":
-        fig = distributions_1d(snap, show_arrows=show_arrows, height=height, legend_px=legend_px)
+        cfg = snap.config or {}  # a one-Gaussian run on the lesson's data: its optimum, dotted
+        fig = distributions_1d(snap, show_arrows=show_arrows, height=height, legend_px=legend_px,
+                               target=one_gaussian.target(cfg.get("dataset", ""), cfg.get("arch", ""),
+                                                          cfg.get("loss", "")))
         rng = x_range_1d(gsnap)
         if rng is not None:
             fig.update_xaxes(range=list(rng))

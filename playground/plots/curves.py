@@ -18,6 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..losses import FGAN_LOSSES, LOSSES
 from ..metric_specs import spec
 from . import style
 from .style import empty_figure, f32, line, ref_line, step_range
@@ -171,12 +172,24 @@ def divergences_chart(history: Sequence[dict[str, Any]] | None, kind: str = "2d"
     return style.mark_step(fig, mark_step)
 
 
+# f-GAN losses whose divergence the evaluation also measures: loss name -> the history key of the truth
+# (metric_specs.py; the same orientation, p = data, q = generated, and nats). The others (Pearson χ²,
+# squared Hellinger, total variation) have no measured counterpart.
+FGAN_TRUTH = {"kl": "kl", "reverse_kl": "reverse_kl", "js": "js"}
+NO_TRUTH = "the evaluation does not measure this divergence"
+
+
 def critic_estimate_chart(history: Sequence[dict[str, Any]] | None, log_loss: bool, *, kind: str | None = None,
-                          height: int = 420, legend_px: float = style.LEGEND_FIT_PX,
+                          loss: str | None = None, height: int = 420, legend_px: float = style.LEGEND_FIT_PX,
                           mark_step: float | None = None) -> go.Figure:
     """What the critic believes next to the truth. Wasserstein-type critics: E[D(real)] − E[D(fake)]
     beside the measured W1 (equal only for an optimal 1-Lipschitz critic). Log-loss discriminators:
-    the JS their value implies, (V + ln 4)/2, beside the measured JS (a lower bound unless D = D*)."""
+    the JS their value implies, (V + ln 4)/2, beside the measured JS (a lower bound unless D = D*).
+    f-GAN losses (`loss` one of losses.FGAN_LOSSES, or a history with f_divergence_estimate): the critic's
+    variational bound on D_f beside the measured divergence where the evaluation has it (FGAN_TRUTH),
+    else the note NO_TRUTH."""
+    if loss in FGAN_LOSSES or (loss is None and any("f_divergence_estimate" in r for r in history or ())):
+        return _fgan_estimate_chart(history, loss, kind, height, legend_px, mark_step)
     h = history_arrays(history, ["w1", "js", "wasserstein_estimate", "implied_js"])
     ukey = f"curves:critic:{'log' if log_loss else 'w'}"
     title = "Critic's estimate vs truth"
@@ -199,6 +212,33 @@ def critic_estimate_chart(history: Sequence[dict[str, Any]] | None, log_loss: bo
     else:
         style.apply_style(fig, title, uirevision=ukey, height=height, fit_px=legend_px)
         fig.update_yaxes(**_axis(est))
+    fig.update_xaxes(title=dict(text=STEP_AXIS))
+    return style.mark_step(fig, mark_step)
+
+
+def _fgan_estimate_chart(history: Sequence[dict[str, Any]] | None, loss: str | None, kind: str | None,
+                         height: int, legend_px: float, mark_step: float | None) -> go.Figure:
+    """critic_estimate_chart for an f-GAN loss: the bound, and the measured divergence or NO_TRUTH."""
+    truth = FGAN_TRUTH.get(loss or "")
+    h = history_arrays(history, ["f_divergence_estimate"] + ([truth] if truth else []))
+    ukey, title = f"curves:critic:fgan:{loss}", "Critic's estimate vs truth"
+    if not has(h, "f_divergence_estimate"):
+        return empty_figure("No f-divergence estimate yet: it appears after the first evaluation.", title,
+                            uirevision=ukey, fit_px=legend_px)
+    xe, ye, _ = series(h, "f_divergence_estimate")
+    name = (f"critic's bound on {LOSSES[loss].label.removeprefix('f-GAN: ')}" if loss in LOSSES
+            else spec("f_divergence_estimate").name)
+    traces = [line(xe, ye, name, style.CRITIC, markers=not many_points(ye))]
+    if truth:
+        xt, yt, _ = series(h, truth)
+        traces.append(line(xt, yt, f"measured {spec(truth, kind).name}", style.OPTIMAL,
+                           markers=not many_points(ye, yt), dash="dash"))
+    fig = go.Figure(traces)
+    style.apply_style(fig, title, uirevision=ukey, height=height, fit_px=legend_px)
+    if not truth:
+        fig.add_annotation(text=NO_TRUTH, x=0.98, y=0.98, xref="paper", yref="paper", xanchor="right",
+                           yanchor="top", showarrow=False, font=dict(size=style.FONT_SIZE, color="#555555"))
+    fig.update_yaxes(**_axis("f_divergence_estimate"))
     fig.update_xaxes(title=dict(text=STEP_AXIS))
     return style.mark_step(fig, mark_step)
 

@@ -15,7 +15,8 @@ Arrow lengths: every arrow is scaled by one factor per figure, chosen so the lon
 """
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -292,8 +293,11 @@ def grid_extent(x: np.ndarray, snap) -> tuple[float, float]:
 
 
 def distributions_1d(snap, show_arrows: bool = True, *, arrow_ref: float | None = None, bins: int = 60,
-                     height: int = 560, legend_px: float = style.MAIN_FIT_PX) -> go.Figure:
+                     height: int = 560, legend_px: float = style.MAIN_FIT_PX,
+                     target: tuple[str, Sequence[tuple[float, float]]] | None = None) -> go.Figure:
     """Data density, generated density (histogram + Gaussian KDE) and the critic on a second axis.
+    `target` (one_gaussian.py `target`): a name and Gaussians (μ, σ) drawn dotted on the density
+    axis, the optimum a one-Gaussian generator should reach.
 
     Left axis (density): "data p(x)", "generated: histogram", "generated: Gaussian KDE q(x)" and, below
     zero, "generator push …" arrows. Right axis: for log-loss critics the discriminator's probability
@@ -329,11 +333,20 @@ def distributions_1d(snap, show_arrows: bool = True, *, arrow_ref: float | None 
                              hovertemplate="x = %{x:.2f}<br>p(x) = %{y:.3f}<extra>data</extra>"),
                   secondary_y=False)
 
+    if target is not None and x.size:  # each Gaussian of the target, gaps between them
+        tx = np.concatenate([np.append(x, np.nan) for _ in target[1]])
+        ty = np.concatenate([np.append(np.exp(-0.5 * ((x - m) / s) ** 2) / (s * math.sqrt(2 * math.pi)), np.nan)
+                             for m, s in target[1]])
+        fig.add_trace(go.Scatter(x=f32(tx), y=f32(ty), mode="lines", name=target[0], legendrank=5,
+                                 line=dict(color=style.OPTIMAL, width=2.5, dash="dot"),
+                                 hovertemplate="x = %{x:.2f}<br>density %{y:.3f}<extra>optimum</extra>"),
+                      secondary_y=False)
     # density axis: room for the data; a generated spike far above it is clipped, and said so
     p_max = float(np.nanmax(p_fin)) if np.isfinite(p_fin).any() else 0.0
     g_max = max(float(np.nanmax(q_fin)) if np.isfinite(q_fin).any() else 0.0, float(dens.max()) if dens.size else 0.0)
     cap = 2.5 * p_max if p_max > 0 else g_max
-    top = max(p_max, min(g_max, cap)) * 1.12 or 1.0
+    t_max = max((1 / (sd * math.sqrt(2 * math.pi)) for _, sd in target[1]), default=0.0) if target else 0.0
+    top = max(p_max, min(max(g_max, t_max), cap)) * 1.12 or 1.0
     arrow_band = 0.16 * top if show_arrows else 0.0
     fig.update_yaxes(range=[-arrow_band, top], autorange=False, title=dict(text="density"),
                      secondary_y=False, rangemode="normal", zeroline=True)

@@ -19,10 +19,17 @@ from ..lipschitz import LIPSCHITZ
 from ..losses import LOSSES
 from ..recipes import recommended
 
-DEVICE_LABELS = {"auto": "auto (CUDA, then MPS, then CPU)", "cpu": "CPU", "cuda": "CUDA (NVIDIA GPU)",
+DEVICE_LABELS = {"auto": "auto (the faster here, timed per network)", "cpu": "CPU", "cuda": "CUDA (NVIDIA GPU)",
                  "mps": "MPS (Apple GPU)"}
 ARCH_LABELS = {"mlp": "MLP (fully connected)", "dcgan_small": "DCGAN, CPU-sized",
-               "dcgan": "DCGAN, the seed's network (fast on a GPU)"}
+               "dcgan": "DCGAN, the seed's network (fast on a GPU)",
+               "gaussian": "One Gaussian (μ + σ·z; MLP critic)"}
+
+
+def loss_help() -> str:
+    """The loss selectbox's help: the setting's help, then the divergence each loss minimises."""
+    lines = [f"- **{loss.label}**: {loss.divergence}" for loss in LOSSES.values() if loss.divergence]
+    return f"{SETTINGS['loss'].help}\n\nThe divergence each loss minimises:\n\n" + "\n".join(lines)
 
 
 EMPTY_MIXTURE = ("The custom mixture is empty: add a row to the table, or switch on Draw above the chart and "
@@ -146,7 +153,8 @@ def config_sidebar(prefix: str, dataset_names: list[str], *, show_arch: bool = F
         slots["data"] = st.empty()
 
     with sb.expander(GROUPS["objective"], expanded=True):
-        v["loss"] = _choice(st, prefix, "loss", format_func=lambda n: LOSSES[n].label)
+        v["loss"] = st.selectbox(SETTINGS["loss"].title, list(LOSSES), **_w(prefix, "loss"), help=loss_help(),
+                                 format_func=lambda n: LOSSES[n].label)
         v["lipschitz"] = _choice(st, prefix, "lipschitz", format_func=lambda n: LIPSCHITZ[n].label)
         lip = LIPSCHITZ[v["lipschitz"]]
         if lip.param is not None:  # "clip" or "penalty", labelled as the method names it (λ, γ, c)
@@ -190,9 +198,12 @@ def config_sidebar(prefix: str, dataset_names: list[str], *, show_arch: bool = F
         c1, c2 = st.columns(2)
         v["noise"] = _choice(c1, prefix, "noise")
         v["noise_dim"] = _number(c2, prefix, "noise_dim")
-        if not show_arch or (v.get("arch") == "mlp" and not fixed_nets):
+        # the one-Gaussian generator has no layers (its critic is the toy MLP critic); without the selector
+        # (the toy page) the architecture comes from the URL or a preset
+        arch = v.get("arch") if show_arch else S.get(_k(prefix, "arch"))
+        if not show_arch or (arch in ("mlp", "gaussian") and not fixed_nets):
             c1, c2 = st.columns(2)
-            for net in ("g", "d"):
+            for net in ("g", "d") if arch != "gaussian" else ("d",):
                 v[f"{net}_width"] = _number(c1, prefix, f"{net}_width")
                 v[f"{net}_depth"] = _number(c2, prefix, f"{net}_depth")
             v["activation"] = _choice(st, prefix, "activation")

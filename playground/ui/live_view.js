@@ -254,6 +254,7 @@ class View {
     } else {
       g.x = decode(f.x); g.p = decode(f.p); g.q = decode(f.q); g.right = decode(f.right);
       g.dstar = f.d_star ? decode(f.d_star) : null; g.fake = decode(f.fake);
+      g.target = f.target ? decode(f.target) : null;
       g.pushX = decode(f.push_x); g.pushV = decode(f.push);
       g.real = decode(f.real); g.rightBefore = f.right_before ? decode(f.right_before) : null;
     }
@@ -666,6 +667,7 @@ class View {
     curve(g.x, g.right, R, g0.colors.critic, 3);
     if (g0.rightBefore) { ctx.globalAlpha = 0.6; curve(g0.x, g0.rightBefore, R, g0.colors.critic, 2, [3, 4]); ctx.globalAlpha = 1; }
     if (g.dstar) curve(g.x, g.dstar, R, g0.colors.optimal, 2.5, [7, 5]);
+    if (g.target) curve(g.x, g.target, Y, g0.colors.optimal, 2.5, [2, 4]);  // a one-Gaussian run's optimum
     // push arrows (bin means) in the band under zero: the old ones fade out, the new ones in
     const arrows = (f, alpha) => {
       if (!f || !(f.arrow_scale > 0)) return;
