@@ -3,6 +3,11 @@ same-seed GPU runs agree.
 
     python benchmarks/device_check.py --cpu-seconds 4 --gpu-seconds 12   # ~10 minutes on an H200
     python benchmarks/device_check.py --cpu-seconds 4 --gpu-seconds 12 --skip-promises   # ~4 minutes
+    python benchmarks/device_check.py --cpu-seconds 2 --gpu-seconds 4 --skip-promises --captures graph
+
+The timings above are from before the captured columns (--captures, default graph,compile: each adds
+a GPU run per case in part 1, and part 3b three short runs per loss × Lipschitz method); not yet run
+with them.
 
 Measured on an H200 (benchmarks/results/device_check_h200.md): part 1 took ~3.5 minutes, part 2 ~5.5
 (the WGAN presets' tiny MLPs train slower on the GPU than on 2 CPU threads: 271 s for wgan-gp), part 3
@@ -11,8 +16,12 @@ under a minute.
 1. Throughput: every toy preset (playground/presets.py) and the MNIST recipes (MLP + NS, dcgan_small
    with WGAN + clipping on "only 3" and with its best recipe, the seed-size dcgan with WGAN-GP) train
    for a fixed budget on the CPU (--cpu-threads torch threads, 2 as on the project's machines) and on
-   the GPU; generator steps/s side by side. The MNIST runs are then judged (Fréchet distance, classes,
-   confidence) after their GPU budget, and one snapshot (the page's views) is taken on the GPU.
+   the GPU, eagerly and with each captured step of --captures (RunConfig.capture, playground/capture.py:
+   "graph" a CUDA graph, "compile" torch.compile reduce-overhead); generator steps/s side by side, the
+   best captured rate against the CPU, what `device = auto` picks (device.choose_device's own short
+   timing), and a note where a captured run fell back to eager (why). The MNIST runs are then judged
+   (Fréchet distance, classes, confidence) after their GPU budget, and one snapshot (the page's views)
+   is taken on the GPU.
 2. Promises: every run the presets' promises read (playground/presets.py: each preset's own and its
    reference run, each distinct run once: playground/promises.py `plan`) trains its full step budget on
    the GPU, two processes at a time, by the CLI's headless loop; each preset's own check
@@ -23,7 +32,8 @@ under a minute.
    runs are bitwise equal, or when every logged loss agrees to within REL_TOL relative (ABS_TOL
    absolute near zero) and every parameter to within PARAM_TOL, and says which. Where they are not
    bitwise equal it runs them once more with `torch.use_deterministic_algorithms(True)` and reports
-   whether that makes them so.
+   whether that makes them so. Then each captured mode against eager on the same GPU (within the
+   tolerance) and two captured runs (bitwise), for each loss × Lipschitz method on ring8 (issue 37).
 
 Without CUDA it prints one sentence and exits 0. Exit status 1 when a promise or the agreement check fails.
 """
@@ -48,10 +58,13 @@ import torch  # noqa: E402
 os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
 
 from playground.cli.train import train_promise  # noqa: E402
+from playground.device import choose_device  # noqa: E402
+from playground.lipschitz import LIPSCHITZ  # noqa: E402
+from playground.losses import LOSSES  # noqa: E402
 from playground.presets import PRESETS  # noqa: E402
 from playground.promises import Run, Spec, plan  # noqa: E402
 from playground.recipes import recommended_config  # noqa: E402
-from playground.trainer import Trainer, device_label  # noqa: E402
+from playground.trainer import Trainer, device_label, time_steps  # noqa: E402
 
 REL_TOL, ABS_TOL, PARAM_TOL = 1e-3, 1e-5, 1e-4
 GPU = "cuda"  # the device checked (a module constant, so the script's logic can be tried elsewhere)
@@ -75,11 +88,12 @@ def mnist_recipes() -> dict:
     }
 
 
-def rate(config, device: str, seconds: float, chunk: int = 10) -> tuple[float, Trainer]:
-    """Generator steps/s on `device` over about `seconds` of training, after a warm-up chunk (CUDA
-    kernels, allocator, oneDNN primitives). Trainer.run syncs with the device at the end of a chunk."""
-    t = Trainer(config.replace(device=device), n_eval=2000)
-    t.run(2)
+def rate(config, device: str, seconds: float, chunk: int = 10, capture: str = "off") -> tuple[float, Trainer]:
+    """Generator steps/s on `device` over about `seconds` of training, after a warm-up (CUDA kernels,
+    allocator, oneDNN primitives; with capture, its eager warm-up steps and the captures).
+    Trainer.run syncs with the device at the end of a chunk."""
+    t = Trainer(config.replace(device=device, capture=capture), n_eval=2000)
+    t.run(2 if capture == "off" else 8)
     steps, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
         t.run(chunk)
@@ -89,22 +103,34 @@ def rate(config, device: str, seconds: float, chunk: int = 10) -> tuple[float, T
 
 def throughput(args, log) -> bool:
     """Part 1. Returns False if an MNIST run on the GPU gave a non-finite metric."""
+    captures = [c for c in args.captures.split(",") if c and c != "off"]
     log(f"\n1. throughput (generator steps/s; CPU: {args.cpu_threads} torch thread(s), "
-        f"{args.cpu_seconds:g} s each; GPU: {args.gpu_seconds:g} s each)")
-    log(f"  {'run':34s} {'n_critic':>8s} {'CPU':>9s} {'GPU':>9s} {'GPU/CPU':>8s}")
+        f"{args.cpu_seconds:g} s each; GPU: {args.gpu_seconds:g} s each, eager and captured: {', '.join(captures)})")
+    log(f"  {'run':34s} {'n_critic':>8s} {'CPU':>9s} {'GPU':>9s} " + "".join(f"{'GPU ' + c:>12s}" for c in captures)
+        + f" {'GPU/CPU':>8s} {'best/CPU':>8s}  auto picks")
     configs = {f"preset {n}": p.config for n, p in PRESETS.items()}
     configs.update(mnist_recipes())
     ok, judged = True, []
     for name, config in configs.items():
         chunk = 1 if config.arch == "dcgan" else 10
+        seconds = args.gpu_seconds if name.startswith("mnist") else args.gpu_seconds / 2
         try:
             cpu, _ = rate(config, "cpu", args.cpu_seconds, chunk)
-            gpu, tr = rate(config, GPU, args.gpu_seconds if name.startswith("mnist") else args.gpu_seconds / 2, 10)
+            gpu, tr = rate(config, GPU, seconds, 10)
+            captured, notes = [], []
+            for c in captures:
+                r, tc = rate(config, GPU, seconds, 10, capture=c)
+                captured.append(r)
+                if tc.captured is None or tc.captured.failed:
+                    notes.append(f"{c}: {tc.captured.note if tc.captured else tc.capture_note}")
+            pick = choose_device(config.replace(device="auto"), time_steps, cache={})
         except Exception as e:  # one broken case must not hide the others' figures
             ok = False
             log(f"  {name:34s} FAILED: {type(e).__name__}: {e}\n{_where(e)}")
             continue
-        log(f"  {name:34s} {config.n_critic:8d} {cpu:9.1f} {gpu:9.1f} {gpu / cpu:7.1f}×")
+        best = max([gpu] + captured)
+        log(f"  {name:34s} {config.n_critic:8d} {cpu:9.1f} {gpu:9.1f} " + "".join(f"{r:12.1f}" for r in captured)
+            + f" {gpu / cpu:7.1f}× {best / cpu:7.1f}×  {pick.text}" + "".join(f"\n{'':38s}{n}" for n in notes))
         if name.startswith("mnist"):
             judged.append((name, tr))
     log("  MNIST runs judged after their GPU budget (2000 samples of the fixed noise), and a snapshot on the GPU:")
@@ -222,6 +248,42 @@ def agreement(log) -> bool:
     return ok
 
 
+def captured_agreement(log, captures: list[str], steps: int = 100) -> bool:
+    """Part 3b: each captured mode against eager on the GPU (within REL_TOL / PARAM_TOL: capturable Adam
+    and a tensor-weighted average need not round as eager does) and two captured runs (bitwise), for
+    each loss × Lipschitz method on ring8 (the recipes' settings)."""
+    log(f"\n3b. captured against eager, and two captured runs, on ring8 ({steps} steps)")
+    ok = True
+    for loss in LOSSES:
+        for lip in LIPSCHITZ:
+            config = recommended_config("ring8", loss, lip, seed=0, device=GPU)
+            for c in captures:
+                name = f"{loss} × {lip} {c}"
+                try:
+                    eager = Trainer(config, n_eval=256)
+                    eager.run(steps)
+                    runs = []
+                    for _ in range(2):
+                        t = Trainer(config.replace(capture=c), n_eval=256)
+                        t.run(steps)
+                        runs.append(t)
+                except Exception as e:
+                    ok = False
+                    log(f"  {name:34s} FAILED: {type(e).__name__}: {e}\n{_where(e)}")
+                    continue
+                cap = runs[0].captured
+                if cap is None or cap.failed or not cap.graphs:
+                    log(f"  {name:34s} not captured: {cap.note if cap else runs[0].capture_note}")
+                    continue
+                _, rel, dmax = _compare(eager, runs[0])
+                twice, _, _ = _compare(*runs)
+                close = rel <= REL_TOL and dmax <= PARAM_TOL
+                ok &= close and twice
+                log(f"  {name:34s} vs eager: losses ≤ {rel:.2e}, parameters ≤ {dmax:.2e} "
+                    f"({'within' if close else 'OUTSIDE'} tolerance); twice: {'bitwise equal' if twice else 'DIFFER'}")
+    return ok
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--cpu-seconds", type=float, default=8.0, dest="cpu_seconds")
@@ -229,6 +291,8 @@ def main(argv=None) -> int:
                    help="training time per MNIST recipe on the GPU (toy presets: half of it)")
     p.add_argument("--cpu-threads", type=int, default=2, dest="cpu_threads")
     p.add_argument("--skip-promises", action="store_true", dest="skip_promises")
+    p.add_argument("--captures", default="graph,compile",
+                   help="captured modes measured beside eager (RunConfig.capture), comma-separated; '' for none")
     args = p.parse_args(argv)
     if not torch.cuda.is_available():
         print(NO_CUDA)
@@ -244,6 +308,9 @@ def main(argv=None) -> int:
     if not args.skip_promises:
         ok &= promises(log)
     ok &= agreement(log)
+    captures = [c for c in args.captures.split(",") if c and c != "off"]
+    if captures:
+        ok &= captured_agreement(log, captures[:1])  # the first mode only: 3 runs per loss × method
     log(f"\n{'all checks passed' if ok else 'SOME CHECKS FAILED'} ({time.perf_counter() - t0:.0f} s)")
     return 0 if ok else 1
 

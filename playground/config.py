@@ -24,6 +24,7 @@ from .unroll import can_unroll
 
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
+CAPTURES = ("off", "graph", "compile")  # how a CUDA step runs: eagerly, as a CUDA graph, compiled
 # What one run may take to train (a toy MLP pair): measured, a worker process is ~380 MB with the
 # default networks; this keeps a run well inside a laptop's memory and a page responsive.
 MEMORY_BUDGET = 1 << 30
@@ -189,7 +190,14 @@ class RunConfig:
     # at most 2⁵³ − 1: the largest whole number the browser's number widget holds exactly
     seed: int = setting(0, "seed", "run", min=0, max=2**53 - 1, step=1,
                         help="Same settings + same seed = the same run, step for step.")
-    device: str = setting("auto", "device", "run", choices=DEVICES)
+    device: str = setting("auto", "device", "run", choices=DEVICES,
+                          help="auto: the device that trains this network faster, timed when the run starts "
+                               "(a toy MLP is often faster on the CPU than on a GPU).")
+    capture: str = setting(
+        "off", "captured step", "run", choices=CAPTURES,
+        help="CUDA only. graph: each generator step (n_critic critic updates, the generator update, the weight "
+             "average) is recorded once as a CUDA graph and replayed; compile: torch.compile with "
+             "mode='reduce-overhead'. Steps that cannot be captured run eagerly (playground/capture.py).")
 
     # ----- validation -------------------------------------------------------------------------
     def validate(self) -> "RunConfig":
@@ -201,6 +209,10 @@ class RunConfig:
         if not device_available(self.device):
             raise ConfigError(f"The device '{self.device}' is not available on this machine "
                               f"(PyTorch finds no {DEVICE_NAMES[self.device]}); choose 'auto' or 'cpu'.", "device")
+        if self.capture != "off" and self.device in ("cpu", "mps"):
+            raise ConfigError(f"A captured step needs a CUDA GPU: it replays the step as a CUDA graph. On the "
+                              f"{DEVICE_NAMES[self.device]} every step runs eagerly; set the captured step to "
+                              f"off, or the device to cuda or auto.", "capture")
         takes = dataset_parameters(self.dataset)
         for name in ("mixture", "digits"):
             if getattr(self, name) and name not in takes:
@@ -210,6 +222,10 @@ class RunConfig:
         if self.arch not in dataset.archs:
             raise ConfigError(f"Architecture '{self.arch}' does not fit the dataset '{self.dataset}'. "
                               f"Choose one of: {', '.join(dataset.archs)}.", "arch")
+        if self.arch == "gaussian" and self.noise_dim < dataset.shape[0]:  # G(z) = μ + L·z₁..d
+            raise ConfigError(f"The Gaussian generator needs at least {dataset.shape[0]} noise dimensions for "
+                              f"{dataset.shape[0]}D data (got {self.noise_dim}): it maps d noise coordinates "
+                              f"to d data coordinates.", "noise_dim")
         self._validate_fixes(dataset.kind)
         if dataset.kind != "image":  # the image architectures have fixed sizes
             g, d, need = pair_memory(self, dataset.shape[0])

@@ -37,12 +37,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from .config import LIVE_FIELDS, ConfigError, RunConfig, device_available
+from .capture import attach as attach_capture
+from .config import LIVE_FIELDS, ConfigError, RunConfig
 from .datasets import make_dataset
+from .device import choose_device, device_label, isolated, resolve_device
 from .ema import EMA
 from .explain import NO_OBSERVER, StepObserver, StepRecorder
 from .lipschitz import LIPSCHITZ, input_grad
-from .losses import LOSSES, implied_js, wasserstein_estimate
+from .losses import LOSSES, f_divergence_estimate, implied_js, wasserstein_estimate
+from .metrics import sample_moments
 from .models.mlp import sample_noise
 from .optim import OPTIMIZERS
 from .snapshot import take_snapshot
@@ -75,13 +78,6 @@ class Diverged(RuntimeError):
         return {"what": self.what, "step": self.step}
 
 
-def resolve_device(name: str) -> torch.device:
-    """'auto' picks CUDA, then Apple MPS, then CPU (RunConfig.validate has refused a missing device)."""
-    if name == "auto":
-        return torch.device(next(d for d in ("cuda", "mps", "cpu") if device_available(d)))
-    return torch.device(name)
-
-
 def make_reproducible(device: torch.device) -> None:
     """Same config and seed, same run on CUDA too: cuDNN's convolution backward and cuBLAS reduce in an
     order that varies between runs unless deterministic algorithms are asked for (measured in
@@ -93,12 +89,6 @@ def make_reproducible(device: torch.device) -> None:
         torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-def device_label(device: torch.device) -> str:
-    if device.type == "cuda":
-        return f"CUDA: {torch.cuda.get_device_name(device)}"
-    return {"mps": "Apple MPS", "cpu": "CPU"}.get(device.type, device.type)
-
-
 N_EVAL = 2000  # samples per evaluation (and the fixed noise the views draw from)
 MIN_EVAL = 512  # the fewest an evaluation may take: W1 matches 512 real and 512 generated samples
 
@@ -106,7 +96,9 @@ MIN_EVAL = 512  # the fewest an evaluation may take: W1 matches 512 real and 512
 class Trainer:
     def __init__(self, config: RunConfig, log_every: int = 10, n_eval: int = N_EVAL):
         self.config = config.validate()
-        self.device = resolve_device(config.device)
+        # the device, and why (device.py: auto times the devices here, unless only the CPU is)
+        self.device_choice = choose_device(config, time_steps)
+        self.device = self.device_choice.device
         make_reproducible(self.device)
         self.dataset = make_dataset(config)
         self.loss = LOSSES[config.loss]
@@ -128,6 +120,8 @@ class Trainer:
         self.opt_d = OPTIMIZERS[config.d_optim](self.D.parameters(), config.d_lr, config.d_beta1, config.d_beta2)
         self.ema: EMA | None = None  # the generator's weight average, while g_ema > 0
         self._sync_ema()
+        # the captured step (capture.py): None when off or eager; the note says how steps run
+        self.captured, self.capture_note = attach_capture(self)
         self._visited: set[int] = set()  # modes covered at some evaluation so far (modes_visited)
         self.step_count = 0
         self.critic_updates = 0
@@ -151,8 +145,10 @@ class Trainer:
                 group["lr"] = getattr(new, f"{net}_lr")
                 if "betas" in group:
                     group["betas"] = (getattr(new, f"{net}_beta1"), getattr(new, f"{net}_beta2"))
-        self.config = new
+        old, self.config = self.config, new
         self._sync_ema()
+        if self.captured is not None:
+            self.captured.configure(old, new)
 
     def _sync_ema(self) -> None:
         """Start the average (from G now, warming up afresh) when g_ema turns on, follow a changed β,
@@ -231,7 +227,7 @@ class Trainer:
         loss, watch = self.loss, self._observer
         B, m = self.config.batch_size, self.config.pack
         n_critic = self.config.n_critic if n_critic is None else n_critic
-        nan = torch.tensor(float("nan"), device=self.device)
+        nan = torch.full((), float("nan"), device=self.device)  # no host copy: capturable
         d_loss = d_real = d_fake = nan
         real = None
         self.D.requires_grad_(True)
@@ -343,7 +339,8 @@ class Trainer:
         n_critic = self.config.n_critic if n_critic is None else n_critic
         t0 = time.perf_counter()
         k0 = self.step_count
-        rows = [self._step_tensors(measure=(k0 + i + 1) % self.log_every == 0 or n_steps == 1, n_critic=n_critic)
+        step = self._step_tensors if self.captured is None else self.captured.step
+        rows = [step(measure=(k0 + i + 1) % self.log_every == 0 or n_steps == 1, n_critic=n_critic)
                 for i in range(n_steps)]
         stats = torch.stack(rows).cpu().numpy().astype(np.float64)
         dt = (time.perf_counter() - t0) / max(1, n_steps)
@@ -430,6 +427,10 @@ class Trainer:
         m["wasserstein_estimate"] = wasserstein_estimate(r, f)
         if self.loss.log_loss:
             m["implied_js"] = implied_js(r, f)
+        if self.loss.bound is not None:  # f-GAN: the critic's lower bound on D_f(P‖Q)
+            m["f_divergence_estimate"] = f_divergence_estimate(self.loss.name, r, f)
+        if self.dataset.kind in ("1d", "2d"):
+            m.update(sample_moments(fake.cpu().numpy()))
         m = {k: [float(x) for x in v] if isinstance(v, (list, tuple)) else float(v) for k, v in m.items()}
         if not self.history or self.history[-1]["step"] != self.step_count:
             self.history.append({"step": self.step_count, "seconds": self.seconds})
@@ -443,6 +444,24 @@ class Trainer:
     def snapshot(self, n: int = 1000):
         """Plain numpy views for the plots (see playground/snapshot.py)."""
         return take_snapshot(self, n)
+
+
+def time_steps(config: RunConfig, device: str, steps: int = 20, budget: float = 1.0) -> float:
+    """Generator steps/s of `config` on `device` (device.choose_device's timer): a Trainer of its own
+    (its own models, optimisers and generator: the run it times is untouched), a few warm-up steps, then
+    up to `steps` steps or about `budget` seconds. Trainer.run syncs with the device once per call."""
+    with isolated():
+        t = Trainer(config.replace(device=device, capture=config.capture if device == "cuda" else "off"),
+                    n_eval=MIN_EVAL)
+        t.run(11 if config.capture != "off" else 2)  # one-off costs; with capture its warm-up and both graphs
+        t0 = time.perf_counter()
+        t.run(2)
+        n, per = 2, (time.perf_counter() - t0) / 2
+        rest = min(steps - n, int((budget - per * n) / max(per, 1e-9)))
+        if rest > 0:
+            t.run(rest)
+            n += rest
+        return n / (time.perf_counter() - t0)
 
 
 def _nonfinite(x: float) -> str:

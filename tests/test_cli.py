@@ -10,11 +10,14 @@ import sys
 import pytest
 
 from playground.cli.main import main as cli_main
+from playground.config import RunConfig
 from playground.datasets import DATASETS
+from playground.device import describe
 from playground.lipschitz import LIPSCHITZ
 from playground.losses import LOSSES
 from playground.presets import PRESETS
 from playground.recipes import METHOD
+from playground.trainer import Trainer
 
 SMALL = ["--set", "g_width=16", "--set", "d_width=16", "--set", "g_depth=1", "--set", "d_depth=1",
          "--set", "batch_size=32"]
@@ -188,7 +191,8 @@ def test_off_a_terminal_progress_is_a_plain_line_per_evaluation(minutes, tmp_pat
     assert out == "" and "\r" not in err  # no carriage-return frames where stderr is a file or a pipe
     clock = r"  \d+\.\d/5 min" if minutes else ""
     metrics = r"  w1 [\d.e+-]+  js [\d.e+-]+  modes_covered \d+"
-    lines = err.splitlines()
+    device, *lines = err.splitlines()
+    assert device == f"device: {describe(Trainer(RunConfig(dataset='ring8')))}", err  # the device, and why
     assert len(lines) == 3 and lines[2] == f"wrote {tmp_path / 'run.json'}", err
     for line, step in zip(lines, (10, 20)):
         assert re.fullmatch(rf"step {step}/20{clock}  \d+\.\d steps/s{metrics}", line), line

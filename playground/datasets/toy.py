@@ -15,6 +15,7 @@ from scipy.stats import norm
 
 from .. import metrics as M
 from ..errors import ConfigError
+from ..models.gaussian import build_gaussian_pair
 from ..models.mlp import build_mlp_pair
 from .base import Dataset, Modes
 
@@ -24,7 +25,8 @@ def _mixture_error(msg: str) -> ConfigError:
     return ConfigError(msg, "mixture")
 
 
-TOY_ARCHS: dict[str, Callable] = {"mlp": build_mlp_pair}
+# "gaussian": a generator that can only make one Gaussian (models/gaussian.py), any toy data
+TOY_ARCHS: dict[str, Callable] = {"mlp": build_mlp_pair, "gaussian": build_gaussian_pair}
 
 
 class GaussianMixture(Dataset):
@@ -45,14 +47,23 @@ class GaussianMixture(Dataset):
         self.modes = Modes(self.means.copy(), self.sigmas.copy())
         self.archs = TOY_ARCHS
         self._w = torch.tensor(self.weights, dtype=torch.float32)
+        self._on: dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+
+    def _tensors(self, dev: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Weights, means and σ's on `dev`, made once per device: a step copies nothing from the host
+        (a CUDA graph cannot hold such a copy; capture.py)."""
+        key = str(dev)
+        if key not in self._on:
+            self._on[key] = (self._w.to(dev), torch.as_tensor(self.means, dtype=torch.float32, device=dev),
+                             torch.as_tensor(self.sigmas, dtype=torch.float32, device=dev))
+        return self._on[key]
 
     def sample(self, n, generator, device="cpu"):
         dev = generator.device
-        comp = torch.multinomial(self._w.to(dev), n, replacement=True, generator=generator)
+        w, means, sigmas = self._tensors(dev)
+        comp = torch.multinomial(w, n, replacement=True, generator=generator)
         eps = torch.randn(n, self.shape[0], generator=generator, device=dev)
-        mu = torch.as_tensor(self.means, dtype=torch.float32, device=dev)[comp]
-        sig = torch.as_tensor(self.sigmas, dtype=torch.float32, device=dev)[comp, None]
-        return (mu + sig * eps).to(device)
+        return (means[comp] + sigmas[comp, None] * eps).to(device)
 
     def log_prob(self, x):
         x = np.asarray(x, dtype=np.float64).reshape(-1, self.shape[0])

@@ -24,8 +24,9 @@ import torch
 
 from ..compare import Comparison, TrainerGroup
 from ..config import ConfigError, RunConfig
+from ..device import describe
 from ..snapshot import Snapshot
-from ..trainer import Diverged, Trainer, device_label
+from ..trainer import Diverged, Trainer
 from .replay import REPLAY_BYTES
 
 # What a Reset builds from its config: one run, or a comparison's runs in lockstep.
@@ -270,7 +271,7 @@ class Worker:
             self._set(RunState.ERROR, str(e))
             return
         self.config = config
-        self.device = device_label(self.trainer.device)
+        self.device = describe(self.trainer)  # the device and why (device.py), how steps run (capture.py)
         self.trainer.evaluate()
         self.window = []
         self._set(RunState.IDLE, "")
@@ -388,7 +389,7 @@ class Worker:
             t0 = time.thread_time()
             snap = t.snapshot(self.opts.snapshot_points)
             self.snap_cost = time.thread_time() - t0
-        snap.device = self.device
+        snap.device = self.device = describe(t)  # a failed capture changes the note
         self.last_snapshot = snap
         self.snap_step = t.step_count
         self.last_snap = time.monotonic()
