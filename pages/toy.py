@@ -1,6 +1,7 @@
 """Toy playground: train a GAN on a 1D or 2D mixture live. Widgets -> RunConfig -> Runner -> plots."""
 import streamlit as st
 
+from playground import one_gaussian
 from playground.datasets.toy import TOY
 from playground.plots import canvas, curves, timeline, toy as toyplots
 from playground.presets import PRESETS
@@ -38,6 +39,8 @@ def presets(page: TrainingPage) -> None:
         st.markdown("**Presets**", help="Runs for talks: one click, the same run every time (a fixed config and "
                                         "seed). Each says what it shows and what to expect by which step.")
         for name, preset in PRESETS.items():
+            if not preset.row:
+                continue
             st.button(preset.label, key=f"{P}_preset_{name}", on_click=load, args=(name,), help=preset.explanation)
     if not STAGED:  # on stage the line goes under the main view (preset_caption)
         preset_caption(page.shown)
@@ -117,7 +120,9 @@ def main_figure(snap, replay_of: int | None = None):
         fig = toyplots.landscape_2d(snap, show_map=replay_of is None and bool(st.session_state.get(f"{P}_map")),
                                     legend_px=fit)
     else:
-        fig = toyplots.distributions_1d(snap, legend_px=fit)
+        cfg = snap.config or {}  # a one-Gaussian run on the lesson's data: its optimum, dotted
+        fig = toyplots.distributions_1d(snap, legend_px=fit, target=one_gaussian.target(
+            cfg.get("dataset", ""), cfg.get("arch", ""), cfg.get("loss", "")))
     if replay_of is not None:
         fig = toyplots.as_replay(fig, replay_of)
     stage = stage_figure(P, MAIN_STAGE_PX)
@@ -169,7 +174,8 @@ THIRD_PX = 310      # one of the three charts below
 def draw_curves(snap) -> None:
     h, mark = snap.history, replay_step(P)  # in replay, the curves mark the step shown
     chart(curves.divergences_chart(h, snap.kind, mark_step=mark, legend_px=CURVES_PX), f"{P}_chart_div", 400)
-    chart(curves.critic_estimate_chart(h, snap.log_loss, kind=snap.kind, mark_step=mark, legend_px=CURVES_PX),
+    chart(curves.critic_estimate_chart(h, snap.log_loss, kind=snap.kind,
+                                     loss=(snap.config or {}).get("loss"), mark_step=mark, legend_px=CURVES_PX),
           f"{P}_chart_est", 400)
 
 

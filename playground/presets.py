@@ -43,6 +43,8 @@ class Preset:
     needs_raw: bool = False  # the check also reads the raw generator's metrics at `steps` (Run.raw)
     reference: Spec | None = None  # the other run the promise is judged against, if any
     short: str = ""    # the button's label where a row of presets must fit one line (default: the title)
+    eval_samples: int = 0  # samples per evaluation the promise is judged on (0: the trainer's N_EVAL)
+    row: bool = True   # a button in the toy page's presets row (the records train for minutes: CLI and tests)
 
     @property
     def label(self) -> str:
@@ -61,7 +63,8 @@ class Preset:
     @property
     def spec(self) -> Spec:
         """The run the promise reads (evaluated every `eval_every` steps, else every EVAL_EVERY)."""
-        return Spec(self.config, self.steps, self.eval_every or EVAL_EVERY, raw=self.needs_raw, label=self.name)
+        return Spec(self.config, self.steps, self.eval_every or EVAL_EVERY, raw=self.needs_raw, label=self.name,
+                    eval_samples=self.eval_samples)
 
     def specs(self) -> list[Spec]:
         """Every run the promise reads: its own, then the reference's."""
@@ -163,6 +166,29 @@ _WGAN_GP = recommended_config("ring8", "wgan", "gp", seed=0)
 _MINIMAX = recommended_config("ring8", "minimax", "none", seed=0, d_lr=1e-3, n_critic=5, g_shown="raw")
 
 
+def _record(modes: int, hq: float, kl: float) -> Check:
+    """At the budget: every mode covered, high quality ≥ `hq`, the mode histogram's KL to uniform ≤ `kl`
+    (PacGAN's protocol: evaluated on 2,500 samples, the preset's eval_samples)."""
+    def check(p: Preset, run: Run, reference: Run | None) -> list[str]:
+        m = _final(p, run)
+        return (need(m["modes_covered"] == modes, f"{m['modes_covered']:g} of {modes} modes covered")
+                + need(m["high_quality_fraction"] >= hq, f"high quality {m['high_quality_fraction']:.4f} < {hq}")
+                + need(m["mode_reverse_kl"] <= kl, f"mode KL {m['mode_reverse_kl']:.4f} > {kl}"))
+    return check
+
+
+# The records under PacGAN's protocol (issue 34): the recipe that measured best, non-saturating with R1
+# (toy_table_10k.md), its weight average at β = 0.999 instead of 0.99 (97 % against 96 % high quality on
+# ring8 at 10,000 steps, seed 0). The promises are what held on seeds 0-4 (benchmarks/results/records.md).
+_RECORD = dict(g_ema=0.999, seed=0)
+PACGAN_SAMPLES = 2500  # PacGAN's evaluation sample (Lin et al. 2018, §5)
+
+# Metz et al.'s networks at Adam 1e-3: a plain GAN hops (mode-hopping); unrolled 5 steps it spreads. k = 5
+# is the paper's Fig. 1 setting and the best of those measured (benchmarks/results/unroll_search.md)
+_HOPPING = recommended_config("ring8", "ns", "none", noise_dim=256, g_depth=2, d_depth=1, **_PLAIN)
+_UNROLLED = _HOPPING.replace(unroll=5)
+
+
 PRESETS: dict[str, Preset] = {
     p.name: p for p in [
         Preset("mode-collapse", "Mode collapse",
@@ -179,10 +205,17 @@ PRESETS: dict[str, Preset] = {
                "A plain GAN with the networks of Metz et al. 2017 (Unrolled GANs, Fig. 1: noise 256, a 2-layer "
                "generator, a 1-layer discriminator) at Adam 1e-3: the samples bunch together and circle the ring after the "
                "discriminator, a different mode every few hundred steps, but never settle on one.",
-               recommended_config("ring8", "ns", "none", noise_dim=256, g_depth=2, d_depth=1, **_PLAIN), 3000,
+               _HOPPING, 3000,
                "at every evaluation of the second half: ≥ 90 % of the samples nearest at most two modes; the "
                "dominant mode (≥ 2/3 of the samples) changes ≥ 5 times",
                _hops_between_modes, eval_every=100),
+        Preset("unrolled", "Unrolled GAN (Metz et al. 2017)",
+               "The mode-hopping networks and rates, with the generator trained against the critic unrolled 5 "
+               "updates ahead (Metz et al. 2017): it can no longer chase the critic round the ring, and the "
+               "samples spread over all eight modes, still blurred at step 5,000. Each step costs 6 critic "
+               "passes: about 6× slower.",
+               _UNROLLED, 5000, "8 of 8 modes covered (seeds 0–4 all cover them at step 5,000)", _all_modes,
+               short="Unrolled"),
         Preset("average-hides", "What the weight average hides",
                "A plain GAN at the textbook rate (Adam 2e-4), shown through the weight average (β = 0.99): "
                "the raw generator hops round the ring, and its average is a blob between the modes. "
@@ -190,18 +223,18 @@ PRESETS: dict[str, Preset] = {
                recommended_config("ring8", "ns", "none", seed=0, g_ema=0.99), 2000,
                "the average: no mode covered, median distance to the nearest mode ≥ 1; the raw generator of "
                "the same run: ≥ 90 % of its samples nearest at most two modes",
-               _average_hides, needs_raw=True, short="Average hides hops"),
+               _average_hides, needs_raw=True, short="Average hides"),
         Preset("wgan-gp", "The fix: WGAN-GP",
                "Same data, Wasserstein loss with a gradient penalty: the critic keeps a useful slope "
                "everywhere, so the generator spreads over all 8 modes.",
-               _WGAN_GP, 4000, "8 of 8 modes covered, ≥ 80 % high-quality samples", _all_modes_sharp, short="Fix: WGAN-GP"),
+               _WGAN_GP, 4000, "8 of 8 modes covered, ≥ 80 % high-quality samples", _all_modes_sharp, short="WGAN-GP"),
         Preset("clip-vs-gp", "Weight clipping vs gradient penalty",
                "WGAN with weight clipping (c = 0.01, RMSProp 5e-5, as in the paper): the clipped critic "
                "learns slowly and the samples stay smeared around the ring; compare WGAN-GP at the same step.",
                recommended_config("ring8", "wgan", "clip", seed=0, g_shown="raw"), 4000,
                "fewer high-quality samples and a larger W1 than WGAN-GP at the same step",
                # both raw generators: the clipped one is shown raw, WGAN-GP's is measured raw
-               _worse_than_gp, reference=Spec(_WGAN_GP, 4000, raw=True, label="clip-vs-gp's WGAN-GP"), short="Clipping vs penalty"),
+               _worse_than_gp, reference=Spec(_WGAN_GP, 4000, raw=True, label="clip-vs-gp's WGAN-GP"), short="Clip vs penalty"),
         Preset("vanishing-gradients", "Vanishing gradients (saturating minimax)",
                "The original minimax loss against a strong discriminator: once D confidently rejects "
                "the fakes, log(1 − D(G(z))) is flat there and the generator's gradient all but vanishes.",
@@ -213,5 +246,17 @@ PRESETS: dict[str, Preset] = {
                "critic optimiser: no penalty term, and it still covers all 8 modes.",
                recommended_config("ring8", "hinge", "sn", seed=0), 2500,
                "8 of 8 modes covered", _all_modes, short="Hinge + SN"),
+        Preset("record-ring8", "Record: ring of 8",
+               "Our best recipe on the ring under PacGAN's protocol (2,500 samples): non-saturating loss, R1 "
+               "(γ = 0.1), Adam 1e-3, the weight average at β = 0.999.",
+               recommended_config("ring8", "ns", "r1", **_RECORD), 10000,
+               "8 of 8 modes covered, ≥ 96 % high quality, mode KL ≤ 0.02 (the issue's target of 98 % is not met)",
+               _record(8, 0.96, 0.02), eval_every=2500, eval_samples=PACGAN_SAMPLES, row=False),
+        Preset("record-grid25", "Record: grid of 25",
+               "Our best recipe on the grid under PacGAN's protocol (2,500 samples): non-saturating loss, R1 "
+               "(γ = 0.1), Adam 1e-3, the weight average at β = 0.999.",
+               recommended_config("grid25", "ns", "r1", **_RECORD), 15000,
+               "25 of 25 modes covered, ≥ 94 % high quality, mode KL ≤ 0.02 (the issue's target of 96 % is not met)",
+               _record(25, 0.94, 0.02), eval_every=2500, eval_samples=PACGAN_SAMPLES, row=False),
     ]
 }

@@ -45,10 +45,12 @@ class Spec:
     eval_every: int = EVAL_EVERY
     raw: bool = False
     label: str = field(default="", compare=False)
+    eval_samples: int = 0  # samples per evaluation (0: the trainer's N_EVAL)
 
-    def key(self) -> tuple[str, int]:
-        """What must match for two specs to share a run: the whole config (seed included) and the cadence."""
-        return json.dumps(self.config.to_dict(), sort_keys=True), self.eval_every
+    def key(self) -> tuple[str, int, int]:
+        """What must match for two specs to share a run: the whole config (seed included), the cadence and
+        the evaluation's sample count."""
+        return json.dumps(self.config.to_dict(), sort_keys=True), self.eval_every, self.eval_samples
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def plan(specs: Iterable[Spec]) -> dict[Spec, Spec]:
     """{spec: the spec trained for it}. Specs of one key share a run trained to their largest budget
     (the shorter read its prefix) with the raw generator evaluated if one of the longest asks; a spec
     that wants raw metrics before that budget keeps a run of its own."""
-    groups: dict[tuple[str, int], list[Spec]] = {}
+    groups: dict[tuple[str, int, int], list[Spec]] = {}
     for s in specs:
         groups.setdefault(s.key(), []).append(s)
     out: dict[Spec, Spec] = {}
@@ -82,7 +84,8 @@ def plan(specs: Iterable[Spec]) -> dict[Spec, Spec]:
         longest = max(s.steps for s in group)
         shared = [s for s in group if s.steps == longest or not s.raw]
         trained = Spec(shared[0].config, longest, shared[0].eval_every,
-                       raw=any(s.raw for s in shared), label=" + ".join(dict.fromkeys(s.label for s in shared)))
+                       raw=any(s.raw for s in shared), label=" + ".join(dict.fromkeys(s.label for s in shared)),
+                       eval_samples=shared[0].eval_samples)
         out.update({s: trained for s in shared})
         for s in group:
             if s not in out:

@@ -241,6 +241,13 @@ GOOD = {
                           "sn": dict(hq=0.53, w1=0.22), "r1": dict(hq=0.91, w1=0.14)},
     "critic-steps": {"n_critic 1": dict(hq=0.77, w1=0.23, wasserstein_estimate=0.29 * 0.23),
                      "n_critic 5": dict(hq=0.70, w1=0.19, wasserstein_estimate=0.51 * 0.19)},
+    "collapse-fixes": {"plain": dict(modes=1, hq=0.01), "unrolled": dict(modes=8, hq=0.29),
+                       "packed": dict(modes=8, hq=0.18), "WGAN-GP": dict(modes=8, hq=0.8)},
+    "one-gaussian": {"forward KL": dict(gen_mean=0.08, gen_std=3.28), "reverse KL": dict(gen_mean=2.99, gen_std=0.50),
+                     "JS": dict(gen_mean=-3.01, gen_std=0.52), "squared Hellinger": dict(gen_mean=3.01, gen_std=0.52)},
+    "one-gaussian-more": {"Pearson χ²": dict(gen_mean=0.03, gen_std=3.21), "W1 (WGAN-GP)": dict(gen_mean=0.01, gen_std=2.78),
+                          "forward KL": dict(gen_mean=0.08, gen_std=3.28),
+                          "reverse KL": dict(gen_mean=-2.99, gen_std=0.50)},
 }
 # (preset, {variant: the change to its good final}, the failure named)
 BAD = [
@@ -259,6 +266,23 @@ BAD = [
      "W1: n_critic 5 0.230, n_critic 1 0.230 (not smaller)"),
     ("critic-steps", {"n_critic 5": dict(wasserstein_estimate=0.2 * 0.19)},
      "the critic's estimate as a share of W1: n_critic 5 0.200, n_critic 1 0.290 (not larger)"),
+    ("collapse-fixes", {"plain": dict(modes=4)}, "plain covers 4 modes (> 3)"),
+    ("collapse-fixes", {"unrolled": dict(modes=7)}, "unrolled covers 7 of 8 modes"),
+    ("collapse-fixes", {"packed": dict(modes=6)}, "packed covers 6 of 8 modes"),
+    ("collapse-fixes", {"WGAN-GP": dict(modes=7)}, "WGAN-GP covers 7 of 8 modes"),
+    # the centred local minimum, where JS settles from a start too near 0 (benchmarks/results/fgan_recipes.md)
+    ("one-gaussian", {"JS": dict(gen_mean=-0.06, gen_std=3.14)},
+     "JS fits (|μ|, σ) = (0.06, 3.14), not within (0.3, 20 %) of its optimum (3.00, 0.50)"),
+    ("one-gaussian", {"forward KL": dict(gen_mean=0.93, gen_std=0.79)},
+     "forward KL fits (|μ|, σ) = (0.93, 0.79), not within (0.3, 20 %) of its optimum (0.00, 3.04)"),
+    ("one-gaussian", {"reverse KL": dict(gen_mean=-2.65)},
+     "reverse KL fits (|μ|, σ) = (2.65, 0.50), not within (0.3, 20 %) of its optimum (3.00, 0.50)"),
+    ("one-gaussian", {"squared Hellinger": dict(gen_std=0.61)},
+     "squared Hellinger fits (|μ|, σ) = (3.01, 0.61), not within (0.3, 20 %) of its optimum (3.00, 0.50)"),
+    ("one-gaussian-more", {"W1 (WGAN-GP)": dict(gen_std=2.2)},
+     "W1 (WGAN-GP) fits (|μ|, σ) = (0.01, 2.20), not within (0.3, 20 %) of its optimum (0.00, 2.85)"),
+    ("one-gaussian-more", {"Pearson χ²": dict(gen_mean=0.35)},
+     "Pearson χ² fits (|μ|, σ) = (0.35, 3.21), not within (0.3, 20 %) of its optimum (0.00, 3.06)"),
 ]
 
 

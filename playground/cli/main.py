@@ -28,6 +28,7 @@ from ..compare import Comparison, parse_variant
 from ..compare_presets import COMPARISONS
 from ..config import SETTINGS, ConfigError, RunConfig
 from ..datasets import DATASETS, make_dataset
+from ..device import describe
 from ..evaluation import train_classifier
 from ..lipschitz import LIPSCHITZ
 from ..losses import LOSSES
@@ -84,7 +85,7 @@ def _budget_error(args: argparse.Namespace) -> str | None:
         return "--steps must be at least 1."
     if args.minutes is not None and not (args.minutes > 0 and args.minutes == args.minutes):
         return "--minutes must be a positive number of minutes."
-    if args.eval_samples < MIN_EVAL:
+    if args.eval_samples is not None and args.eval_samples < MIN_EVAL:
         return f"--eval-samples must be at least {MIN_EVAL} (W1 matches {MIN_EVAL} real and {MIN_EVAL} generated samples)."
     return None
 
@@ -94,10 +95,14 @@ def train(args: argparse.Namespace) -> int:
         config, steps = build_config(args)
         if args.threads:
             torch.set_num_threads(args.threads)
-        trainer = Trainer(config, n_eval=args.eval_samples)
+        preset = PRESETS.get(args.preset) if args.preset else None
+        n_eval = args.eval_samples or (preset.eval_samples if preset else 0) or N_EVAL
+        trainer = Trainer(config, n_eval=n_eval)
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    if not args.quiet:
+        print(f"device: {describe(trainer)}", file=sys.stderr)
     bar = StepBar(steps, minutes=args.minutes, quiet=args.quiet)
     out, outcome = train_run(trainer, steps, args.eval_every, args.minutes, bar)
     bar.close()
@@ -136,7 +141,7 @@ def compare(args: argparse.Namespace) -> int:
         if args.threads:
             torch.set_num_threads(args.threads)
         configs = cmp.configs()
-        trainers = [Trainer(c, n_eval=args.eval_samples) for c in configs]
+        trainers = [Trainer(c, n_eval=args.eval_samples or N_EVAL) for c in configs]
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -199,15 +204,15 @@ DELEGATED: dict[str, Callable[[Sequence[str]], int]] = {"perfect-discriminator":
                                                         "add-data": add_data.main}
 
 
-EVAL_HELP = ("samples per evaluation, real and generated (default %(default)s; PacGAN's protocol, Lin et al. "
-             "2018, counts modes on 2500)")
+EVAL_HELP = (f"samples per evaluation, real and generated (default {N_EVAL}, or a record preset's; PacGAN's "
+             "protocol, Lin et al. 2018, counts modes on 2500)")
 
 
 def _common(p: argparse.ArgumentParser, set_help: str = "any other RunConfig field") -> None:
     p.add_argument("--minutes", type=float, help="a wall-clock budget: stop after this many minutes "
                                                  "(with --steps, whichever comes first)")
     p.add_argument("--eval-every", type=int, default=250, dest="eval_every")
-    p.add_argument("--eval-samples", type=int, default=N_EVAL, dest="eval_samples", help=EVAL_HELP)
+    p.add_argument("--eval-samples", type=int, dest="eval_samples", help=EVAL_HELP)
     p.add_argument("--set", action="append", metavar="FIELD=VALUE", help=set_help)
     p.add_argument("--threads", type=int, default=1,
                    help="torch threads (default 1: the live page trains on one thread, and the same "

@@ -30,7 +30,7 @@ from ..export import clean
 from ..presets import PRESETS
 from ..promises import Run, Spec
 from ..recipes import recommended
-from ..trainer import Diverged, Trainer, device_label
+from ..trainer import N_EVAL, Diverged, Trainer, device_label
 
 CHUNK = 25  # steps between looks at the clock and the progress bar
 
@@ -85,7 +85,7 @@ def train_promise(spec: Spec) -> tuple[Run, float, float]:
     Returns (run, seconds, CPU seconds: what it cost however busy the machine was)."""
     torch.set_num_threads(1)
     t0, c0 = time.perf_counter(), time.process_time()
-    tr = Trainer(spec.config)
+    tr = Trainer(spec.config, n_eval=spec.eval_samples or N_EVAL)
     train_together([tr], spec.steps, spec.eval_every)
     run = Run(copy.deepcopy(tr.history))
     if spec.raw and tr.step_count == spec.steps:
