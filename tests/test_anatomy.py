@@ -5,7 +5,8 @@ import torch
 
 from playground.anatomy import magnification, phases
 from playground.explain import NO_OBSERVER, StepObserver
-from playground.plots.anatomy import live_arrow_ref, phase_figure, phase_frame
+from playground.plots.anatomy import arrow_reference, live_arrow_ref, phase_figure, phase_frame
+from playground.plots.toy import ARROW_FRACTION
 from playground.plots.canvas import from_b64
 from playground.live.runner import Options, Runner
 from playground.trainer import Trainer
@@ -278,3 +279,26 @@ def test_the_runner_takes_single_updates_and_explains_a_step():
         assert r.status().critic_updates == 3
     finally:
         r.stop()
+
+
+def test_explained_arrows_keep_the_live_scale_only_while_every_arrow_fits_it():
+    """The live 1D chart scales bin means; one sample's gradient can exceed them, and an arrow on that
+    scale would span the chart: then the batch's largest norm is the scale, and the legend says "max"."""
+    norms = np.array([0.5, 2.0, 1.0])
+    assert arrow_reference(norms, 4.0) == (4.0, "live scale")
+    assert arrow_reference(norms, 2.0) == (2.0, "live scale")
+    assert arrow_reference(norms, 1.5) == (2.0, "max")
+    assert arrow_reference(norms, None) == (2.0, "max")
+    assert arrow_reference(np.array([]), None) == (0.0, "max")
+    # in a phase frame: the longest arrow is ARROW_FRACTION of the chart at most
+    t = Trainer(small_config(dataset="two_modes1d"))
+    t.run(3)
+    snap = t.snapshot(200)
+    snap.explain = t.explain_step()
+    ph = phases(snap.explain, snap.log_loss)
+    i = [p.key for p in ph].index("gradient")
+    frame = phase_frame(snap, i, arrow_ref=1e-9)  # a live scale far below this batch's gradients
+    push = from_b64(frame["push"])
+    lo, hi = frame["range"]
+    assert "max" in " ".join(e["name"] for e in frame["legend"])
+    assert np.abs(push).max() * frame["arrow_scale"] <= ARROW_FRACTION * (hi - lo) * (1 + 1e-6)

@@ -109,11 +109,10 @@ def phase_frame(snap, index: int, *, arrow_ref: float | None = None) -> dict[str
             fake, push = before_pts, f32(gen["push"])
             norms = np.linalg.norm(push.astype(np.float64), axis=1)
             norms = norms[np.isfinite(norms)]
-            ref = float(arrow_ref) if arrow_ref else (float(norms.max()) if norms.size else 0.0)
+            ref, which = arrow_reference(norms, arrow_ref)
             scale = ARROW_FRACTION * width / ref if ref > 0 and np.isfinite(ref) else 0.0
             legend += [{"name": "generator batch G(z)", "kind": "dot", "color": style.FAKE},
-                       {"name": f"gradient −∂ℓ_G/∂x ({'live scale' if arrow_ref else 'max'} {ref:.3g})",
-                        "kind": "arrow", "color": style.PUSH}]
+                       {"name": f"gradient −∂ℓ_G/∂x ({which} {ref:.3g})", "kind": "arrow", "color": style.PUSH}]
         else:
             move = after_pts - before_pts
             m = magnification(width, np.linalg.norm(move, axis=1))
@@ -208,11 +207,10 @@ def _frame_1d(snap, trace, index: int, arrow_ref: float | None) -> dict[str, Any
         if phase.key == "gradient":
             fake, push_x, push = b_pts, b_pts, f32(gen["push"]).ravel()
             norms = np.abs(push[np.isfinite(push)])
-            ref = float(arrow_ref) if arrow_ref else (float(norms.max()) if norms.size else 0.0)
+            ref, which = arrow_reference(norms, arrow_ref)
             scale = ARROW_FRACTION * (hi - lo) / ref if ref > 0 and np.isfinite(ref) else 0.0
             legend += [{"name": "generator batch G(z)", "kind": "dot", "color": style.FAKE},
-                       {"name": f"gradient −∂ℓ_G/∂x ({'live scale' if arrow_ref else 'max'} {ref:.3g})",
-                        "kind": "arrow", "color": style.PUSH}]
+                       {"name": f"gradient −∂ℓ_G/∂x ({which} {ref:.3g})", "kind": "arrow", "color": style.PUSH}]
         else:
             m = magnification(hi - lo, np.abs(a_pts - b_pts))
             fake, push_x, push, ghost, scale = a_pts, b_pts, a_pts - b_pts, b_pts, m
@@ -236,6 +234,16 @@ def _frame_1d(snap, trace, index: int, arrow_ref: float | None) -> dict[str, Any
                    "push": style.PUSH},
         "axes": ["x", "density"], "note": PHASE_NOTE,
     }
+
+
+def arrow_reference(norms: np.ndarray, live: float | None) -> tuple[float, str]:
+    """The gradient norm the longest arrow (ARROW_FRACTION of the chart) stands for, and its name: the
+    live chart's scale while every arrow of the batch fits it; else the batch's largest norm, so no arrow
+    spans the chart (the live 1D chart scales bin means, which one sample's gradient can exceed)."""
+    largest = float(norms.max()) if norms.size else 0.0
+    if live and largest <= live:
+        return float(live), "live scale"
+    return largest, "max"
 
 
 def live_arrow_ref(views: dict[str, Any] | None, kind: str) -> float | None:
