@@ -134,7 +134,9 @@ _HOPPING = {"loss": "ns", "lipschitz": "none", "g_lr": 1e-3, "d_lr": 1e-3, "g_em
 # "Fit one Gaussian to two" (issue 35): a generator that can only make one Gaussian (models/gaussian.py,
 # started from its seed) on ½N(−3, ½²) + ½N(3, ½²), trained under each divergence at the 1D one-Gaussian
 # recipe (recipes.py); the promise measured over seeds 0-4 (benchmarks/results/fgan_recipes.md)
-ONE_GAUSSIAN = {"dataset": "two_modes1d", "arch": "gaussian", "seed": 0}
+# the critic's size is the recipe's for this generator (recipes.py DATASET_ARCH), named here because the
+# compare page's base form holds every network field
+ONE_GAUSSIAN = {"dataset": "two_modes1d", "arch": "gaussian", "d_width": 64, "d_depth": 2, "seed": 0}
 ONE_GAUSSIAN_STEPS = 3000
 # variant name -> the divergence (one_gaussian.py DIVERGENCES) whose optimum it is held to
 ONE_GAUSSIAN_RUNS = {"forward KL": "kl", "reverse KL": "reverse_kl", "JS": "js", "squared Hellinger": "hellinger",

@@ -70,3 +70,17 @@ def test_a_link_with_bad_values_warns_and_falls_back(apps):
     at = load_page(COMPARE, apps, query=q)
     assert any("seed='x'" in w.value and "v2=" in w.value for w in at.warning)
     assert runner_of(at, P).status().config.names == COMPARISONS["collapse-vs-gp"].comparison.names
+
+
+def test_a_preset_with_its_own_architecture_and_critic_round_trips_through_the_form(apps):
+    """The one-Gaussian preset's base holds arch = gaussian and a 2 × 64 critic: the sidebar's widgets keep
+    them, so the form's comparison is the preset's and nothing asks for a Reset (it did: the form had no
+    architecture and put its default critic size over the preset's)."""
+    at = load_page(COMPARE, apps)
+    at.button(key=f"{P}_preset_one-gaussian").click().run()
+    assert not at.exception
+    want = COMPARISONS["one-gaussian"].comparison.configs()
+    assert runner_of(at, P).status().config.configs() == want
+    assert at.selectbox(key=f"{P}_base_arch").value == "gaussian"
+    assert not any("press **Reset**" in m.value for m in [*at.info, *at.markdown, *at.caption])
+    assert not at.button(key=f"{P}_play").disabled

@@ -12,13 +12,15 @@ import streamlit as st
 from ..compare import BASE_FIELDS, MAX_VARIANTS, MIN_VARIANTS, Comparison, Variant, parse_variant, value_text
 from ..config import SETTINGS, ConfigError, RunConfig
 from ..datasets import make_dataset
-from ..datasets.toy import TOY
+from ..datasets.toy import TOY, TOY_ARCHS
 from ..lipschitz import LIPSCHITZ
 from ..losses import LOSSES
+from .config_form import ARCH_LABELS
 
 P = "cmp"
 # the base fields the sidebar edits (a custom mixture and digit subsets belong to the other pages)
-BASE_WIDGETS = [n for n in BASE_FIELDS if n not in ("mixture", "digits", "arch")]
+# (the captured step is a GPU matter the toy page does not offer either: capture.py)
+BASE_WIDGETS = [n for n in BASE_FIELDS if n not in ("mixture", "digits", "capture")]
 _CARD = ("name", "loss", "lipschitz", "more")
 
 
@@ -49,11 +51,12 @@ def _field(container, name: str) -> Any:
     """One base field's widget, its label, help and bounds from the Setting."""
     s = SETTINGS[name]
     kw = dict(key=_key("base", name), help=s.help or None)
+    if name == "dataset":
+        labels = {n: make_dataset(RunConfig(dataset=n)).label for n in s.choices if n in _toy()}
+        return container.selectbox(s.title, list(labels), format_func=lambda n: labels.get(n, n), **kw)
+    if name == "arch":  # the toy architectures (the generator: a network, or one Gaussian)
+        return container.selectbox(s.title, list(TOY_ARCHS), format_func=lambda n: ARCH_LABELS.get(n, n), **kw)
     if s.choices is not None:
-        labels = {}
-        if name == "dataset":
-            labels = {n: make_dataset(RunConfig(dataset=n)).label for n in s.choices if n in _toy()}
-            return container.selectbox(s.title, list(labels), format_func=lambda n: labels.get(n, n), **kw)
         return container.selectbox(s.title, list(s.choices), **kw)
     if isinstance(getattr(RunConfig(), name), bool):
         return container.toggle(s.title, **kw)

@@ -30,7 +30,7 @@ _CSS = """
   text-overflow: ellipsis; }
 .gp-lv-sub { font-size: 14px; line-height: 19px; color: #555; margin: 0 0 2px 2px; }
 .gp-lv-legend { display: flex; flex-wrap: wrap; gap: 2px 16px; font-size: 15px; line-height: 22px; margin: 2px 0 4px 2px; }
-.gp-lv-entry { display: inline-flex; align-items: center; gap: 6px; white-space: nowrap; }
+.gp-lv-entry { display: inline-flex; align-items: center; gap: 6px; max-width: 100%; }  /* a long entry wraps in a narrow panel */
 .gp-lv-swatch { display: inline-block; width: 18px; height: 12px; position: relative; }
 .gp-lv-dot::after { content: ""; position: absolute; left: 5px; top: 2px; width: 8px; height: 8px; border-radius: 50%;
   background: var(--c); }
