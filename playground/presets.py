@@ -179,13 +179,13 @@ def _record(modes: int, hq: float, kl: float) -> Check:
 
 # The records under PacGAN's protocol (issue 34): the recipe that measured best, non-saturating with R1
 # (toy_table_10k.md), its weight average at β = 0.999 instead of 0.99 (97 % against 96 % high quality on
-# ring8 at 10,000 steps, seed 0). The promises are what held on seeds 0-4 (benchmarks/results/records.md).
+# ring8 at 10,000 steps, seed 0). The promises are what held on seeds 0-9 (benchmarks/results/records.md).
 _RECORD = dict(g_ema=0.999, seed=0)
 PACGAN_SAMPLES = 2500  # PacGAN's evaluation sample (Lin et al. 2018, §5)
 
 def _record_preset(dataset: str, what: str, modes: int, steps: int, hq: float, target: float) -> Preset:
     """record-<dataset>: the records' recipe, promising every mode, ≥ `hq` high quality and mode KL ≤ 0.02
-    (what held on seeds 0-4), short of the issue's `target` high quality."""
+    (what held on seeds 0-9), short of the issue's `target` high quality."""
     return Preset(f"record-{dataset}", f"Record: {what}",
                   f"Our best recipe on the {what.split(' of ')[0]} under PacGAN's protocol (2,500 samples): "
                   "non-saturating loss, R1 (γ = 0.1), Adam 1e-3, the weight average at β = 0.999.",
@@ -259,6 +259,6 @@ PRESETS: dict[str, Preset] = {
                recommended_config("ring8", "hinge", "sn", seed=0), 2500,
                "8 of 8 modes covered", _all_modes, short="Hinge + SN"),
         _record_preset("ring8", "ring of 8", 8, 10000, 0.96, 0.98),
-        _record_preset("grid25", "grid of 25", 25, 15000, 0.94, 0.96),
+        _record_preset("grid25", "grid of 25", 25, 15000, 0.93, 0.96),
     ]
 }

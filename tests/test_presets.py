@@ -146,7 +146,7 @@ KEEPS: dict[str, list] = {
     "hinge-sn": [(evals(2500, at={2500: ev(2500, modes=8)}),)],
     "unrolled": [(evals(5000, at={5000: ev(5000, modes=8, hq=0.05)}),)],
     "record-ring8": [(evals(10000, every=2500, at={10000: ev(10000, modes=8, hq=0.96, mode_reverse_kl=0.02)}),)],
-    "record-grid25": [(evals(15000, every=2500, at={15000: ev(15000, modes=25, hq=0.94, mode_reverse_kl=0.001)}),)],
+    "record-grid25": [(evals(15000, every=2500, at={15000: ev(15000, modes=25, hq=0.93, mode_reverse_kl=0.001)}),)],
 }
 BREAKS: dict[str, list] = {
     "mode-collapse": [
@@ -192,8 +192,8 @@ BREAKS: dict[str, list] = {
     ],
     "record-grid25": [
         ((evals(15000, every=2500, at={15000: ev(15000, modes=24, hq=0.99, mode_reverse_kl=0.0)}),), "24 of 25 modes covered"),
-        ((evals(15000, every=2500, at={15000: ev(15000, modes=25, hq=0.9399, mode_reverse_kl=0.0)}),),
-         "high quality 0.9399 < 0.94"),
+        ((evals(15000, every=2500, at={15000: ev(15000, modes=25, hq=0.9299, mode_reverse_kl=0.0)}),),
+         "high quality 0.9299 < 0.93"),
     ],
 }
 
