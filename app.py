@@ -36,6 +36,8 @@ DESCRIPTIONS = {
     "Divergence lab": "slide Q away from P: KL blows up, JS flattens at ln 2, W1 keeps its slope; the optimal D*.",
     "Perfect discriminator": "a generator against a perfect log-loss discriminator gets no gradient; WGAN and hinge do.",
     "Compare runs": "two to four runs side by side, in lockstep: mode collapse vs WGAN-GP, clipping vs penalty, ...",
+    "Lessons": "guided paths for a class: why Wasserstein replaced Jensen–Shannon, mode collapse and its fixes; "
+               "each step ticks what you should see when your run shows it, and a handout to keep.",
     "Convergence": "DiracGAN: why simultaneous training circles or spirals out, and why R1 makes it converge.",
 }
 
@@ -48,6 +50,7 @@ PAGES = [
             url_path="perfect-discriminator"),
     st.Page("pages/convergence.py", title="Convergence", icon=":material/cyclone:", url_path="convergence"),
     st.Page("pages/compare.py", title="Compare runs", icon=":material/compare:", url_path="compare"),
+    st.Page("pages/lessons.py", title="Lessons", icon=":material/school:", url_path="lessons"),
 ]
 
 heartbeat()

@@ -1,6 +1,6 @@
 """Convergence: why GAN training circles, and which fixes make it converge (DiracGAN, Mescheder et al. 2018).
 
-Thin page: widgets -> playground.lessons.dirac (field, simulation, eigenvalues) -> playground.plots.dirac.
+Thin page: widgets -> playground.experiments.dirac (field, simulation, eigenvalues) -> playground.plots.dirac.
 Settings live in the URL (only those off their defaults); clicking on the plane sets the start point.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import math
 import numpy as np
 import streamlit as st
 
-from playground.lessons import dirac
+from playground.experiments import dirac
 from playground.errors import ConfigError
 from playground.export import history_csv
 from playground.plots import dirac as plots

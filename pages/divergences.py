@@ -1,6 +1,6 @@
 """Divergence lab: KL, JS, TV and W1 as Q slides away from P, and the optimal discriminator.
 
-Thin page: widgets -> playground.lessons.divergences -> playground.plots.divergences -> st.plotly_chart.
+Thin page: widgets -> playground.experiments.divergences -> playground.plots.divergences -> st.plotly_chart.
 """
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import math
 import numpy as np
 import streamlit as st
 
-from playground.lessons import divergences as an
+from playground.experiments import divergences as an
+from playground.lessons.progress import lab_record
 from playground.plots import divergences as plots
 from playground.ui.common import page_setup
 
@@ -53,8 +54,13 @@ def _apply_scenario() -> None:
 
 
 def _init_state() -> None:
-    if "dv_scenario" not in st.session_state:
-        st.session_state["dv_scenario"] = next(iter(SCENARIOS))
+    S = st.session_state
+    if S.get("dv_scenario") not in SCENARIOS:  # first visit, or a lesson's state naming none of them
+        if "dv_scenario" in S:
+            st.warning(f"There is no scenario “{S['dv_scenario']}”; the first one is shown.")
+        S["dv_scenario"] = next(iter(SCENARIOS))
+        _apply_scenario()
+    if S.pop("dv_apply_scenario", False):  # a lesson's step chose the scenario (and θ)
         _apply_scenario()
     st.session_state.setdefault("dv_range", 4.0)
     st.session_state.setdefault("dv_theta", 1.5)
@@ -126,13 +132,14 @@ def _y_cap(dists, x) -> float | None:
 
 # ---------------------------------------------------------------------------------------------
 _init_state()
-st.title("Divergence lab")
-st.markdown(
-    "Slide the model **Q** away from the data **P** and watch what each divergence tells a generator. "
-    "Once the two barely overlap, KL blows up and Jensen–Shannon flattens at ln 2, so its slope, the only "
-    "signal a generator gets through an optimal discriminator, vanishes. The Wasserstein distance W1 "
-    "keeps growing linearly with the gap."
-)
+if not st.session_state.get("_lesson_embedded"):  # inside a lesson's step the lesson has the title and text
+    st.title("Divergence lab")
+    st.markdown(
+        "Slide the model **Q** away from the data **P** and watch what each divergence tells a generator. "
+        "Once the two barely overlap, KL blows up and Jensen–Shannon flattens at ln 2, so its slope, the only "
+        "signal a generator gets through an optimal discriminator, vanishes. The Wasserstein distance W1 "
+        "keeps growing linearly with the gap."
+    )
 
 c_scen, c_range = st.columns([3, 1])
 c_scen.selectbox("Scenario", list(SCENARIOS), key="dv_scenario", on_change=_apply_scenario,
@@ -165,6 +172,8 @@ Q = Q0.shifted(theta)
 
 now = an.divergences(P, Q)
 js_now = now["js"]
+# what the student has seen, position by position: a lesson's checks read it (playground/lessons)
+st.session_state["dv_records"] = lab_record(st.session_state.get("dv_records", []), theta, now)
 m = st.columns(5)
 m[0].metric("KL(P‖Q)", _fmt(now["kl_pq"]), help="∫ p log(p/q); +∞ if P has mass where q = 0.")
 m[1].metric("KL(Q‖P)", _fmt(now["kl_qp"]), help="∫ q log(q/p); +∞ if Q has mass where p = 0.")

@@ -1,6 +1,6 @@
 """Perfect discriminator: a log-loss generator starves, a Wasserstein / hinge critic does not.
 
-Thin page: widgets -> playground.lessons.perfect_discriminator (steppable experiment) -> playground.plots.perfect.
+Thin page: widgets -> playground.experiments.perfect_discriminator (steppable experiment) -> playground.plots.perfect.
 Nothing trains on first render; the phase buttons start it, and an st.fragment(run_every=...) advances
 every experiment by a time-boxed chunk per tick, so each phase takes a few seconds and the page stays live.
 """
@@ -11,7 +11,7 @@ import time
 
 import streamlit as st
 
-from playground.lessons.perfect_discriminator import OBJECTIVES, PerfectConfig, PerfectDiscriminatorExperiment
+from playground.experiments.perfect_discriminator import OBJECTIVES, PerfectConfig, PerfectDiscriminatorExperiment
 from playground.plots import perfect as plots
 from playground.ui.common import page_setup
 
@@ -174,15 +174,16 @@ st.session_state.setdefault("pd_g_steps", 1000)
 st.session_state.setdefault("pd_log", False)
 st.session_state.setdefault("pd_running", None)
 
-st.title("Perfect discriminator")
-st.markdown(
-    "The real data is a single point, **x = 0**. **Phase 1** trains a discriminator (1 → 32 → 32 → 1, ReLU) "
-    "to perfection: real 0 against generated points drawn from N(0, 1). **Phase 2** freezes it and trains a "
-    "one-unit generator $G(z) = \\tanh(az + b)$, $z \\sim N(0, 1)$, against it (Adam, lr 0.05, batches of 64). "
-    "Same seed, same networks, same data for every objective: only the loss differs. With the log-loss the "
-    "discriminator is sure every generated point is fake, its sigmoid is flat there, and the generator gets "
-    "no gradient. The Wasserstein and hinge critics have no sigmoid, so their slope still points at the data."
-)
+if not st.session_state.get("_lesson_embedded"):  # inside a lesson's step the lesson has the title and text
+    st.title("Perfect discriminator")
+    st.markdown(
+        "The real data is a single point, **x = 0**. **Phase 1** trains a discriminator (1 → 32 → 32 → 1, ReLU) "
+        "to perfection: real 0 against generated points drawn from N(0, 1). **Phase 2** freezes it and trains a "
+        "one-unit generator $G(z) = \\tanh(az + b)$, $z \\sim N(0, 1)$, against it (Adam, lr 0.05, batches of 64). "
+        "Same seed, same networks, same data for every objective: only the loss differs. With the log-loss the "
+        "discriminator is sure every generated point is fake, its sigmoid is flat there, and the generator gets "
+        "no gradient. The Wasserstein and hinge critics have no sigmoid, so their slope still points at the data."
+    )
 
 busy = st.session_state["pd_running"] is not None
 c = st.columns([3, 1, 1, 1])

@@ -1,4 +1,4 @@
-"""playground.lessons.divergences against closed forms, and the divergence-lab plot builders."""
+"""playground.experiments.divergences against closed forms, and the divergence-lab plot builders."""
 import math
 
 import numpy as np
@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import pytest
 from scipy.stats import norm
 
-from playground.lessons import divergences as an
+from playground.experiments import divergences as an
 from playground.plots import divergences as dplots
 
 LN2 = math.log(2.0)

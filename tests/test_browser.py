@@ -681,3 +681,24 @@ def test_reset_recovers_a_killed_worker_by_clicks(server, new_page):
     assert "ended unexpectedly" not in page.inner_text("body")
     assert page.locator("[data-testid='stException']").count() == 0
     pause(page)
+
+
+def test_a_lesson_step_ticks_its_check_when_the_run_shows_it(server, new_page):
+    """/lessons: open the saturating-vs-non-saturating step by its link, press Play and see its check
+    ticked with the step at which it came true; Next moves the link on."""
+    page = open_page(new_page, f"{server.url}/lessons?lesson=why-wasserstein&step=3")
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    assert page.get_by_text("3. Saturating against non-saturating").count() == 1
+    unseen = page.locator("[data-testid='stMarkdownContainer']", has_text="gradient is below 1 %")
+    assert unseen.first.locator("span[role=img]").first.inner_text() == "radio_button_unchecked"
+    page.get_by_role("button", name="Play").click()
+    seen = page.locator("[data-testid='stMarkdownContainer']", has_text="gradient is below 1 %").filter(
+        has_text="at step")
+    seen.first.wait_for(timeout=120_000)
+    assert seen.first.locator("span[role=img]").first.inner_text() == "check_circle"  # the tick
+    assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
+    page.screenshot(path=str(ARTIFACTS / "lesson-step-ticked.png"))
+    page.get_by_role("button", name="Next").click()
+    page.wait_for_function("() => location.search.includes('step=4')", timeout=60_000)
+    page.get_by_text("4. A non-saturating GAN against WGAN-GP").wait_for(timeout=60_000)

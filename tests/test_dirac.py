@@ -1,4 +1,4 @@
-"""DiracGAN (playground/lessons/dirac.py): closed forms, the fields against the registries, the schemes' behaviour,
+"""DiracGAN (playground/experiments/dirac.py): closed forms, the fields against the registries, the schemes' behaviour,
 and the plot builders of the convergence page."""
 import math
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from playground.lessons import dirac
+from playground.experiments import dirac
 from playground.errors import ConfigError
 from playground.export import history_csv
 from playground.lipschitz import LIPSCHITZ

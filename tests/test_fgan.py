@@ -13,7 +13,7 @@ from scipy.special import logsumexp, ndtr, ndtri
 
 from playground.errors import ConfigError
 from playground.export import history_csv, run_json
-from playground.lessons import divergences as lab
+from playground.experiments import divergences as lab
 from playground import one_gaussian as og
 from playground.metric_specs import METRICS
 from playground.losses import FGAN_LOSSES, LOSSES, f_divergence_estimate, implied_js

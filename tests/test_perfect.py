@@ -10,7 +10,7 @@ import torch
 from playground.losses import LOSSES
 from playground.cli.main import main as cli_main
 from playground.cli.perfect_discriminator import main
-from playground.lessons.perfect_discriminator import OBJECTIVES, PerfectConfig, PerfectDiscriminatorExperiment
+from playground.experiments.perfect_discriminator import OBJECTIVES, PerfectConfig, PerfectDiscriminatorExperiment
 from playground.plots import perfect as pplots
 
 

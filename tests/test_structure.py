@@ -58,10 +58,11 @@ def _graph() -> dict[str, set[str]]:
 LAYERS = {
     "engine": {"engine"},
     "live": {"engine", "live"},
-    "lessons": {"engine", "lessons"},
-    "cli": {"engine", "live", "lessons", "cli"},
-    "plots": {"engine", "live", "lessons", "plots"},
-    "ui": {"engine", "live", "lessons", "plots", "ui"},
+    "experiments": {"engine", "experiments"},
+    "cli": {"engine", "live", "experiments", "cli"},
+    "plots": {"engine", "live", "experiments", "plots"},
+    "lessons": {"engine", "live", "experiments", "plots", "lessons"},
+    "ui": {"engine", "live", "experiments", "plots", "lessons", "ui"},
 }
 ENGINE_FOLDERS = {"datasets", "models", "evaluation"}
 
@@ -84,7 +85,7 @@ def test_every_module_sits_in_a_layer():
 
 
 def test_layers_import_only_downward():
-    """The engine imports nothing from live/, cli/, lessons/, plots/ or ui/; live/ and lessons/ only the
+    """The engine imports nothing from live/, cli/, experiments/, plots/, lessons/ or ui/; live/ and experiments/ only the
     engine; and so on up (LAYERS)."""
     upward = [f"{m} -> {t}" for m, targets in _graph().items() for t in sorted(targets)
               if layer(t) not in LAYERS[layer(m)]]

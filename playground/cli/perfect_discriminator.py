@@ -1,4 +1,4 @@
-"""`python -m playground perfect-discriminator`: the perfect-discriminator experiment (lessons/), headless."""
+"""`python -m playground perfect-discriminator`: the perfect-discriminator experiment (experiments/), headless."""
 from __future__ import annotations
 
 import json
@@ -6,7 +6,7 @@ import sys
 from typing import Sequence
 
 from ..export import clean
-from ..lessons.perfect_discriminator import OBJECTIVES, PerfectConfig, PerfectDiscriminatorExperiment
+from ..experiments.perfect_discriminator import OBJECTIVES, PerfectConfig, PerfectDiscriminatorExperiment
 from .parser import Parser
 
 

@@ -69,6 +69,11 @@ def _context(snap: Snapshot) -> Snapshot:
                     modes=snap.modes, bounds=snap.bounds)
 
 
+def frame_of(snap: Snapshot) -> Frame:
+    """One snapshot as a Frame on its own (a handout's figure; replay_gif draws it)."""
+    return Frame(0, snap.step, dict(snap.views), _context(snap))
+
+
 def _same(a: Any, b: Any) -> bool:
     """Equal arrays / dicts of arrays / plain values (context fields)."""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):

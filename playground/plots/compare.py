@@ -104,6 +104,8 @@ OVERLAYS: dict[str, dict[str, Any]] = {
     "high_quality_fraction": dict(title="High-quality samples (within 3σ of a mode)", ref=None),
     "g_grad_norm": dict(title="Generator gradient ‖∇ₓ ℓ_G‖ at the fakes", ref=(1.0, "1")),
     "fid": dict(title="Fréchet distance (digit classifier's features)", ref=None),
+    "gen_mean": dict(title="Mean μ of the generated samples", ref=None),
+    "gen_std": dict(title="Standard deviation σ of the generated samples", ref=None),
 }
 
 

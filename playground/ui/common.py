@@ -112,7 +112,10 @@ def leave_legacy_pages_mode() -> bool:
 
 def page_setup() -> None:
     """Call first in every page: a deep link opened in legacy pages/ mode reruns under app.py's
-    navigation; the browser starts loading plotly.js at once."""
+    navigation; the browser starts loading plotly.js at once. A page drawn inside a lesson's step
+    (ui/lesson.py) is set up already."""
+    if st.session_state.get("_lesson_embedded"):
+        return
     if leave_legacy_pages_mode():
         st.rerun()
     preload_plotly()

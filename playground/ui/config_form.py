@@ -236,3 +236,32 @@ def config_sidebar(prefix: str, dataset_names: list[str], *, show_arch: bool = F
         slots[group].error(str(e))
         return None, e
     return config, None
+
+
+def chosen_settings(prefix: str, names: tuple[str, ...], base: RunConfig) -> tuple[RunConfig | None, ConfigError | None]:
+    """Only the settings `names`, each drawn as the full form draws it, in the sidebar; the others are
+    `base`'s (a lesson step's preset: applied, not shown). Returns (config, None) or (None, the error)."""
+    S, v = st.session_state, {}
+    defaults = base.to_dict()
+    for name in names:
+        S.setdefault(_k(prefix, name), _fmt_lr(defaults[name]) if name.endswith("_lr") else defaults[name])
+        s = SETTINGS[name]
+        if name.endswith("_lr"):
+            raw = st.sidebar.text_input(s.title, **_w(prefix, name), help=s.help or None)
+            try:
+                v[name] = RunConfig.parse_value(name, raw)
+            except ConfigError:
+                e = ConfigError(f"'{raw}' is not a number; write a learning rate like 2e-4.", name)
+                st.sidebar.error(str(e))
+                return None, e
+        elif s.choices:
+            v[name] = _choice(st.sidebar, prefix, name)
+        elif isinstance(defaults[name], bool):
+            v[name] = _switch(st.sidebar, prefix, name)
+        else:
+            v[name] = _number(st.sidebar, prefix, name)
+    try:
+        return base.replace(**v).validate(), None
+    except ConfigError as e:
+        st.sidebar.error(str(e))
+        return None, e

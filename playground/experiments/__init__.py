@@ -1,0 +1,1 @@
+"""The teaching experiments: the divergence lab's closed forms, DiracGAN, the perfect discriminator."""
