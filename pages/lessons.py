@@ -30,7 +30,7 @@ ui.progress_row(lesson, i)
 # width: the text above.
 # On stage the step's text and question wait in a popover: the screen is the runs' and the checks'
 STAGED = staged(ui.P)
-if not step.preset:
+if step.config is None:
     text, side = st.columns([1.5, 1.0] if not STAGED else [1.0, 1.4])
     view = st.container()
 else:
@@ -58,7 +58,7 @@ with side:
             st.button("All lessons", key="lesson_all", on_click=ui.go, args=(None,))
 
 with view:
-    if step.preset:
+    if step.config is not None:
         ui.toy_view(step)
     elif step.comparison:
         ui.comparison_view(step, runner)

@@ -16,9 +16,11 @@ from playground.experiments import divergences as an
 from playground.experiments.perfect_discriminator import PerfectConfig, PerfectDiscriminatorExperiment
 from playground.lessons import handout
 from playground.lessons.checks import Check, Result
-from playground.lessons.lesson import FILES, LessonError, load, load_all, parse
+from playground.lessons.lesson import FILES, FOLDER_VAR, LessonError, folders, load, load_all, parse
 from playground.lessons.progress import Progress, lab_record, perfect_records
 from playground.presets import PRESETS
+from playground.promises import EVAL_EVERY, Spec
+from playground.recipes import recommended_config
 from playground.trainer import Trainer
 from tests import promise_pool
 from tests.helpers_pages import ROOT, load_page
@@ -141,7 +143,7 @@ HEAD = 'title = "T"\nsummary = "S"\n'
     (('preset = "mode-collapse"', 'preset = "mode-collapse"\ncontrols = ["learning_rate"]'),
      "'learning_rate' is not a setting"),
     (('preset = "mode-collapse"', 'comparison = "clip-vs-gp"\ncontrols = ["g_lr"]'),
-     "`controls` are for a preset step"),
+     "`controls` are for a preset or settings step"),
     (('preset = "mode-collapse"', 'page = "divergences"'), "metric 'modes_covered' does not exist"),
     (('question = "Why?"\n', ''), "the step needs a `question`"),
 ])
@@ -168,6 +170,33 @@ def test_a_refused_file_is_listed_and_the_others_load(tmp_path):
     (tmp_path / "bad.toml").write_text(HEAD + GOOD_STEP.replace("mode-collapse", "nope"))
     lessons, errors = load_all(tmp_path)
     assert list(lessons) == ["good"] and len(errors) == 1 and errors[0].startswith("bad.toml, step 1")
+    (tmp_path / "mode-collapse.toml").write_text(HEAD + GOOD_STEP)   # a name the shipped lessons have
+    lessons, errors = load_all(*folders(str(tmp_path)))
+    assert set(lessons) == {"good", "mode-collapse", "why-wasserstein"}
+    assert lessons["mode-collapse"].title == "Mode collapse and its fixes"
+    assert any("mode-collapse.toml: a lesson called “mode-collapse” is loaded already" in e for e in errors)
+    assert load_all(tmp_path / "nowhere")[1] == [f"{tmp_path / 'nowhere'}: the lessons folder (GANPG_LESSONS) "
+                                                 f"does not exist"]
+
+
+SETTINGS_STEP = GOOD_STEP.replace('preset = "mode-collapse"',
+                                  'settings = "dataset=ring8&loss=hinge&lipschitz=sn&seed=2"\nsteps = 300')
+
+
+def test_a_settings_step_trains_the_toy_page_link_s_config():
+    step = parse(HEAD + SETTINGS_STEP, "x", "x.toml").steps[0]
+    assert step.kind == "settings" and step.budget == 300 and step.runs() == ("",)
+    # a toy link holds what differs from the toy page's default, the first run's config
+    assert step.config == recommended_config().replace(loss="hinge", lipschitz="sn", seed=2).validate()
+    for bad, words in (("dataset=ring8&los=hinge", "settings: 'los' is not a setting"),
+                       ("dataset=ring8&seed=two", "settings: URL parameter seed='two' is not a valid int")):
+        with pytest.raises(LessonError, match=words):
+            parse(HEAD + SETTINGS_STEP.replace("dataset=ring8&loss=hinge&lipschitz=sn&seed=2", bad), "x", "x.toml")
+    with pytest.raises(LessonError, match="a settings step needs `steps`"):
+        parse(HEAD + SETTINGS_STEP.replace("steps = 300", ""), "x", "x.toml")
+    with pytest.raises(LessonError, match="`steps` is for a settings step"):
+        parse(HEAD + GOOD_STEP.replace('preset = "mode-collapse"', 'preset = "mode-collapse"\nsteps = 9'),
+              "x", "x.toml")
 
 
 def test_the_shipped_files_are_the_ones_loaded():
@@ -258,6 +287,21 @@ def test_only_the_step_s_controls_are_in_the_sidebar_and_the_rest_still_apply(ap
     assert runner.status().config == want              # n_critic applies live: the run goes on with it
 
 
+def test_a_teacher_s_folder_adds_its_lessons_and_a_refused_file_is_a_sentence_on_the_list(apps, tmp_path,
+                                                                                          monkeypatch):
+    (tmp_path / "mine.toml").write_text(HEAD + SETTINGS_STEP)
+    (tmp_path / "broken.toml").write_text(HEAD + GOOD_STEP.replace('metric = "modes_covered"', 'metric = "modez"'))
+    monkeypatch.setenv(FOLDER_VAR, str(tmp_path))
+    at = load_page(PAGE, apps, {})
+    refused = [e.value for e in at.error]
+    assert len(refused) == 1 and "broken.toml, step 1 (One): check 1: metric 'modez' does not exist" in refused[0]
+    assert "lesson_start_mine" in {b.key for b in at.button}
+    at = load_page(PAGE, apps, {"lesson": "mine", "step": "1"}, timeout=120)
+    runner = at.session_state["_gp_runner_lesson"]
+    assert runner.status().config == parse(HEAD + SETTINGS_STEP, "x", "x.toml").steps[0].config
+    assert {w.key for w in at.sidebar.number_input} == set()   # no controls named: none shown
+
+
 @pytest.mark.parametrize("query, words", [
     ({"lesson": "nope"}, "There is no lesson called “nope”"),
     ({"lesson": "mode-collapse", "step": "9"}, "has steps 1 to 6, not 9: this is step 1"),
@@ -292,6 +336,8 @@ def _training_steps() -> list:
 def _specs(step) -> dict:
     if step.preset:
         return {"": PRESETS[step.preset].spec}
+    if step.settings:
+        return {"": Spec(step.config, step.steps, EVAL_EVERY, label=step.title)}
     return COMPARISONS[step.comparison].specs()
 
 

@@ -8,10 +8,12 @@
     text = "Markdown, with math: $\\mathrm{JS} \\le \\ln 2$."
     preset = "mode-collapse"         # what the step shows: exactly one of
                                      #   preset = a toy preset (presets.py)
+                                     #   settings = a toy page link's settings ("dataset=ring8&loss=wgan&
+                                     #     lipschitz=gp"), with steps = the budget its checks come true in
                                      #   comparison = a compare preset (compare_presets.py)
                                      #   page = "divergences" | "perfect-discriminator", with [steps.state]
     controls = ["g_shown"]           # the settings the student sees (RunConfig fields; the rest are the
-                                     # preset's, applied but hidden); preset steps only
+                                     # preset's, applied but hidden); preset and settings steps only
     question = "Why does the critic not push it off?"
 
     [[steps.checks]]                 # what you should see: one or more (checks.py)
@@ -25,19 +27,23 @@ A file with a mistake is refused by `load` with a LessonError naming the file an
 """
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from ..compare_presets import COMPARISONS
-from ..config import SETTINGS
+from ..config import SETTINGS, RunConfig
 from ..experiments.divergences import CURVE_NAMES
 from ..experiments.perfect_discriminator import OBJECTIVES
 from ..presets import PRESETS
+from ..recipes import recommended_config
 from . import checks as ck
 
 FILES = Path(__file__).resolve().parent / "files"
+FOLDER_VAR = "GANPG_LESSONS"  # a teacher's own folder of lesson files, read besides the shipped ones
 
 
 class LessonError(ValueError):
@@ -76,17 +82,31 @@ class Step:
     page: str = ""
     state: dict[str, Any] = field(default_factory=dict, hash=False)
     controls: tuple[str, ...] = ()
+    settings: str = ""      # a toy page link's settings (on the toy page's default, the first run's)
+    steps: int = 0          # a settings step's budget
 
     @property
     def kind(self) -> str:
-        """"preset", "comparison" or the page's name."""
-        return "preset" if self.preset else "comparison" if self.comparison else self.page
+        """"preset", "settings", "comparison" or the page's name."""
+        return "preset" if self.preset else "settings" if self.settings else "comparison" if self.comparison \
+            else self.page
+
+    @property
+    def config(self) -> RunConfig | None:
+        """The toy run a preset or settings step trains (the same for every student), else None."""
+        if self.preset:
+            return PRESETS[self.preset].config
+        if self.settings:
+            return settings_config(self.settings)[0]
+        return None
 
     @property
     def shows(self) -> str:
         """What the step shows, in words (the handout, the progress list)."""
         if self.preset:
             return f"the toy preset “{PRESETS[self.preset].title}”"
+        if self.settings:
+            return f"a toy run with the settings {self.settings}"
         if self.comparison:
             return f"the comparison “{COMPARISONS[self.comparison].title}”"
         return {"divergences": "the divergence lab", "perfect-discriminator": "the perfect discriminator"}[self.page]
@@ -96,12 +116,14 @@ class Step:
         """The generator steps the step's run is promised within (the preset's budget), or None."""
         if self.preset:
             return PRESETS[self.preset].steps
+        if self.settings:
+            return self.steps
         if self.comparison:
             return COMPARISONS[self.comparison].comparison.steps
         return None
 
     def runs(self) -> tuple[str, ...]:
-        if self.preset:
+        if self.preset or self.settings:
             return ("",)
         if self.comparison:
             return COMPARISONS[self.comparison].comparison.names
@@ -121,13 +143,23 @@ class Lesson:
     steps: tuple[Step, ...]
 
 
+def settings_config(settings: str) -> tuple[RunConfig, list[str]]:
+    """A toy page link's settings on the toy page's default: (config, the problems: unknown names, values
+    that could not be used)."""
+    query = dict(parse_qsl(settings.lstrip("?"), keep_blank_values=True))
+    unknown = [f"'{k}' is not a setting" for k in query if k not in SETTINGS]
+    config, warnings = RunConfig.from_query(query, base=recommended_config())
+    return config, unknown + warnings
+
+
 def _step(raw: dict, where: str) -> Step:
     def fail(why: str) -> LessonError:
         return LessonError(f"{where}: {why}")
 
     if not isinstance(raw, dict):
         raise fail("a step is a table ([[steps]])")
-    known = {"title", "text", "question", "checks", "preset", "comparison", "page", "state", "controls"}
+    known = {"title", "text", "question", "checks", "preset", "settings", "steps", "comparison", "page", "state",
+             "controls"}
     extra = sorted(set(raw) - known)
     if extra:
         raise fail(f"unknown key{'s' if len(extra) > 1 else ''} {', '.join(extra)} (a step takes "
@@ -135,24 +167,35 @@ def _step(raw: dict, where: str) -> Step:
     for key in ("title", "text", "question"):
         if not isinstance(raw.get(key), str) or not raw[key].strip():
             raise fail(f"the step needs a `{key}` (text)")
-    shows = [k for k in ("preset", "comparison", "page") if k in raw]
+    shows = [k for k in ("preset", "settings", "comparison", "page") if k in raw]
     if len(shows) != 1:
-        raise fail(f"say what the step shows with exactly one of preset, comparison, page (got "
+        raise fail(f"say what the step shows with exactly one of preset, settings, comparison, page (got "
                    f"{', '.join(shows) or 'none'})")
-    registry = {"preset": PRESETS, "comparison": COMPARISONS, "page": PAGES}[shows[0]]
-    name = raw[shows[0]]
-    if name not in registry:
-        raise fail(f"{shows[0]} '{name}' does not exist (known: {', '.join(registry)})")
+    if "settings" in raw:
+        problems = settings_config(str(raw["settings"]))[1]
+        if problems:
+            raise fail("settings: " + "; ".join(problems))
+        if not isinstance(raw.get("steps"), int) or raw["steps"] < 1:
+            raise fail("a settings step needs `steps`: the generator steps its checks come true within")
+    elif "steps" in raw:
+        raise fail("`steps` is for a settings step (a preset's or comparison's budget is its own)")
+    else:
+        registry = {"preset": PRESETS, "comparison": COMPARISONS, "page": PAGES}[shows[0]]
+        name = raw[shows[0]]
+        if name not in registry:
+            raise fail(f"{shows[0]} '{name}' does not exist (known: {', '.join(registry)})")
     state = raw.get("state", {})
     if state and "page" not in raw:
         raise fail("`state` is for a page step; a preset or comparison sets its own")
     if "page" in raw:
-        bad = sorted(set(state) - set(PAGES[name].state))
+        bad = sorted(set(state) - set(PAGES[raw["page"]].state))
         if bad:
-            raise fail(f"the {name} page takes no state {', '.join(bad)} (it takes {', '.join(PAGES[name].state)})")
+            raise fail(f"the {raw['page']} page takes no state {', '.join(bad)} (it takes "
+                       f"{', '.join(PAGES[raw['page']].state)})")
     controls = raw.get("controls", [])
-    if controls and "preset" not in raw:
-        raise fail("`controls` are for a preset step (a comparison's or a page's controls are all shown)")
+    if controls and "preset" not in raw and "settings" not in raw:
+        raise fail("`controls` are for a preset or settings step (a comparison's or a page's controls are all "
+                   "shown)")
     bad = [c for c in controls if c not in SETTINGS]
     if bad:
         raise fail(f"control{'s' if len(bad) > 1 else ''} {', '.join(map(repr, bad))} "
@@ -161,7 +204,8 @@ def _step(raw: dict, where: str) -> Step:
     if not raw_checks:
         raise fail("the step needs at least one check ([[steps.checks]]): what the student should see")
     step = Step(raw["title"].strip(), raw["text"].strip(), raw["question"].strip(), (), raw.get("preset", ""),
-                raw.get("comparison", ""), raw.get("page", ""), dict(state), tuple(controls))
+                raw.get("comparison", ""), raw.get("page", ""), dict(state), tuple(controls),
+                str(raw.get("settings", "")), int(raw.get("steps", 0)))
     metrics = set(PAGES[step.page].metrics) if step.page else ck.HISTORY_METRICS
     out = []
     for j, c in enumerate(raw_checks, 1):
@@ -169,8 +213,7 @@ def _step(raw: dict, where: str) -> Step:
         if why:
             raise fail(f"check {j}: " + "; ".join(why))
         out.append(ck.from_dict(c))
-    return Step(step.title, step.text, step.question, tuple(out), step.preset, step.comparison, step.page,
-                step.state, step.controls)
+    return dataclasses.replace(step, checks=tuple(out))
 
 
 def parse(text: str, name: str, source: str) -> Lesson:
@@ -199,12 +242,27 @@ def load(path: str | Path) -> Lesson:
     return parse(text, path.stem, path.name)
 
 
-def load_all(folder: Path = FILES) -> tuple[dict[str, Lesson], list[str]]:
-    """Every lesson in `folder` by name, and the sentences of the files refused."""
+def folders(extra: str | None = None) -> list[Path]:
+    """The shipped lessons' folder, then `extra` (the GANPG_LESSONS folder) if given."""
+    return [FILES] + ([Path(extra)] if extra else [])
+
+
+def load_all(*where: Path) -> tuple[dict[str, Lesson], list[str]]:
+    """Every lesson in the folders `where` (default: the shipped ones) by name, and the sentences of the
+    files refused (a folder that is not there is one of them)."""
     lessons, errors = {}, []
-    for path in sorted(folder.glob("*.toml")):
-        try:
-            lessons[path.stem] = load(path)
-        except LessonError as e:
-            errors.append(str(e))
+    for folder in where or (FILES,):
+        if not folder.is_dir():
+            errors.append(f"{folder}: the lessons folder ({FOLDER_VAR}) does not exist")
+            continue
+        for path in sorted(folder.glob("*.toml")):
+            try:
+                lesson = load(path)
+            except LessonError as e:
+                errors.append(str(e))
+                continue
+            if lesson.name in lessons:
+                errors.append(f"{path.name}: a lesson called “{lesson.name}” is loaded already; rename the file")
+                continue
+            lessons[lesson.name] = lesson
     return lessons, errors

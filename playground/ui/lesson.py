@@ -10,6 +10,7 @@ comparisons in "lesson_cmp" (a comparison's frames are lighter); a page step emb
 from __future__ import annotations
 
 import dataclasses
+import os
 import runpy
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,9 @@ import streamlit as st
 
 from ..compare_presets import COMPARISONS
 from ..lessons import handout
-from ..lessons.lesson import Lesson, LessonError, Step, load_all
+from ..lessons.lesson import FOLDER_VAR, Lesson, LessonError, Step, folders, load_all
 from ..lessons.progress import Progress, perfect_records, training_records
 from ..plots import canvas, compare as cplots, curves, toy as toyplots
-from ..presets import PRESETS
 from .. import one_gaussian
 from .common import get_runner, pause_other_pages
 from .config_form import chosen_settings, load_into_widgets
@@ -40,10 +40,15 @@ CHART_CONFIG = {"displaylogo": False}
 S = st.session_state
 
 
-@st.cache_resource(ttl=5, show_spinner=False)
 def lessons() -> tuple[dict[str, Lesson], list[str]]:
-    """The lesson files, re-read every few seconds (a teacher editing one sees it on the next rerun)."""
-    return load_all()
+    """The shipped lessons and those in the GANPG_LESSONS folder, re-read every few seconds (a teacher
+    editing a file sees it on the next rerun)."""
+    return _lessons(os.environ.get(FOLDER_VAR) or None)
+
+
+@st.cache_resource(ttl=5, show_spinner=False)
+def _lessons(extra: str | None) -> tuple[dict[str, Lesson], list[str]]:
+    return load_all(*folders(extra))
 
 
 def parse_link(query: dict[str, str], known: dict[str, Lesson]) -> tuple[str | None, int, str]:
@@ -96,8 +101,8 @@ def enter(lesson: Lesson, i: int) -> None:
         return
     S["lesson_at"] = at
     step = lesson.steps[i]
-    if step.preset:
-        config = PRESETS[step.preset].config
+    if step.config is not None:
+        config = step.config
         load_into_widgets(P, config)
         runner = get_runner(P, config, LIVE_RUNNER_OPTIONS)
         runner.reset(config)
@@ -120,7 +125,7 @@ def enter(lesson: Lesson, i: int) -> None:
 
 # ----- the step's view ------------------------------------------------------------------------------
 def toy_view(step: Step) -> None:
-    base = PRESETS[step.preset].config
+    base = step.config
     if step.controls:
         st.sidebar.header("Your controls")
         st.sidebar.caption("This step shows these settings; the rest are the preset's.")
