@@ -31,6 +31,28 @@ if not S.get(f"{P}_url_loaded"):  # first visit: the link's comparison (bad valu
     cmp0, S[f"{P}_url_warnings"] = Comparison.from_query(st.query_params.to_dict(), DEFAULT.comparison)
     load_comparison(cmp0)
     S[f"{P}_url_loaded"] = True
+
+
+def load_preset(name: str) -> None:
+    preset = COMPARISONS[name]
+    load_comparison(preset.comparison)
+    S[f"{P}_preset"] = name
+    S[f"{P}_reset_to"] = preset.comparison  # done once the runner is at hand (a click may cut the first run short)
+
+
+# a link to a preset by name (the divergence lab's "now train under it"): load it on arrival, whatever was
+# here before; the address bar then holds the comparison itself
+_linked = st.query_params.get("preset")
+if _linked and S.get(f"{P}_linked") != _linked:
+    S[f"{P}_linked"] = _linked
+    if _linked in COMPARISONS:
+        load_preset(_linked)
+    else:
+        st.warning(f"There is no comparison preset called “{_linked}”; the comparison below is unchanged.",
+                   icon=":material/link:")
+elif not _linked:
+    S.pop(f"{P}_linked", None)
+
 base = base_sidebar()
 
 if not staged(P):
@@ -40,13 +62,6 @@ if not staged(P):
 if S.get(f"{P}_url_warnings"):
     st.warning("Some settings in the link could not be used:\n\n" + "\n".join(f"- {w}" for w in S[f"{P}_url_warnings"]),
                icon=":material/link:")
-
-
-def load_preset(name: str) -> None:
-    preset = COMPARISONS[name]
-    load_comparison(preset.comparison)
-    S[f"{P}_preset"] = name
-    S[f"{P}_reset_to"] = preset.comparison  # done once the runner is at hand (a click may cut the first run short)
 
 
 with st.container(horizontal=True, gap="xsmall", vertical_alignment="center", key=f"{P}_presets"):

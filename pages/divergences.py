@@ -12,7 +12,7 @@ import streamlit as st
 from playground.experiments import divergences as an
 from playground.lessons.progress import lab_record
 from playground.plots import divergences as plots
-from playground.ui.common import page_setup
+from playground.ui.common import page_link, page_setup
 
 page_setup()
 
@@ -207,6 +207,11 @@ Only $W_1 = \int |F_P - F_{Q_\theta}|\,dx$ keeps a slope of $\pm 1$ however far 
 *Numerics:* midpoint quadrature on a grid with every support edge as a node and $\sigma/50$ spacing;
 derivatives by central differences over the $\theta$ grid (201 points)."""
 )
+
+if not st.session_state.get("_lesson_embedded"):
+    page_link("pages/compare.py", "compare", icon=":material/model_training:", query={"preset": "one-gaussian"},
+              label="Now train under it: one Gaussian fitted to two modes under forward KL, reverse KL, JS and "
+                    "Hellinger (Compare runs)")
 
 # optimal discriminator
 st.subheader("The optimal discriminator")

@@ -257,6 +257,6 @@ training_page(
             "and how far their features are from real digits. Or upload your own 28×28 images (Fashion-MNIST, "
             "say) under Data in the sidebar.",
     default=DEFAULT, datasets=offered_datasets(), options=MNIST_RUNNER_OPTIONS,
-    form={"show_arch": True, "extra_data": data_fields},
+    form={"show_arch": True, "network_open": True, "extra_data": data_fields},
     panels=[Panel(draw_samples, GRID_SECONDS, status=True), Panel(draw_curves, CURVES_SECONDS)],
     after_sidebar=arch_note, after_controls=view_options, exports=png_export)

@@ -198,6 +198,7 @@ training_page(
     caption="Train a small GAN on a 1D or 2D mixture and watch the generator, the critic and the distances "
             "to the data change step by step.",
     default=FIRST_RUN, datasets=list(TOY), options=LIVE_RUNNER_OPTIONS,
+    form={"show_arch": True},  # the MLP generator, or one Gaussian (the divergences lesson's generator)
     # on stage the main chart gets most of the width (the sidebar is hidden)
     # on stage the preset's line goes under the main view: the curves beside it start at the top
     panels=[[Panel(draw_samples, SAMPLES_SECONDS, status=True, width=2.0 if STAGED else 1.2, motion=True,

@@ -84,3 +84,19 @@ def test_a_preset_with_its_own_architecture_and_critic_round_trips_through_the_f
     assert at.selectbox(key=f"{P}_base_arch").value == "gaussian"
     assert not any("press **Reset**" in m.value for m in [*at.info, *at.markdown, *at.caption])
     assert not at.button(key=f"{P}_play").disabled
+
+
+def test_a_link_to_a_preset_by_name_loads_it_even_after_another_comparison(apps):
+    """The divergence lab's "now train under it" links to /compare?preset=one-gaussian: on arrival the
+    preset's runs are loaded, whatever the session showed before; the address bar then holds them."""
+    at = load_page(COMPARE, apps)
+    assert runner_of(at, P).status().config == COMPARISONS["collapse-vs-gp"].comparison
+    at.query_params["preset"] = "one-gaussian"
+    at.run()
+    assert not at.exception
+    assert runner_of(at, P).status().config == COMPARISONS["one-gaussian"].comparison
+    assert "preset" not in at.query_params and at.query_params["v1"] == "name=forward KL,loss=kl,lipschitz=r1"
+    at.query_params["preset"] = "no-such"
+    at.run()
+    assert any("There is no comparison preset called “no-such”" in w.value for w in at.warning)
+    assert runner_of(at, P).status().config == COMPARISONS["one-gaussian"].comparison

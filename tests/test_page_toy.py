@@ -224,3 +224,20 @@ def test_raw_or_averaged_toggle_applies_live_and_labels_the_samples(apps):
 def test_raw_or_averaged_toggle_is_off_without_an_average(apps):
     at = load_page(TOY, apps, {"g_ema": "0"})
     assert at.radio(key="toy_g_shown").disabled
+
+
+def test_the_architecture_selector_trains_one_gaussian_with_its_optimum_dotted(apps):
+    """The toy form offers the one-Gaussian generator (issue 35): on two_modes1d under reverse KL the run
+    is arch=gaussian and the 1D view draws that divergence's optimum."""
+    at = load_page(TOY, apps)
+    assert at.sidebar.selectbox(key="toy_arch").options == ["MLP (fully connected)",
+                                                            "One Gaussian (μ + σ·z; MLP critic)"]
+    at.sidebar.selectbox(key="toy_dataset").set_value("two_modes1d").run()
+    at.sidebar.selectbox(key="toy_arch").set_value("gaussian").run()
+    at.sidebar.selectbox(key="toy_loss").set_value("reverse_kl").run()
+    assert {n.key for n in at.sidebar.number_input} >= {"toy_d_width", "toy_d_depth"}
+    assert "toy_g_width" not in {n.key for n in at.sidebar.number_input}  # μ and σ: no layers to size
+    at.button(key="toy_reset").click().run()
+    assert runner_of(at).status().config.arch == "gaussian"
+    names = [t.get("name") or "" for t in chart(at, "toy_chart_main")["data"]]
+    assert any(n.startswith("optimum N(±3.00, 0.50²)") for n in names), names

@@ -35,6 +35,11 @@ def test_divergence_lab_renders_and_identity_holds(lab):
     assert "ln 2" in json.dumps(chart(lab, "dv_curves")["layout"])
 
 
+def test_divergence_lab_links_to_training_under_the_divergences(lab):
+    """Run on its own the page has no navigation: the link is a plain one to the same address."""
+    assert any("(/compare?preset=one-gaussian)" in m.value and "Now train under it" in m.value for m in lab.markdown)
+
+
 def test_divergence_lab_slider_moves_q(lab):
     lab.slider(key="dv_theta").set_value(-4.0).run()   # 8 σ apart
     assert not lab.exception

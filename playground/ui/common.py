@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 import torch
+from streamlit.errors import StreamlitPageNotFoundError
 from streamlit.runtime.pages_manager import PagesManager
 
 from ..config import RunConfig
@@ -121,3 +122,12 @@ def page_setup() -> None:
     preload_plotly()
     if ray_worker.address():
         connect_ray_or_stop()
+
+
+def page_link(path: str, url_path: str, label: str, icon: str, query: dict[str, str]) -> None:
+    """st.page_link to another page of app.py's navigation with URL parameters; a page run on its own
+    (AppTest, legacy pages/ mode) has no navigation to link within: a plain link to the same address."""
+    try:
+        st.page_link(path, label=label, icon=icon, query_params=query)
+    except StreamlitPageNotFoundError:
+        st.markdown(f"[{label}](/{url_path}?{'&'.join(f'{k}={v}' for k, v in query.items())})")

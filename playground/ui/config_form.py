@@ -120,9 +120,10 @@ def _recommend(prefix: str, keep_arch: bool) -> None:
         S[_k(prefix, name)] = _fmt_lr(value) if name.endswith("_lr") else value
 
 
-def config_sidebar(prefix: str, dataset_names: list[str], *, show_arch: bool = False,
+def config_sidebar(prefix: str, dataset_names: list[str], *, show_arch: bool = False, network_open: bool = False,
                    extra_data: Callable[[], dict[str, Any]] | None = None) -> tuple[RunConfig | None, ConfigError | None]:
-    """Draw the grouped form in the sidebar; return (config, None) or (None, the error shown)."""
+    """Draw the grouped form in the sidebar; return (config, None) or (None, the error shown).
+    `show_arch`: the architecture selector; `network_open`: the network group starts open."""
     S = st.session_state
     sb = st.sidebar
     slots: dict[str, Any] = {}
@@ -184,7 +185,7 @@ def config_sidebar(prefix: str, dataset_names: list[str], *, show_arch: bool = F
         v["g_ema"] = _number(st, prefix, "g_ema")
         slots["optim"] = st.empty()
 
-    with sb.expander(GROUPS["network"], expanded=show_arch):
+    with sb.expander(GROUPS["network"], expanded=network_open):
         fixed_nets = False  # image datasets: each architecture has fixed layer sizes (no width / depth)
         if show_arch:
             ds = make_dataset(RunConfig(dataset=v["dataset"], digits=v.get("digits", "")))
