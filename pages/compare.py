@@ -31,6 +31,8 @@ if not S.get(f"{P}_url_loaded"):  # first visit: the link's comparison (bad valu
     cmp0, S[f"{P}_url_warnings"] = Comparison.from_query(st.query_params.to_dict(), DEFAULT.comparison)
     load_comparison(cmp0)
     S[f"{P}_url_loaded"] = True
+    # a comparison that is a preset's gets that preset's caption (the default is one)
+    S[f"{P}_preset"] = next((name for name, p in COMPARISONS.items() if p.comparison == cmp0), None)
 
 
 def load_preset(name: str) -> None:
@@ -73,9 +75,11 @@ if S.get(f"{P}_preset"):
     p = COMPARISONS[S[f"{P}_preset"]]
     st.caption(f"**{p.title}.** {p.explanation} *Expected at step {p.comparison.steps:,}: {p.promise}.*")
 
-# the run cards: open on a first visit (what each run changes), folded once a run has trained or on stage
+# the run cards: open on a first visit to a comparison of one's own (what each run changes); folded for a
+# preset (its caption says what the runs are: the panels stay on screen), once a run has trained, on stage
 _step0 = S.get(f"_gp_runner_{P}") is None or S[f"_gp_runner_{P}"].status().step == 0
-with st.expander("The runs: what each one changes", icon=":material/view_column:", expanded=_step0 and not staged(P)):
+with st.expander("The runs: what each one changes", icon=":material/view_column:",
+                 expanded=_step0 and not staged(P) and not S.get(f"{P}_preset")):
     variants, card_errors = variant_cards(cplots.RUN_COLORS)
 comparison, error = comparison_from_widgets(base, variants)
 runner = get_runner(P, comparison or DEFAULT.comparison, OPTIONS)

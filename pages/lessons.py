@@ -65,6 +65,7 @@ with view:
     else:
         ui.page_view(step)
 
+ui.sync_link(name, i)
 with checks:
     if step.page:
         ui.checks_list(lesson, i, ui.page_records(step))

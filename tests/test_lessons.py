@@ -312,6 +312,8 @@ def test_a_bad_link_gets_a_sentence_not_an_exception(apps, query, words):
     assert any(words in w.value for w in at.warning), [w.value for w in at.warning]
     if query["lesson"] == "nope":  # the list of lessons
         assert {b.key for b in at.button} >= {f"lesson_start_{n}" for n in LESSONS}
+    else:  # step 1 is shown, and the address bar says so
+        assert at.query_params["step"] == "1" and at.session_state["lesson_at"] == ("mode-collapse", 0)
 
 
 def test_the_link_round_trips_through_next_back_and_the_list(apps):
@@ -326,6 +328,13 @@ def test_the_link_round_trips_through_next_back_and_the_list(apps):
     assert at.query_params["step"] == "4" and at.session_state["lesson_at"] == ("why-wasserstein", 3)
     at.button(key="lesson_all").click().run()
     assert "lesson" not in at.query_params
+
+
+def test_stage_mode_inside_a_lesson_stays_on_from_step_to_step(apps):
+    at = load_page(PAGE, apps, {"lesson": "mode-collapse", "step": "2", "stage": "1"}, timeout=120)
+    assert at.session_state["lesson_stage"] and at.query_params["stage"] == "1"
+    at.button(key="lesson_next").click().run(timeout=120)
+    assert at.query_params["step"] == "3" and at.query_params["stage"] == "1" and at.session_state["lesson_stage"]
 
 
 # ----- every check comes true on its own seeded run, headless, within the step's budget --------------

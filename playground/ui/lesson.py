@@ -28,7 +28,7 @@ from .config_form import chosen_settings, load_into_widgets
 from .live import CURVES_SECONDS, LIVE_RUNNER_OPTIONS, SAMPLES_SECONDS, Panel, controls, live_fragments
 from .live_chart import live_plotly_chart
 from .live_view import live_view
-from .stage import stage_figure
+from .stage import stage_figure, url_extra
 
 P = "lesson"            # the toy runs' runner and widgets
 PC = "lesson_cmp"       # the comparisons' runner
@@ -68,10 +68,20 @@ def parse_link(query: dict[str, str], known: dict[str, Lesson]) -> tuple[str | N
     return name, n - 1, ""
 
 
+def link(name: str | None, i: int = 0) -> dict[str, str]:
+    """The address of a lesson's step (or of the list), with stage mode's flag when it is on."""
+    return {**({"lesson": name, "step": str(i + 1)} if name else {}), **url_extra(P)}
+
+
 def go(name: str | None, i: int = 0) -> None:
     """Open a lesson's step (or the list): the link holds where the student is."""
-    keep = {"stage": "1"} if st.query_params.get("stage") == "1" else {}
-    st.query_params.from_dict({"lesson": name, "step": str(i + 1), **keep} if name else keep)
+    st.query_params.from_dict(link(name, i))
+
+
+def sync_link(name: str, i: int) -> None:
+    """The address bar names the step shown (a bad step number in a link becomes the step shown)."""
+    if st.query_params.to_dict() != link(name, i):
+        st.query_params.from_dict(link(name, i))
 
 
 def progress_of(lesson: Lesson) -> Progress:
@@ -305,5 +315,5 @@ def lesson_list(known: dict[str, Lesson], errors: list[str], problem: str) -> No
             st.button("Start", key=f"lesson_start_{name}", icon=":material/school:", on_click=go, args=(name, 0))
 
 
-__all__ = ["lessons", "parse_link", "go", "enter", "toy_view", "comparison_controls", "comparison_view", "page_view", "page_records",
+__all__ = ["lessons", "parse_link", "link", "go", "sync_link", "enter", "toy_view", "comparison_controls", "comparison_view", "page_view", "page_records",
            "checks_list", "live_checks", "progress_row", "handout_button", "lesson_list", "LessonError", "EMBEDDED"]
