@@ -59,7 +59,7 @@ def run_panel(gsnap, i: int, *, shared_scale: bool = True, show_arrows: bool = T
     legend: the counts in it (modes covered, samples off view) are the run's own."""
     k = len(gsnap.runs)
     height = height or (PANEL_HEIGHT if k <= 2 else 480)
-    legend_px = 700 if k <= 2 else 380
+    legend_px = {1: 700, 2: 700, 3: 380}.get(k, 230)  # a panel's width at 1440 × 900 with the sidebar open
     snap, name = gsnap.runs[i], gsnap.names[i]
     if snap.kind == "2d":
         fig = landscape_2d(snap, show_arrows=show_arrows, height=height, legend_px=legend_px)
@@ -84,9 +84,13 @@ def run_panel(gsnap, i: int, *, shared_scale: bool = True, show_arrows: bool = T
     sub = f"{snap.loss_label} · {gen}<br>{scale}"  # two lines: the landscape's own subtitle had two
     if gsnap.diverged and gsnap.diverged.get("what", "").startswith(f"{name}: "):
         sub = f"<span style='color:#B00020'>diverged at step {gsnap.diverged['step']}</span> · {sub}"
+    # wrapped to the panel (four runs side by side at 1440 × 900 are ~230 px each); a line more, more room
+    size = fig.layout.title.subtitle.font.size or style.TICK_SIZE
+    wrapped = style.wrap_text(sub, (legend_px - 40) / (0.5 * size))
+    extra = wrapped.count("<br>") - sub.count("<br>")
     fig.update_layout(title=dict(text=f"<b style='color:{run_color(i)}'>{name}</b> — step {snap.step}",
-                                 subtitle=dict(text=sub)),
-                      margin=dict(r=10))
+                                 subtitle=dict(text=wrapped)),
+                      margin=dict(r=10, t=(fig.layout.margin.t or 0) + round(1.25 * size) * extra))
     return fig
 
 
