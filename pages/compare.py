@@ -71,9 +71,7 @@ with st.container(horizontal=True, gap="xsmall", vertical_alignment="center", ke
                                     "and seed), each with what to expect by which step.")
     for name, preset in COMPARISONS.items():
         st.button(preset.label, key=f"{P}_preset_{name}", on_click=load_preset, args=(name,), help=preset.explanation)
-if S.get(f"{P}_preset"):
-    p = COMPARISONS[S[f"{P}_preset"]]
-    st.caption(f"**{p.title}.** {p.explanation} *Expected at step {p.comparison.steps:,}: {p.promise}.*")
+preset_caption = st.empty()  # filled once the comparison is read: a preset's line only while it is that preset
 
 # the run cards: open on a first visit to a comparison of one's own (what each run changes); folded for a
 # preset (its caption says what the runs are: the panels stay on screen), once a run has trained, on stage
@@ -82,6 +80,10 @@ with st.expander("The runs: what each one changes", icon=":material/view_column:
                  expanded=_step0 and not staged(P) and not S.get(f"{P}_preset")):
     variants, card_errors = variant_cards(cplots.RUN_COLORS)
 comparison, error = comparison_from_widgets(base, variants)
+if S.get(f"{P}_preset") and comparison == COMPARISONS[S[f"{P}_preset"]].comparison:
+    p = COMPARISONS[S[f"{P}_preset"]]
+    preset_caption.caption(f"**{p.title}.** {p.explanation} *Expected at step {p.comparison.steps:,}: "
+                           f"{p.promise}.*")
 runner = get_runner(P, comparison or DEFAULT.comparison, OPTIONS)
 if S.get(f"{P}_reset_to") is not None:
     runner.reset(S.pop(f"{P}_reset_to"))

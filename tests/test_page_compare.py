@@ -100,3 +100,12 @@ def test_a_link_to_a_preset_by_name_loads_it_even_after_another_comparison(apps)
     at.run()
     assert any("There is no comparison preset called “no-such”" in w.value for w in at.warning)
     assert runner_of(at, P).status().config == COMPARISONS["one-gaussian"].comparison
+
+
+def test_a_preset_s_promise_is_shown_only_while_the_runs_are_the_preset_s(apps):
+    at = load_page(COMPARE, apps)
+    at.button(key=f"{P}_preset_clip-vs-gp").click().run()
+    promise = COMPARISONS["clip-vs-gp"].promise
+    assert any(promise in c.value for c in at.caption)
+    at.number_input(key="cmp_steps").set_value(500).run()   # no longer the preset's comparison
+    assert not at.exception and not any(promise in c.value for c in at.caption)
