@@ -74,6 +74,15 @@ def load_into_widgets(prefix: str, config: RunConfig) -> None:
         st.session_state.pop(_k(prefix, f"mixture_editor{dim}"), None)
 
 
+def _lr(container, prefix: str, name: str) -> tuple[float, str]:
+    """A learning rate's text box: (its value, "") or (NaN, the sentence saying what is wrong)."""
+    raw = container.text_input(SETTINGS[name].title, **_w(prefix, name), help=SETTINGS[name].help or None)
+    try:
+        return RunConfig.parse_value(name, raw), ""
+    except ConfigError:
+        return float("nan"), f"'{raw}' is not a number; write a learning rate like 2e-4."
+
+
 def _fmt_lr(x: float) -> str:
     return f"{x:g}"
 
@@ -131,12 +140,9 @@ def config_sidebar(prefix: str, dataset_names: list[str], *, show_arch: bool = F
     parse_errors: dict[str, str] = {}
 
     def lr_input(container, name: str) -> None:
-        raw = container.text_input(SETTINGS[name].title, **_w(prefix, name), help=SETTINGS[name].help)
-        try:
-            v[name] = RunConfig.parse_value(name, raw)
-        except ConfigError:
-            parse_errors[name] = f"'{raw}' is not a number; write a learning rate like 2e-4."
-            v[name] = float("nan")
+        v[name], error = _lr(container, prefix, name)
+        if error:
+            parse_errors[name] = error
 
     with sb.expander(GROUPS["data"], expanded=True):
         labels = {n: make_dataset(RunConfig(dataset=n)).label if n != "mnist" else "MNIST" for n in dataset_names}
@@ -248,13 +254,10 @@ def chosen_settings(prefix: str, names: tuple[str, ...], base: RunConfig) -> tup
         S.setdefault(_k(prefix, name), _fmt_lr(defaults[name]) if name.endswith("_lr") else defaults[name])
         s = SETTINGS[name]
         if name.endswith("_lr"):
-            raw = st.sidebar.text_input(s.title, **_w(prefix, name), help=s.help or None)
-            try:
-                v[name] = RunConfig.parse_value(name, raw)
-            except ConfigError:
-                e = ConfigError(f"'{raw}' is not a number; write a learning rate like 2e-4.", name)
-                st.sidebar.error(str(e))
-                return None, e
+            v[name], error = _lr(st.sidebar, prefix, name)
+            if error:
+                st.sidebar.error(error)
+                return None, ConfigError(error, name)
         elif s.choices:
             v[name] = _choice(st.sidebar, prefix, name)
         elif isinstance(defaults[name], bool):

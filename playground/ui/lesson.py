@@ -97,11 +97,7 @@ def snapshots_of(lesson: Lesson) -> dict[int, Any]:
 
 
 # ----- entering a step ------------------------------------------------------------------------------
-PAGE_STATE = {  # a page step's state -> the page's session-state keys
-    "divergences": {"scenario": "dv_scenario", "theta": "dv_theta", "range": "dv_range"},
-    "perfect-discriminator": {"objectives": "pd_objectives", "seed": "pd_seed", "d_steps": "pd_d_steps",
-                              "g_steps": "pd_g_steps"},
-}
+PAGE_KEYS = {"divergences": "dv", "perfect-discriminator": "pd"}  # a page's widget keys: "<prefix>_<state key>"
 
 
 def enter(lesson: Lesson, i: int) -> None:
@@ -124,7 +120,7 @@ def enter(lesson: Lesson, i: int) -> None:
         runner.wait_idle(30)
     else:
         for key, value in step.state.items():
-            S[PAGE_STATE[step.page][key]] = list(value) if isinstance(value, list) else value
+            S[f"{PAGE_KEYS[step.page]}_{key}"] = list(value) if isinstance(value, list) else value
         if step.page == "divergences":
             S["dv_apply_scenario"] = True   # the page loads the scenario's distributions
             S["dv_records"] = []
@@ -172,10 +168,12 @@ def _chart(fig, key: str, fit_px: float) -> None:
 
 def _toy_curves(snap) -> None:
     h = snap.history
-    _chart(curves.modes_chart(h, legend_px=430) if snap.modes is not None
-           else curves.divergences_chart(h, snap.kind, legend_px=430), f"{P}_chart_a", 400)
-    _chart(curves.divergences_chart(h, snap.kind, legend_px=430) if snap.modes is not None
-           else curves.gradient_chart(h, legend_px=430), f"{P}_chart_b", 400)
+    if snap.modes is not None:  # a mixture: its modes, then the distances to the data
+        figs = (curves.modes_chart(h, legend_px=430), curves.divergences_chart(h, snap.kind, legend_px=430))
+    else:
+        figs = (curves.divergences_chart(h, snap.kind, legend_px=430), curves.gradient_chart(h, legend_px=430))
+    for key, fig in zip("ab", figs):
+        _chart(fig, f"{P}_chart_{key}", 400)
 
 
 def comparison_controls(step: Step):

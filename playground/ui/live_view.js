@@ -217,20 +217,17 @@ class View {
     this.root.dataset.moving = "0";
     loadPlotly(src).then((P) => {
       this.P = P;
-      return P.react(this.plotlyDiv, fig.data, fig.layout, config).then(() => this.fitPlotly(true));
+      return P.react(this.plotlyDiv, fig.data, fig.layout, config).then(() => this.fitPlotly());
     }).catch((e) => { this.plotlyDiv.textContent = "Chart unavailable: " + e.message; });
   }
 
   // Plotly sizes itself to its div when drawn and on the window's resize only: a column that narrowed
   // since (two runs became four) would clip the figure. Resize it to the column whenever that changes.
-  fitPlotly(drawn) {
-    const w = this.parent.clientWidth;
-    if (!this.P || !this.plotlyDiv._fullLayout || (w === this.plotlyW && !drawn)) return;
-    if (this.mode !== "plotly" || this.plotlyDiv.offsetWidth === 0) return;  // hidden: resized when shown
-    const was = this.plotlyW;
-    this.plotlyW = w;
-    if (Math.abs(this.plotlyDiv._fullLayout.width - w) > 1 || (was !== undefined && was !== w)) {
-      Promise.resolve(this.P.Plots.resize(this.plotlyDiv)).catch(() => {});  // a div hidden meanwhile
+  fitPlotly() {
+    const div = this.plotlyDiv, full = div._fullLayout;
+    if (!this.P || !full || this.mode !== "plotly" || div.offsetWidth === 0) return;  // hidden: fitted when shown
+    if (Math.abs(full.width - div.clientWidth) > 1) {
+      Promise.resolve(this.P.Plots.resize(div)).catch(() => {});  // a div hidden meanwhile
     }
   }
 
@@ -368,7 +365,7 @@ class View {
   }
 
   layout() {
-    if (this.mode === "plotly") { this.fitPlotly(false); return; }
+    if (this.mode === "plotly") { this.fitPlotly(); return; }
     if (this.mode !== "canvas" || !this.next) return;
     const W = Math.max(200, this.parent.clientWidth);
     const kind = this.next.kind;
