@@ -5,8 +5,8 @@ The layers, later ones winning:
 
     RunConfig defaults <- BASE <- DATASET[kind] <- DATASET_ARCH[kind, arch]
         <- LOSS[loss] <- DATASET_LOSS[kind][loss] <- DATASET_ARCH_LOSS[kind, arch][loss]
-        <- METHOD[lipschitz] <- DATASET_METHOD[kind][lipschitz] <- DATASET_ARCH_METHOD[kind, arch][lipschitz]
-        <- the user's own settings
+        <- METHOD[lipschitz] <- DATASET_METHOD[kind][lipschitz] <- DATASET_LOSS_METHOD[kind, loss][lipschitz]
+        <- DATASET_ARCH_METHOD[kind, arch][lipschitz] <- the user's own settings
 
 `kind` is the dataset's kind ("1d", "2d", "image"): the toy mixtures share one tuning, every image
 data set (MNIST, a folder of IDX files) shares MNIST's. The architecture layers apply when the caller
@@ -93,6 +93,18 @@ DATASET_METHOD: dict[str, dict[str, dict[str, Any]]] = {
     },
 }
 
+# ----- per dataset kind × loss × method ---------------------------------------------------------------
+# f-GAN losses whose terms are exponentials of the critic's score (forward KL's f* = exp(T − 1), squared
+# Hellinger's exp(v) − 1, reverse KL's −exp(−v)) on 2D points, with R1 at γ = 1 instead of 0.1: a smoother
+# critic keeps the scores of rejected fakes moderate. At γ = 0.1 forward KL's generator loss starves on
+# ring8 (0 of 8 modes on seeds 0 and 4) and on grid25 (0-1 of 25 on seeds 0-2); at γ = 1 squared
+# Hellinger and reverse KL also cover more of grid25. JS, Pearson χ² and TV keep γ = 0.1
+# (benchmarks/results/fgan_recipes.md).
+_R1_SMOOTH = {"r1": dict(penalty=1.0)}
+DATASET_LOSS_METHOD: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
+    ("2d", "kl"): _R1_SMOOTH, ("2d", "hellinger"): _R1_SMOOTH, ("2d", "reverse_kl"): _R1_SMOOTH,
+}
+
 # ----- per dataset kind × architecture, and × loss / method ------------------------------------------
 # dcgan_small (models/mnist.py), tuned with the image recipe's EMA generator (β = 0.999 with its
 # warm-up) for what 2 CPU threads train in minutes (benchmarks/results/recipes.md, mnist_quality.md).
@@ -151,6 +163,7 @@ def recommended(dataset: str, loss: str, lipschitz: str, **base: Any) -> dict[st
     out.update(DATASET_ARCH_LOSS.get(arch, {}).get(loss, {}))
     out.update(METHOD.get(lipschitz, {}))
     out.update(DATASET_METHOD.get(kind, {}).get(lipschitz, {}))
+    out.update(DATASET_LOSS_METHOD.get((kind, loss), {}).get(lipschitz, {}))
     out.update(DATASET_ARCH_METHOD.get(arch, {}).get(lipschitz, {}))
     return out
 

@@ -68,6 +68,21 @@ def test_the_plain_command_gets_the_one_gaussian_recipe(loss):
     assert recommended_config("ring8", loss, None, arch="gaussian").d_lr == pytest.approx(1e-3)  # 1D only
 
 
+@pytest.mark.parametrize("dataset", ["ring8", "grid25"])
+def test_exponential_fgan_losses_get_a_smoother_r1_critic_on_2d_points(dataset):
+    """Forward KL, squared Hellinger and reverse KL under R1 on 2D points: γ = 1, the rest of the toy R1
+    recipe unchanged (benchmarks/results/fgan_recipes.md); the other losses, 1D data and the user's own
+    γ are untouched."""
+    for loss in ("kl", "hellinger", "reverse_kl"):
+        cfg = recommended_config(dataset, loss, "r1")
+        assert (cfg.penalty, cfg.g_lr, cfg.d_lr, cfg.n_critic) == (1.0, 1e-3, 1e-3, 1)
+        assert recommended_config(dataset, loss, "r1", penalty=0.1).penalty == 0.1
+        assert recommended_config(dataset, loss, "gp").penalty == recommended_config(dataset, "wgan", "gp").penalty
+    for loss in ("js", "pearson", "tv", "ns"):
+        assert recommended_config(dataset, loss, "r1").penalty == 0.1
+    assert recommended_config("two_modes1d", "kl", "r1").penalty == 0.1
+
+
 def test_wgan_gp_one_gaussian_recipe():
     cfg = recommended_config("two_modes1d", "wgan", "gp", arch="gaussian")
     assert (cfg.g_lr, cfg.d_lr, cfg.n_critic, cfg.penalty, cfg.d_width) == (5e-3, 5e-4, 5, 1.0, 64)
