@@ -71,7 +71,9 @@ with st.container(horizontal=True, gap="xsmall", vertical_alignment="center", ke
                                     "and seed), each with what to expect by which step.")
     for name, preset in COMPARISONS.items():
         st.button(preset.label, key=f"{P}_preset_{name}", on_click=load_preset, args=(name,), help=preset.explanation)
-preset_caption = st.empty()  # filled once the comparison is read: a preset's line only while it is that preset
+# filled once the comparison is read: a preset's line only while it is that preset; on stage it goes under
+# the run panels (the panels get the screen's height)
+preset_caption = st.empty() if not staged(P) else None
 
 # the run cards: open on a first visit to a comparison of one's own (what each run changes); folded for a
 # preset (its caption says what the runs are: the panels stay on screen), once a run has trained, on stage
@@ -80,10 +82,12 @@ with st.expander("The runs: what each one changes", icon=":material/view_column:
                  expanded=_step0 and not staged(P) and not S.get(f"{P}_preset")):
     variants, card_errors = variant_cards(cplots.RUN_COLORS)
 comparison, error = comparison_from_widgets(base, variants)
+preset_line = None
 if S.get(f"{P}_preset") and comparison == COMPARISONS[S[f"{P}_preset"]].comparison:
     p = COMPARISONS[S[f"{P}_preset"]]
-    preset_caption.caption(f"**{p.title}.** {p.explanation} *Expected at step {p.comparison.steps:,}: "
-                           f"{p.promise}.*")
+    preset_line = f"**{p.title}.** {p.explanation} *Expected at step {p.comparison.steps:,}: {p.promise}.*"
+    if preset_caption is not None:
+        preset_caption.caption(preset_line)
 runner = get_runner(P, comparison or DEFAULT.comparison, OPTIONS)
 if S.get(f"{P}_reset_to") is not None:
     runner.reset(S.pop(f"{P}_reset_to"))
@@ -118,15 +122,16 @@ def draw_runs(gsnap, moving: bool) -> None:
     if not hasattr(gsnap, "runs"):
         return
     shared = S.get(f"{P}_shared_scale", True)
+    frames = [canvas.run_frame(gsnap, i, shared_scale=shared) if moving else None for i in range(len(gsnap.runs))]
+    figs = [None if f is not None else cplots.run_panel(gsnap, i, shared_scale=shared) for i, f in enumerate(frames)]
+    stage = stage_figure(P, 1240 / len(gsnap.runs))
+    figs = cplots.aligned([stage(f) if stage and f is not None else f for f in figs])
     for i, col in enumerate(st.columns(len(gsnap.runs))):
         with col:
-            frame = canvas.run_frame(gsnap, i, shared_scale=shared) if moving else None
-            if frame is not None:
-                live_view(f"{P}_chart_run{i}", frame=frame, period=SAMPLES_SECONDS, height=cplots.PANEL_HEIGHT)
+            if frames[i] is not None:
+                live_view(f"{P}_chart_run{i}", frame=frames[i], period=SAMPLES_SECONDS, height=cplots.PANEL_HEIGHT)
             else:
-                fig = cplots.run_panel(gsnap, i, shared_scale=shared)
-                stage = stage_figure(P, 1240 / len(gsnap.runs))
-                live_view(f"{P}_chart_run{i}", figure=stage(fig) if stage else fig, config=CHART_CONFIG)
+                live_view(f"{P}_chart_run{i}", figure=figs[i], config=CHART_CONFIG)
 
 
 def draw_overlays(gsnap) -> None:
@@ -144,7 +149,9 @@ def draw_overlays(gsnap) -> None:
     st.dataframe(cplots.summary_rows(gsnap), hide_index=True, width="stretch")
 
 
-live_fragments(runner, [Panel(draw_runs, SAMPLES_SECONDS, status=True, motion=True)])
+live_fragments(runner, [Panel(draw_runs, SAMPLES_SECONDS, status=True, motion=True,
+                               footer=(lambda: st.caption(preset_line)) if preset_caption is None and preset_line
+                               else None)])
 live_fragments(runner, [Panel(draw_overlays, CURVES_SECONDS)])
 
 

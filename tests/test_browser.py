@@ -293,7 +293,7 @@ def test_compare_page_plays_a_preset_in_lockstep(server, new_page):
     assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
     titles = page.evaluate("() => [...document.querySelectorAll('.gp-live-view .js-plotly-plot .gtitle')]"
                            ".map(t => t.textContent)")
-    panels = [t for t in titles if re.search(r"(minimax|non-saturating) — step \d+", t)]
+    panels = [t for t in titles if re.search(r"(minimax|non-saturating) — step [\d,]+", t)]
     assert len(panels) == 2, titles
     steps = {re.search(r"step (\d+)", t).group(1) for t in panels}
     assert len(steps) == 1, f"the panels show different steps: {panels}"
@@ -570,6 +570,26 @@ def test_motion_label_rule(server, new_page):
     assert label(None, 1450, 0.3) == "step 1,450"
     assert label(1450, 1450, 0.3) == "step 1,450"
     pause(page)
+
+
+@pytest.mark.parametrize("width, height, stage", [(1440, 900, False), (1280, 720, True)])
+def test_compare_presets_paused_panels_keep_room_to_draw(server, new_page, width, height, stage):
+    """A compare preset opened by its link, paused at step 0 (the Plotly views): every panel's plot is at
+    least 120 px tall, no chart text is cut, and on stage no panel is lower than another (a panel drawn
+    while the run cards above it were open refits when they fold). One preset per run count and kind."""
+    page = new_page(width, height)
+    for name in ("collapse-vs-gp", "ring-kl", "collapse-fixes", "one-gaussian"):
+        n = len(COMPARISONS[name].comparison.variants)
+        page.goto(f"{server.url}/compare?preset={name}" + ("&stage=1" if stage else ""))
+        page.wait_for_selector(IDLE, timeout=90_000)
+        page.wait_for_function("n => document.querySelectorAll('.gp-lv-plotly .nsewdrag').length === n", arg=n,
+                               timeout=60_000)
+        page.wait_for_timeout(1500)
+        plots = [page.locator(".gp-lv-plotly .nsewdrag").nth(i).bounding_box() for i in range(n)]
+        assert all(b["height"] >= 120 for b in plots), (name, plots)
+        assert len({round(b["y"]) for b in plots}) == 1 and len({round(b["height"]) for b in plots}) == 1, (name, plots)
+        assert page.evaluate(CUT_TEXTS) == [], name
+    assert page.locator("[data-testid='stException']").count() == 0
 
 
 def test_stage_mode_fits_a_projector(server, new_page):

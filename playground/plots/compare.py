@@ -59,7 +59,7 @@ def run_panel(gsnap, i: int, *, shared_scale: bool = True, show_arrows: bool = T
     legend: the counts in it (modes covered, samples off view) are the run's own."""
     k = len(gsnap.runs)
     height = height or (PANEL_HEIGHT if k <= 2 else 480)
-    legend_px = {1: 700, 2: 700, 3: 380}.get(k, 230)  # a panel's width at 1440 × 900 with the sidebar open
+    legend_px = {1: 960, 2: 470, 3: 300}.get(k, 230)  # a panel's width at 1440 × 900 with the sidebar open
     snap, name = gsnap.runs[i], gsnap.names[i]
     if snap.kind == "2d":
         fig = landscape_2d(snap, show_arrows=show_arrows, height=height, legend_px=legend_px)
@@ -84,14 +84,34 @@ def run_panel(gsnap, i: int, *, shared_scale: bool = True, show_arrows: bool = T
     sub = f"{snap.loss_label} · {gen}<br>{scale}"  # two lines: the landscape's own subtitle had two
     if gsnap.diverged and gsnap.diverged.get("what", "").startswith(f"{name}: "):
         sub = f"<span style='color:#B00020'>diverged at step {gsnap.diverged['step']}</span> · {sub}"
-    # wrapped to the panel (four runs side by side at 1440 × 900 are ~230 px each); a line more, more room
+    # wrapped to the panel (four runs side by side at 1440 × 900 are ~230 px each); the top margin changes
+    # by what the title and subtitle lines change from the view's own (its legend keeps its rows)
     size = fig.layout.title.subtitle.font.size or style.TICK_SIZE
-    wrapped = style.wrap_text(sub, (legend_px - 40) / (0.5 * size))
-    extra = wrapped.count("<br>") - sub.count("<br>")
-    fig.update_layout(title=dict(text=f"<b style='color:{run_color(i)}'>{name}</b> — step {snap.step}",
-                                 subtitle=dict(text=wrapped)),
-                      margin=dict(r=10, t=(fig.layout.margin.t or 0) + round(1.25 * size) * extra))
+    before = style.top_margin(fig, 0)
+    title = f"<b style='color:{run_color(i)}'>{name}</b> — step {snap.step:,}"
+    # a long name in a narrow panel: a smaller title font, as style.fit_texts does (Plotly does not wrap titles)
+    title_size = min(style.TITLE_SIZE, max(12.0, (legend_px - 60) / (0.6 * len(f"{name} — step {snap.step:,}"))))
+    fig.update_layout(title=dict(text=title, font=dict(size=title_size),
+                                 subtitle=dict(text=style.wrap_text(sub, (legend_px - 80) / (0.5 * size)))))
+    fig.update_layout(margin=dict(r=10, t=(fig.layout.margin.t or 0) + style.top_margin(fig, 0) - before))
+    # a narrow panel's legend and titles take many lines: the figure grows so its plot keeps 200 px
+    fig.update_layout(height=max(height, (fig.layout.margin.t or 0) + (fig.layout.margin.b or 0) + 200))
     return fig
+
+
+def aligned(figs: list) -> list:
+    """Side-by-side panels with one top margin and one height (the largest of each), so their plots
+    start at the same height and keep the same size whatever each one's legend holds. None stays None."""
+    real = [f for f in figs if f is not None]
+    if real:
+        top = max(f.layout.margin.t or 0 for f in real)
+        for f in real:
+            grow = top - (f.layout.margin.t or 0)
+            f.update_layout(margin=dict(t=top), height=(f.layout.height or PANEL_HEIGHT) + grow)
+        tallest = max(f.layout.height for f in real)
+        for f in real:
+            f.update_layout(height=tallest)
+    return figs
 
 
 def _runs_history(gsnap) -> list[dict[str, np.ndarray]]:

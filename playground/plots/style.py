@@ -118,16 +118,19 @@ def fit_texts(fig: go.Figure, fit_px: float, per_row: int, scale: float = 1.0) -
     scale `scale`, so that no text is cut at the chart's edge (Plotly neither wraps nor shrinks them);
     returns the legend's lines (each row as tall as its tallest entry), for the top margin."""
     title = fig.layout.title.text or ""
+    # the title and subtitle start at the plot's left edge (x = 0, paper): the left margin is not their room
+    left = fig.layout.margin.l if fig.layout.margin.l is not None else 70 * scale
+    room = fit_px - max(40 * scale, left + 10 * scale)
     if title:  # a title too long for the chart gets a smaller font (Plotly mispositions wrapped titles)
         size = fig.layout.title.font.size or TITLE_SIZE * scale
         longest = max(len(_visible(line)) for line in title.split("<br>"))
-        fit = (fit_px - 40 * scale) / (0.56 * max(1, longest))
+        fit = room / (0.6 * max(1, longest))  # 0.6 em a character: bold names
         if fit < size:
             fig.layout.title.font.size = max(12.0, fit)
     sub = fig.layout.title.subtitle
     if sub is not None and sub.text:
         size = sub.font.size or TICK_SIZE * scale
-        sub.text = wrap_text(sub.text, (fit_px - 40 * scale) / (0.5 * size))
+        sub.text = wrap_text(sub.text, room / (0.54 * size))
     names = []
     room = (fit_px - 100 * scale) / max(1, per_row) - 44 * scale
     for tr in fig.data:

@@ -163,6 +163,9 @@ class View {
     this.mode = "canvas";
     this.ro = new ResizeObserver(() => this.layout());
     this.ro.observe(parent);
+    // the page around it: content above that grows or shrinks moves the view (its room to the bottom)
+    const page = document.querySelector("[data-testid='stMainBlockContainer']");
+    if (page) this.ro.observe(page);
     this.onResize = () => this.layout();
     window.addEventListener("resize", this.onResize);
   }
@@ -210,7 +213,11 @@ class View {
     this.plotlyDiv.style.display = "";
     // the figure gets the height the canvas would have: no jump between a paused and a running view
     const want = fig.layout && fig.layout.height ? fig.layout.height : 560;
-    const h = this.fit ? Math.max(320, Math.min(want, this.room(this.plotlyDiv))) : want;
+    this.want = want;
+    // fitted to the room left, but never so low that the title, legend and axes leave the plot no room
+    const m = (fig.layout && fig.layout.margin) || {};
+    this.floor = Math.min(want, Math.max(320, (m.t || 100) + (m.b || 80) + 180));
+    const h = this.fit ? Math.max(this.floor, Math.min(want, this.room(this.plotlyDiv))) : want;
     fig.layout.height = h;
     this.plotlyDiv.style.height = h + "px";
     this.next = null; this.prev = null;
@@ -222,11 +229,17 @@ class View {
   }
 
   // Plotly sizes itself to its div when drawn and on the window's resize only: a column that narrowed
-  // since (two runs became four) would clip the figure. Resize it to the column whenever that changes.
+  // since (two runs became four) would clip the figure, and a view drawn low on a page that then got
+  // shorter above it (run cards folded) would keep a height fitted to the little room it had. Refit
+  // both whenever the column or the page changes (the ResizeObserver on the main block).
   fitPlotly() {
     const div = this.plotlyDiv, full = div._fullLayout;
     if (!this.P || !full || this.mode !== "plotly" || div.offsetWidth === 0) return;  // hidden: fitted when shown
-    if (Math.abs(full.width - div.clientWidth) > 1) {
+    const h = this.fit ? Math.max(this.floor, Math.min(this.want, this.room(div))) : this.want;
+    if (Math.abs(full.height - h) > 1) {
+      div.style.height = h + "px";
+      Promise.resolve(this.P.relayout(div, {height: h})).catch(() => {});  // width: autosized to the div
+    } else if (Math.abs(full.width - div.clientWidth) > 1) {
       Promise.resolve(this.P.Plots.resize(div)).catch(() => {});  // a div hidden meanwhile
     }
   }
@@ -354,7 +367,14 @@ class View {
     const replay = g.replay_of !== undefined ? "Replay · " : "";
     const text = g.title ? g.title + (t < 1 && from !== null ? " (moving from the last phase)" : "")
       : `${replay}${g.what} — ${label}` + (label.startsWith("steps") ? " (interpolated)" : "");
-    if (this.titleEl.textContent !== text) this.titleEl.textContent = text;
+    if (this.titleEl.textContent !== text) {
+      this.titleEl.textContent = text;
+      // a title longer than a narrow panel: a smaller font, down to 13 px, before its end is cut
+      this.titleEl.style.fontSize = "";
+      for (let px = 18.5; px >= 13 && this.titleEl.scrollWidth > this.titleEl.clientWidth; px -= 1.5) {
+        this.titleEl.style.fontSize = px + "px";
+      }
+    }
     this.titleEl.style.color = g.what_color || "";
     const moving = t < 1 ? "1" : "0";
     if (this.root.dataset.moving !== moving) this.root.dataset.moving = moving;
