@@ -5,8 +5,9 @@ markdown table.
 
     .venv/bin/python benchmarks/toy_table.py --steps 10000 --seeds 0 1 2 > benchmarks/results/toy_table_10k.md
 
-(three seeds, 54 cells: 70 min on 2 cores.) Each cell is the run `python -m playground train --dataset D --loss L
---lipschitz M --steps N --seed S` would make; its JSON is in --out (default runs/toy_table_<steps>),
+(three seeds, 90 cells: about 2 h on 2 cores; the 36 f-GAN cells alone, `--pairs kl/r1 ...`, took
+about an hour.) Each cell is the run `python -m playground train --dataset D --loss L --lipschitz M
+--steps N --seed S` would make; its JSON is in --out (default runs/toy_table_<steps>),
 so an interrupted table continues where it stopped.
 
 Columns, mean ± standard deviation over the seeds: modes covered (VEEGAN / PacGAN protocol: a sample
@@ -32,7 +33,9 @@ from playground.recipes import recommended_config  # noqa: E402
 from playground.trainer import Trainer  # noqa: E402
 
 PAIRS = ["minimax/none", "ns/none", "lsgan/none", "ragan/none", "wgan/clip", "wgan/gp", "wgan/lp",
-         "hinge/sn", "ns/r1"]
+         "hinge/sn", "ns/r1",
+         # the f-GAN losses (Nowozin et al. 2016) with their 2D recipe (R1; recipes.py DATASET_LOSS_METHOD)
+         "kl/r1", "reverse_kl/r1", "pearson/r1", "hellinger/r1", "js/r1", "tv/r1"]
 DATASETS = ["ring8", "grid25"]
 
 

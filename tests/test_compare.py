@@ -416,3 +416,26 @@ def test_1d_panels_share_the_x_range():
     for f in figs:
         assert tuple(f.layout.xaxis.range) == pytest.approx((lo, hi))
         assert "histogram + KDE" in f.layout.title.subtitle.text  # the smoothing is named
+
+
+def test_narrow_panels_keep_room_for_their_plot_and_align():
+    """Four 1D runs side by side (~230 px each at 1440 × 900): titles, wrapped subtitles and legends take
+    many lines, yet each figure keeps 200 px of plot, and `aligned` gives every panel the largest top
+    margin and height so their plots start level and have one size."""
+    cmp = Comparison({"dataset": "two_modes1d", "seed": 0, "arch": "gaussian"},
+                     tuple(Variant(n, {"loss": loss, "lipschitz": "r1"}) for n, loss in
+                           (("forward KL", "kl"), ("reverse KL", "reverse_kl"), ("Jensen–Shannon", "js"),
+                            ("squared Hellinger", "hellinger"))), 20)
+    group = TrainerGroup(cmp)
+    group.run(5)
+    group.evaluate()
+    gsnap = group.snapshot(300)
+    figs = [cplots.run_panel(gsnap, i) for i in range(4)]
+    for f in figs:
+        assert f.layout.height - f.layout.margin.t - f.layout.margin.b >= 200, (f.layout.height, f.layout.margin)
+        assert "<br>" in f.layout.title.subtitle.text  # wrapped to the narrow panel
+    tops = {f.layout.margin.t for f in figs}
+    out = cplots.aligned([*figs, None])
+    assert out[-1] is None and {f.layout.margin.t for f in out[:4]} == {max(tops)}
+    assert len({f.layout.height for f in out[:4]}) == 1
+    assert all(f.layout.height - f.layout.margin.t - f.layout.margin.b >= 200 for f in out[:4])
