@@ -142,6 +142,22 @@ DATASET_ARCH_METHOD: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
 }
 
 
+# ----- the generator-step budget a combination needs (the CLI's default when no --steps is given) -------
+STEPS = 2000
+# the one-Gaussian generator on 1D data: forward KL is still 0.12-0.46 from its optimum μ at step 2,000 and
+# within 0.3 of it at 3,000 on seeds 0-4 (benchmarks/results/fgan_recipes.md)
+DATASET_ARCH_STEPS: dict[tuple[str, str], int] = {("1d", "gaussian"): 3000}
+
+
+def recommended_steps(config: RunConfig) -> int:
+    """The generator steps a run of this config's kind and architecture needs to show its result."""
+    try:
+        kind = make_dataset(config).kind
+    except ConfigError:
+        return STEPS
+    return DATASET_ARCH_STEPS.get((kind, config.arch), STEPS)
+
+
 def recommended(dataset: str, loss: str, lipschitz: str, **base: Any) -> dict[str, Any]:
     """Field overrides for this combination (unknown names are left for validate() to report).
     `base` may carry the dataset's parameters (mixture, digits) needed to build it, and `arch`."""

@@ -181,3 +181,19 @@ def test_the_moving_view_draws_the_target_too(one_gaussian_snap):
     assert frame["top"] >= t.max()
     other = dataclasses.replace(one_gaussian_snap, config={**one_gaussian_snap.config, "arch": "mlp"})
     assert canvas.main_frame(other)["target"] is None
+
+
+def test_the_plain_command_trains_the_one_gaussian_generator_for_its_budget():
+    """`python -m playground train --dataset two_modes1d --loss kl --set arch=gaussian` without --steps
+    trains the 3,000 steps forward KL needs to reach its optimum (benchmarks/results/fgan_recipes.md);
+    other runs keep 2,000, and --steps or a preset's budget still wins."""
+    from playground.cli.main import make_parser
+    from playground.cli.train import build_config
+
+    def steps(*argv):
+        return build_config(make_parser().parse_args(["train", *argv]))[1]
+
+    assert steps("--dataset", "two_modes1d", "--loss", "kl", "--set", "arch=gaussian") == 3000
+    assert steps("--dataset", "two_modes1d", "--loss", "kl") == 2000
+    assert steps("--dataset", "ring8", "--loss", "kl") == 2000
+    assert steps("--dataset", "two_modes1d", "--set", "arch=gaussian", "--steps", "500") == 500

@@ -234,7 +234,8 @@ def make_parser() -> argparse.ArgumentParser:
     t.add_argument("--lipschitz")
     t.add_argument("--n-critic", type=int, dest="n_critic")
     t.add_argument("--seed", type=int)
-    t.add_argument("--steps", type=int, help="generator steps (default 2000, or the file's or preset's)")
+    t.add_argument("--steps", type=int, help="generator steps (default: the file's or preset's, else the "
+                                                "recipe's: 2000, 3000 for the one-Gaussian generator)")
     _common(t)
     t.set_defaults(func=train)
     c = sub.add_parser("compare", help="train 2-4 variants of one base setup in lockstep and write their JSON")

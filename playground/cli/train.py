@@ -29,7 +29,7 @@ from ..config import ConfigError, RunConfig
 from ..export import clean
 from ..presets import PRESETS
 from ..promises import Run, Spec
-from ..recipes import recommended
+from ..recipes import recommended, recommended_steps
 from ..trainer import N_EVAL, Diverged, Trainer, device_label
 
 CHUNK = 25  # steps between looks at the clock and the progress bar
@@ -133,7 +133,8 @@ def load_config_file(path: str, run: str | None = None) -> tuple[dict[str, Any],
 
 def build_config(args: argparse.Namespace) -> tuple[RunConfig, int | None]:
     """A config file, a preset or the recommended settings, then explicit flags, then --set; validated.
-    The step count is --steps, else the file's or the preset's, else 2000 (None with only --minutes)."""
+    The step count is --steps, else the file's or the preset's, else the recipe's (recipes.recommended_steps:
+    2000, or 3000 for the one-Gaussian generator); None with only --minutes."""
     fields: dict[str, Any]
     steps = args.steps
     if getattr(args, "config", None):
@@ -165,7 +166,7 @@ def build_config(args: argparse.Namespace) -> tuple[RunConfig, int | None]:
         fields[k] = RunConfig.parse_value(k, raw)
     config = RunConfig.from_dict({**defaults, **fields}).validate()
     if steps is None and getattr(args, "minutes", None) is None:
-        steps = 2000
+        steps = recommended_steps(config)
     return config, steps
 
 
