@@ -439,3 +439,27 @@ def test_narrow_panels_keep_room_for_their_plot_and_align():
     assert out[-1] is None and {f.layout.margin.t for f in out[:4]} == {max(tops)}
     assert len({f.layout.height for f in out[:4]}) == 1
     assert all(f.layout.height - f.layout.margin.t - f.layout.margin.b >= 200 for f in out[:4])
+
+
+def test_estimate_chart_shows_an_fgan_critics_bound_against_its_own_divergence():
+    """f-GAN runs on the compare page: each critic's variational bound on its own D_f beside that divergence
+    measured (forward KL against the evaluation's KL), on a row of its own; a divergence the evaluation does not
+    measure (TV) gets no dashed line, and the subtitle says so. Not E D(real) − E D(fake) against W1."""
+    cmp = Comparison({"dataset": "ring8", "seed": 0, "g_width": 32, "d_width": 32},
+                     (Variant("fwd", {"loss": "kl", "lipschitz": "r1"}), Variant("tv", {"loss": "tv", "lipschitz": "r1"}),
+                      Variant("NS", {"loss": "ns", "lipschitz": "r1"})), 20)
+    group = TrainerGroup(cmp)
+    group.run(5)
+    group.evaluate()
+    gsnap = group.snapshot(300)
+    fig = cplots.estimate_chart(gsnap)
+    names = [t.name for t in fig.data]
+    assert names == ["fwd: critic's estimate", "fwd: measured", "tv: critic's estimate", "NS: critic's estimate",
+                     "NS: measured"]
+    fwd = gsnap.runs[0].history
+    assert list(fig.data[0].y) == pytest.approx([h["f_divergence_estimate"] for h in fwd if "f_divergence_estimate" in h])
+    assert list(fig.data[1].y) == pytest.approx([h["kl"] for h in fwd if "kl" in h])
+    assert fig.data[0].yaxis == fig.data[2].yaxis != fig.data[3].yaxis  # the f-GAN row, then the log-loss row
+    assert "not measured for tv" in fig.layout.title.subtitle.text.replace("<br>", " ")
+    titles = [fig.layout[k].title.text for k in fig.layout if k.startswith("yaxis")]
+    assert "bound on each run's D_f vs measured" in titles and "E D(real) − E D(fake) vs W1" not in titles

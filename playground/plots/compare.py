@@ -21,7 +21,8 @@ from plotly.subplots import make_subplots
 from .. import one_gaussian
 from ..metric_specs import spec
 from . import style
-from .curves import LN2, STEP_AXIS, history_arrays, log_ticks, series
+from ..losses import FGAN_LOSSES
+from .curves import FGAN_TRUTH, LN2, STEP_AXIS, history_arrays, log_ticks, series
 from .style import empty_figure, line, ref_line, step_range
 from .toy import distributions_1d, landscape_2d, shown_ema
 
@@ -115,8 +116,8 @@ def aligned(figs: list) -> list:
 
 
 def _runs_history(gsnap) -> list[dict[str, np.ndarray]]:
-    keys = ["w1", "js", "modes_covered", "n_modes", "high_quality_fraction", "g_grad_norm",
-            "wasserstein_estimate", "implied_js", "fid", "mean_confidence"]
+    keys = ["w1", "js", "kl", "reverse_kl", "modes_covered", "n_modes", "high_quality_fraction", "g_grad_norm",
+            "wasserstein_estimate", "implied_js", "f_divergence_estimate", "fid", "mean_confidence"]
     return [history_arrays(s.history, keys) for s in gsnap.runs]
 
 
@@ -171,29 +172,56 @@ def overlay_chart(gsnap, key: str, *, height: int = 360) -> go.Figure:
     return fig
 
 
+# what a run's critic estimates, by the kind of critic: (estimate key, truth key or None, y-axis title)
+CRITIC_KINDS = {
+    "wasserstein": ("wasserstein_estimate", "w1", "E D(real) − E D(fake) vs W1"),
+    "log": ("implied_js", "js", "implied JS vs JS (nats)"),
+    "fgan": ("f_divergence_estimate", None, "bound on each run's D_f vs measured"),
+}
+
+
+def critic_kind(snap) -> str:
+    """"fgan" for an f-GAN loss (its critic bounds D_f), "log" for a log-loss discriminator, else "wasserstein"."""
+    if (snap.config or {}).get("loss") in FGAN_LOSSES:
+        return "fgan"
+    return "log" if snap.log_loss else "wasserstein"
+
+
 def estimate_chart(gsnap, *, height: int = 420) -> go.Figure:
-    """Each run's critic estimate (solid) beside the measured truth (dashed), in its run's colour."""
+    """Each run's critic estimate (solid) beside the measured truth (dashed), in its run's colour, one row
+    per kind of critic: Wasserstein-type (E D(real) − E D(fake) against W1), log-loss (the implied JS
+    against JS) and f-GAN (the variational bound on the run's own D_f against that divergence measured,
+    where the evaluation measures it: forward KL, reverse KL, JS; curves.FGAN_TRUTH)."""
     hs = _runs_history(gsnap)
-    log = [bool(s.log_loss) for s in gsnap.runs]
-    rows = [kind for kind in (False, True) if kind in log]
+    kinds = [critic_kind(s) for s in gsnap.runs]
+    rows = [k for k in CRITIC_KINDS if k in kinds]
     title = "Critic's estimate vs truth"
     if not any(np.isfinite(h.get("w1", np.zeros(0))).any() for h in hs):
         return empty_figure("No evaluations yet.", title, height=height, uirevision="cmp:estimate")
     fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.1)
-    for i, (name, h, is_log) in enumerate(zip(gsnap.names, hs, log)):
-        est, truth = ("implied_js", "js") if is_log else ("wasserstein_estimate", "w1")
-        row = rows.index(is_log) + 1
+    untruthful = []
+    for i, (name, h, kind, snap) in enumerate(zip(gsnap.names, hs, kinds, gsnap.runs)):
+        est, truth, _ = CRITIC_KINDS[kind]
+        if kind == "fgan":
+            truth = FGAN_TRUTH.get((snap.config or {}).get("loss", ""))
+            if truth is None:
+                untruthful.append(name)
+        row = rows.index(kind) + 1
         xe, ye, _ = series(h, est)
-        xt, yt, _ = series(h, truth)
         # one legend entry per run (its estimate); the dashed truth follows it in the legend group
         fig.add_trace(line(xe, ye, f"{name}: critic's estimate", run_color(i), legendgroup=name), row=row, col=1)
-        fig.add_trace(line(xt, yt, f"{name}: measured", run_color(i), dash="dash", width=1.8, legendgroup=name,
-                           showlegend=False), row=row, col=1)
-    style.apply_style(fig, title, subtitle="solid: what each critic believes · dashed, same colour: the truth",
-                      uirevision="cmp:estimate", height=height + 240 * (len(rows) - 1), per_row=2, fit_px=420)
-    for row, is_log in enumerate(rows, 1):
-        fig.update_yaxes(title=dict(text="implied JS vs JS (nats)" if is_log else "E D(real) − E D(fake) vs W1"),
-                         row=row, col=1, **({"range": [0, LN2 * 1.08]} if is_log else {}))
+        if truth is not None:
+            xt, yt, _ = series(h, truth)
+            fig.add_trace(line(xt, yt, f"{name}: measured", run_color(i), dash="dash", width=1.8, legendgroup=name,
+                               showlegend=False), row=row, col=1)
+    sub = "solid: what each critic believes · dashed, same colour: the truth"
+    if untruthful:
+        sub += f" · not measured for {', '.join(untruthful)}"
+    style.apply_style(fig, title, subtitle=sub, uirevision="cmp:estimate", height=height + 240 * (len(rows) - 1),
+                      per_row=2, fit_px=420)
+    for row, kind in enumerate(rows, 1):
+        fig.update_yaxes(title=dict(text=CRITIC_KINDS[kind][2]), row=row, col=1,
+                         **({"range": [0, LN2 * 1.08]} if kind == "log" else {}))
     fig.update_xaxes(title=dict(text=STEP_AXIS), row=len(rows), col=1)
     return fig
 
