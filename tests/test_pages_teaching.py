@@ -179,7 +179,7 @@ def test_convergence_page_presets_bad_input_url_and_csv():
     download = at.get("download_button")[0].proto
     assert download.label == "Download the trajectory (CSV)" and download.url.endswith(".csv")
     eig = chart(at, "cv_eigen")
-    assert "inside: the steps contract" in eig["layout"]["title"]["subtitle"]["text"]
+    assert "inside: the steps contract" in eig["layout"]["title"]["subtitle"]["text"].replace("<br>", " ")
 
     at.number_input(key="cv_lr").set_value(-0.1).run()
     assert not at.exception

@@ -311,6 +311,6 @@ def test_label_histogram_counts_and_marks_the_subset():
     assert list(bar.x) == list(FASHION_CLASSES) and list(bar.y) == counts.tolist()
     colours = list(bar.marker.color)
     assert colours[2] == colours[9] != colours[0], "the trained classes stand out"
-    assert "15 images, 4 labels · training on 2 of them (9 images" in fig.layout.title.subtitle.text
+    assert "15 images, 4 labels · training on 2 of them (9 images" in fig.layout.title.subtitle.text.replace("<br>", " ")
     empty = mplots.label_histogram_figure({"labelled": np.asarray(0)})
     assert "without labels" in empty.layout.annotations[0].text.replace("<br>", " ") and not empty.data
