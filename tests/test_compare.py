@@ -5,6 +5,7 @@ and finds it kept by the trained runs."""
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import numpy as np
@@ -434,6 +435,16 @@ def test_narrow_panels_keep_room_for_their_plot_and_align():
     for f in figs:
         assert f.layout.height - f.layout.margin.t - f.layout.margin.b >= 200, (f.layout.height, f.layout.margin)
         assert "<br>" in f.layout.title.subtitle.text  # wrapped to the narrow panel
+    # at a later step the longest name keeps its whole title at 12 px or more by leaving out the step
+    gsnap.step = 3000
+    for snap in gsnap.runs:
+        snap.step = 3000
+    titles = [cplots.run_panel(gsnap, i).layout.title for i in range(4)]
+    for t, name in zip(titles, gsnap.names):
+        visible = re.sub(r"<[^>]+>", "", t.text)
+        assert t.font.size >= 12 and 0.6 * t.font.size * len(visible) <= 230 - 60 + 1e-6, (visible, t.font.size)
+        assert visible.startswith(name)
+    assert "step 3,000" in re.sub(r"<[^>]+>", "", titles[0].text)  # "forward KL — step 3,000" fits
     tops = {f.layout.margin.t for f in figs}
     out = cplots.aligned([*figs, None])
     assert out[-1] is None and {f.layout.margin.t for f in out[:4]} == {max(tops)}

@@ -89,9 +89,15 @@ def run_panel(gsnap, i: int, *, shared_scale: bool = True, show_arrows: bool = T
     # by what the title and subtitle lines change from the view's own (its legend keeps its rows)
     size = fig.layout.title.subtitle.font.size or style.TICK_SIZE
     before = style.top_margin(fig, 0)
-    title = f"<b style='color:{run_color(i)}'>{name}</b> — step {snap.step:,}"
-    # a long name in a narrow panel: a smaller title font, as style.fit_texts does (Plotly does not wrap titles)
-    title_size = min(style.TITLE_SIZE, max(12.0, (legend_px - 60) / (0.6 * len(f"{name} — step {snap.step:,}"))))
+    # a long name in a narrow panel: a smaller title font, as style.fit_texts does (Plotly does not wrap titles);
+    # below 12 px the step goes (the runs are in lockstep: the status line above the panels names it)
+    plain = f"{name} — step {snap.step:,}"
+    fit = (legend_px - 60) / (0.6 * len(plain))
+    if fit < 12:
+        plain = name
+        fit = (legend_px - 60) / (0.6 * len(plain))
+    title = f"<b style='color:{run_color(i)}'>{name}</b>" + plain[len(name):]
+    title_size = min(style.TITLE_SIZE, max(12.0, fit))
     fig.update_layout(title=dict(text=title, font=dict(size=title_size),
                                  subtitle=dict(text=style.wrap_text(sub, (legend_px - 80) / (0.5 * size)))))
     fig.update_layout(margin=dict(r=10, t=(fig.layout.margin.t or 0) + style.top_margin(fig, 0) - before))
