@@ -473,4 +473,4 @@ def test_estimate_chart_shows_an_fgan_critics_bound_against_its_own_divergence()
     assert fig.data[0].yaxis == fig.data[2].yaxis != fig.data[3].yaxis  # the f-GAN row, then the log-loss row
     assert "not measured for tv" in fig.layout.title.subtitle.text.replace("<br>", " ")
     titles = [fig.layout[k].title.text for k in fig.layout if k.startswith("yaxis")]
-    assert "bound on each run's D_f vs measured" in titles and "E D(real) − E D(fake) vs W1" not in titles
+    assert "bound on D_f vs measured" in titles and "E D(real) − E D(fake) vs W1" not in titles

@@ -182,7 +182,7 @@ def overlay_chart(gsnap, key: str, *, height: int = 360) -> go.Figure:
 CRITIC_KINDS = {
     "wasserstein": ("wasserstein_estimate", "w1", "E D(real) − E D(fake) vs W1"),
     "log": ("implied_js", "js", "implied JS vs JS (nats)"),
-    "fgan": ("f_divergence_estimate", None, "bound on each run's D_f vs measured"),
+    "fgan": ("f_divergence_estimate", None, "bound on D_f vs measured"),
 }
 
 
