@@ -163,9 +163,11 @@ class View {
     this.mode = "canvas";
     this.ro = new ResizeObserver(() => this.layout());
     this.ro.observe(parent);
-    // the page around it: content above that grows or shrinks moves the view (its room to the bottom)
+    // the page around it: content above that grows or shrinks moves a paused figure (its room to the
+    // bottom); a moving canvas refits on every frame already, so only the Plotly mode listens
+    this.pageRo = new ResizeObserver(() => { if (this.mode === "plotly") this.fitPlotly(); });
     const page = document.querySelector("[data-testid='stMainBlockContainer']");
-    if (page) this.ro.observe(page);
+    if (page) this.pageRo.observe(page);
     this.onResize = () => this.layout();
     window.addEventListener("resize", this.onResize);
   }
@@ -173,6 +175,7 @@ class View {
   destroy() {
     this.stop();
     this.ro.disconnect();
+    this.pageRo.disconnect();
     window.removeEventListener("resize", this.onResize);
   }
 
