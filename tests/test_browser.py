@@ -131,15 +131,17 @@ def inside_viewport(page, b: list[float]) -> bool:
     return b[0] >= 0 and b[1] >= 0 and b[2] <= vw + 0.5 and b[3] <= vh + 0.5
 
 
-# every text of every chart whose box leaves its chart's box (Plotly's SVG texts; the live view's title,
-# subtitle, legend and note), as [text, px past the left, right, top, bottom edge]
+# every text of every chart whose box leaves its chart's box (Plotly's SVG texts, and a legend's names its
+# legend's box; the live view's title, subtitle, legend and note), as [text, px past the left, right, top, bottom edge]
 CUT_TEXTS = """() => { const out = [];
   const check = (chart, texts) => { const r = chart.getBoundingClientRect();
     for (const t of texts) { const b = t.getBoundingClientRect();
       if (b.width === 0 || !t.textContent.trim()) continue;
       const over = [r.left - b.left, b.right - r.right, r.top - b.top, b.bottom - r.bottom];
       if (over.some(d => d > 1) || (t instanceof HTMLElement && t.scrollWidth > t.clientWidth + 1)) out.push([t.textContent.slice(0, 60), ...over]); } };
-  for (const gd of document.querySelectorAll('.js-plotly-plot')) check(gd, gd.querySelectorAll('text'));
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) { check(gd, gd.querySelectorAll('text'));
+    const bg = gd.querySelector('.legend .bg');  // Plotly clips a legend's names at its box
+    if (bg) check(bg, gd.querySelectorAll('.legend text.legendtext')); }
   for (const v of document.querySelectorAll('.gp-live-view'))
     check(v, v.querySelectorAll('.gp-lv-title, .gp-lv-sub div, .gp-lv-entry, .gp-lv-note'));
   return out; }"""
@@ -589,6 +591,12 @@ def test_compare_presets_paused_panels_keep_room_to_draw(server, new_page, width
         assert all(b["height"] >= 120 for b in plots), (name, plots)
         assert len({round(b["y"]) for b in plots}) == 1 and len({round(b["height"]) for b in plots}) == 1, (name, plots)
         assert page.evaluate(CUT_TEXTS) == [], name
+    # a few steps on, the legend's numbers (the push's max) are the run's own: still whole
+    page.get_by_role("button", name="10 steps").click()
+    page.wait_for_function("() => document.body.innerText.includes('step 10')", timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    page.wait_for_timeout(1500)
+    assert page.evaluate(CUT_TEXTS) == []
     assert page.locator("[data-testid='stException']").count() == 0
 
 

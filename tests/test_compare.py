@@ -420,9 +420,11 @@ def test_1d_panels_share_the_x_range():
 
 
 def test_narrow_panels_keep_room_for_their_plot_and_align():
-    """Four 1D runs side by side (~230 px each at 1440 × 900): titles, wrapped subtitles and legends take
-    many lines, yet each figure keeps 200 px of plot, and `aligned` gives every panel the largest top
-    margin and height so their plots start level and have one size."""
+    """Four 1D runs side by side (~230 px each at 1440 × 900): the legend and the title start at the panel's
+    left edge and take its width (the plot between two y axes is ~100 px, and Plotly clipped legend names
+    at that width), one entry a row, every line of a name short enough for the room at 0.55 em a
+    character; each figure keeps 200 px of plot, and `aligned` gives every panel the largest top margin,
+    one height and one title size, so their plots start level and have one size."""
     cmp = Comparison({"dataset": "two_modes1d", "seed": 0, "arch": "gaussian"},
                      tuple(Variant(n, {"loss": loss, "lipschitz": "r1"}) for n, loss in
                            (("forward KL", "kl"), ("reverse KL", "reverse_kl"), ("Jensen–Shannon", "js"),
@@ -435,6 +437,16 @@ def test_narrow_panels_keep_room_for_their_plot_and_align():
     for f in figs:
         assert f.layout.height - f.layout.margin.t - f.layout.margin.b >= 200, (f.layout.height, f.layout.margin)
         assert "<br>" in f.layout.title.subtitle.text  # wrapped to the narrow panel
+        leg, m = f.layout.legend, f.layout.margin
+        plot_w = 230 - m.l - m.r
+        # the legend's left edge, in px from the chart's: inside it, near its edge, and its entries fit the chart
+        left = m.l + leg.x * plot_w
+        assert 0 < left <= 20 and leg.entrywidthmode == "pixels" and left + leg.entrywidth <= 230, (left, leg.entrywidth)
+        names = [t.name for t in f.data if t.name and t.showlegend is not False and t.x is not None and len(t.x) > 0]
+        assert any("KDE" in n for n in names)  # the smoothing is named where the subtitle no longer says it
+        for n in names:
+            for line_ in n.split("<br>"):
+                assert 44 + 0.55 * 15 * len(line_) <= leg.entrywidth + 1e-6, (n, leg.entrywidth)
     # at a later step the longest name keeps its whole title at 12 px or more by leaving out the step
     gsnap.step = 3000
     for snap in gsnap.runs:
@@ -442,13 +454,13 @@ def test_narrow_panels_keep_room_for_their_plot_and_align():
     titles = [cplots.run_panel(gsnap, i).layout.title for i in range(4)]
     for t, name in zip(titles, gsnap.names):
         visible = re.sub(r"<[^>]+>", "", t.text)
-        assert t.font.size >= 12 and 0.6 * t.font.size * len(visible) <= 230 - 60 + 1e-6, (visible, t.font.size)
+        assert t.font.size >= 12 and 0.6 * t.font.size * len(visible) <= 230 - 24 + 1e-6, (visible, t.font.size)
         assert visible.startswith(name)
     assert "step 3,000" in re.sub(r"<[^>]+>", "", titles[0].text)  # "forward KL — step 3,000" fits
     tops = {f.layout.margin.t for f in figs}
     out = cplots.aligned([*figs, None])
     assert out[-1] is None and {f.layout.margin.t for f in out[:4]} == {max(tops)}
-    assert len({f.layout.height for f in out[:4]}) == 1
+    assert len({f.layout.height for f in out[:4]}) == 1 and len({f.layout.title.font.size for f in out[:4]}) == 1
     assert all(f.layout.height - f.layout.margin.t - f.layout.margin.b >= 200 for f in out[:4])
 
 

@@ -29,6 +29,9 @@ from .toy import distributions_1d, landscape_2d, shown_ema
 # one colour per run (Okabe–Ito, in the order the variants are listed)
 RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
 PANEL_HEIGHT = 560
+NARROW_PX = 300  # a panel this narrow (three or more runs) gets style.full_width_legend in 1D
+# shorter legend names there: one line each where the toy page's took two or three
+NARROW_NAMES = (("generated: histogram", "G(z): histogram"), ("generated: Gaussian KDE", "G(z): KDE"))
 
 
 def run_color(i: int) -> str:
@@ -82,25 +85,43 @@ def run_panel(gsnap, i: int, *, shared_scale: bool = True, show_arrows: bool = T
         return empty_figure(f"No side-by-side view for {snap.kind} data yet.", name)
     beta = shown_ema(snap.config)
     gen = f"EMA generator (β {beta:g})" if beta > 0 else "raw generator"
+    # a narrow 1D panel's two y axes leave its plot ~100 px: its title and legend take the panel's whole width
+    # (style.full_width_legend); the axis titles and the critic's tick labels go (the legend names the lines)
+    narrow = snap.kind == "1d" and legend_px <= NARROW_PX
     sub = f"{snap.loss_label} · {gen}<br>{scale}"  # two lines: the landscape's own subtitle had two
+    if narrow:  # its legend names the histogram and the KDE ("G(z): KDE q(x)")
+        sub = f"{snap.loss_label} · {gen}"
     if gsnap.diverged and gsnap.diverged.get("what", "").startswith(f"{name}: "):
         sub = f"<span style='color:#B00020'>diverged at step {gsnap.diverged['step']}</span> · {sub}"
     # wrapped to the panel (four runs side by side at 1440 × 900 are ~230 px each); the top margin changes
     # by what the title and subtitle lines change from the view's own (its legend keeps its rows)
     size = fig.layout.title.subtitle.font.size or style.TICK_SIZE
     before = style.top_margin(fig, 0)
+    room = legend_px - (24 if narrow else 60)  # the title's: from the chart's edge, or from the plot's
     # a long name in a narrow panel: a smaller title font, as style.fit_texts does (Plotly does not wrap titles);
     # below 12 px the step goes (the runs are in lockstep: the status line above the panels names it)
     plain = f"{name} — step {snap.step:,}"
-    fit = (legend_px - 60) / (0.6 * len(plain))
+    fit = room / (0.6 * len(plain))
     if fit < 12:
         plain = name
-        fit = (legend_px - 60) / (0.6 * len(plain))
+        fit = room / (0.6 * len(plain))
     title = f"<b style='color:{run_color(i)}'>{name}</b>" + plain[len(name):]
     title_size = min(style.TITLE_SIZE, max(12.0, fit))
     fig.update_layout(title=dict(text=title, font=dict(size=title_size),
-                                 subtitle=dict(text=style.wrap_text(sub, (legend_px - 80) / (0.5 * size)))))
-    fig.update_layout(margin=dict(r=10, t=(fig.layout.margin.t or 0) + style.top_margin(fig, 0) - before))
+                                 subtitle=dict(text=style.wrap_text(sub, (room - 20) / (0.5 * size)))))
+    if narrow:  # fixed side margins: the density's ticks on the left; the critic's scale is in its hover
+        fig.update_yaxes(title=None, automargin=False)
+        fig.update_yaxes(showticklabels=False, ticks="", secondary_y=True)
+        fig.update_layout(margin=dict(l=48, r=12))
+        for tr in fig.data:
+            for long, short in NARROW_NAMES:
+                name_ = (tr.name or "").replace("<br>", " ")
+                if name_.startswith(long):
+                    tr.name = short + name_[len(long):]
+        lines = style.full_width_legend(fig, legend_px)
+        fig.update_layout(margin=dict(t=style.top_margin(fig, lines)))
+    else:
+        fig.update_layout(margin=dict(r=10, t=(fig.layout.margin.t or 0) + style.top_margin(fig, 0) - before))
     # a narrow panel's legend and titles take many lines: the figure grows so its plot keeps 200 px
     fig.update_layout(height=max(height, (fig.layout.margin.t or 0) + (fig.layout.margin.b or 0) + 200))
     return fig
@@ -108,7 +129,8 @@ def run_panel(gsnap, i: int, *, shared_scale: bool = True, show_arrows: bool = T
 
 def aligned(figs: list) -> list:
     """Side-by-side panels with one top margin and one height (the largest of each), so their plots
-    start at the same height and keep the same size whatever each one's legend holds. None stays None."""
+    start at the same height and keep the same size whatever each one's legend holds, titled at one font size.
+    None stays None."""
     real = [f for f in figs if f is not None]
     if real:
         top = max(f.layout.margin.t or 0 for f in real)
@@ -116,8 +138,9 @@ def aligned(figs: list) -> list:
             grow = top - (f.layout.margin.t or 0)
             f.update_layout(margin=dict(t=top), height=(f.layout.height or PANEL_HEIGHT) + grow)
         tallest = max(f.layout.height for f in real)
+        title = min(f.layout.title.font.size or style.TITLE_SIZE for f in real)  # one title size: the smallest
         for f in real:
-            f.update_layout(height=tallest)
+            f.update_layout(height=tallest, title_font_size=title)
     return figs
 
 

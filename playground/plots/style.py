@@ -145,7 +145,7 @@ def _legend_entries_set(fig: go.Figure) -> set[str]:
     return set(_legend_entries(fig))
 
 
-def top_margin(fig: go.Figure, legend_lines: int, scale: float = 1.0) -> int:
+def top_margin(fig: go.Figure, legend_lines: float, scale: float = 1.0) -> int:
     """The top margin that holds the title's and subtitle's lines and `legend_lines` legend lines."""
     title = fig.layout.title.text or ""
     sub = (fig.layout.title.subtitle.text or "") if fig.layout.title.subtitle else ""
@@ -153,6 +153,30 @@ def top_margin(fig: go.Figure, legend_lines: int, scale: float = 1.0) -> int:
     sub_lines = sub.count("<br>") + 1 if sub else 0
     return int(scale * (12 + TITLE_LINE_PX * lines + SUBTITLE_LINE_PX * sub_lines + LEGEND_ROW_PX * legend_lines)
                + (8 if legend_lines else 0))
+
+
+NARROW_EM = 0.55        # a legend character's width in a narrow chart, in em: Inter's capitals run to 0.6
+
+
+def full_width_legend(fig: go.Figure, width: float, scale: float = 1.0, pad: float = 12) -> float:
+    """A narrow chart's title and legend start near the chart's left edge, not the plot's, and take its
+    whole width: in a 230-px panel with two y axes the plot itself is ~100 px wide, too narrow for one
+    legend entry (Plotly clips an entry at its legend's width). Needs fixed side margins (the y axes'
+    automargin off): the legend's x is in plot fractions. One entry a row, each name wrapped to what the
+    room holds; returns the legend's rows (for `top_margin`): a wrapped name's further lines count 0.8 of a
+    row (Plotly sets them ~19 px apart, a row is LEGEND_ROW_PX)."""
+    m = fig.layout.margin
+    left, right = (m.l if m.l is not None else 70 * scale), (m.r if m.r is not None else 30 * scale)
+    room = width - 2 * pad - 16 * scale  # 16 px: a column gap on the page
+    x = -(left - pad) / max(1.0, width - left - right)
+    fig.update_layout(legend=dict(x=x, entrywidthmode="pixels", entrywidth=room),
+                      title=dict(xref="container", x=pad / width))
+    keep = set(_legend_entries(fig))
+    chars = (room - 44 * scale) / (NARROW_EM * LEGEND_SIZE * scale)
+    for tr in fig.data:
+        if tr.name and tr.name in keep:
+            tr.name = wrap_text(tr.name.replace("<br>", " "), chars)
+    return sum(1 + 0.8 * n.count("<br>") for n in _legend_entries(fig))
 
 
 def legend_above(per_row: int = 2, **kw: Any) -> dict[str, Any]:
