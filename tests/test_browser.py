@@ -131,8 +131,9 @@ def inside_viewport(page, b: list[float]) -> bool:
     return b[0] >= 0 and b[1] >= 0 and b[2] <= vw + 0.5 and b[3] <= vh + 0.5
 
 
-# every text of every chart whose box leaves its chart's box (Plotly's SVG texts, and a legend's names its
-# legend's box; the live view's title, subtitle, legend and note), as [text, px past the left, right, top, bottom edge]
+# every text of every chart whose box leaves its chart's box (Plotly's SVG texts, a legend's names their legend's
+# box, a title's or subtitle's line reaching into the plot; the live view's title, subtitle, legend and note),
+# as [text, px past the left, right, top, bottom edge]
 CUT_TEXTS = """() => { const out = [];
   const check = (chart, texts) => { const r = chart.getBoundingClientRect();
     for (const t of texts) { const b = t.getBoundingClientRect();
@@ -141,7 +142,11 @@ CUT_TEXTS = """() => { const out = [];
       if (over.some(d => d > 1) || (t instanceof HTMLElement && t.scrollWidth > t.clientWidth + 1)) out.push([t.textContent.slice(0, 60), ...over]); } };
   for (const gd of document.querySelectorAll('.js-plotly-plot')) { check(gd, gd.querySelectorAll('text'));
     const bg = gd.querySelector('.legend .bg');  // Plotly clips a legend's names at its box
-    if (bg) check(bg, gd.querySelectorAll('.legend text.legendtext')); }
+    if (bg) check(bg, gd.querySelectorAll('.legend text.legendtext'));
+    const plot = gd.querySelector('.nsewdrag');  // the title and subtitle stay above the plot, not over it
+    if (plot) for (const t of gd.querySelectorAll('.g-gtitle text')) { const b = t.getBoundingClientRect();
+      const into = b.bottom - plot.getBoundingClientRect().top;
+      if (b.width > 0 && t.textContent.trim() && into > 1) out.push([t.textContent.slice(0, 60), 0, 0, 0, into]); } }
   for (const v of document.querySelectorAll('.gp-live-view'))
     check(v, v.querySelectorAll('.gp-lv-title, .gp-lv-sub div, .gp-lv-entry, .gp-lv-note'));
   return out; }"""

@@ -231,3 +231,14 @@ def test_histogram_marks_missing_classes():
     sub = fig.layout.title.subtitle.text
     assert "1 of 2 classes covered" in sub and "missing: 8" in sub and "outside the subset: 10%" in sub
     assert [a.x for a in fig.layout.annotations] == ["8"]
+
+
+def test_sample_grid_leaves_room_for_its_wrapped_subtitle():
+    """The grid's subtitle (noise, weight average, hover hint) wraps to three lines in a ~480-px column: the top
+    margin holds every title and subtitle line, so none is drawn over the tiles (it was a fixed 78 px)."""
+    views = {"grid": np.zeros((8 * 28, 8 * 28), np.float32), "tile_labels": np.zeros(64, np.int64),
+             "tile_confidence": np.ones(64, np.float32)}
+    fig = M.sample_grid_figure(views, 0, ema=0.999)
+    sub = fig.layout.title.subtitle.text
+    assert sub.count("<br>") == 2  # three lines
+    assert fig.layout.margin.t >= 12 + 30 + 3 * 20

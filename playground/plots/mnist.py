@@ -126,6 +126,7 @@ def sample_grid_figure(views: dict[str, Any], step: int, *, show_labels: bool = 
     # style first: style.apply_style counts legend entries and Image traces have no `showlegend`
     style.apply_style(fig, title, uirevision=revision, height=height, subtitle=subtitle or sub,
                   margin=dict(l=4, r=4, b=4, t=78))
+    fig.update_layout(margin=dict(t=max(78, style.top_margin(fig, 0))))  # a subtitle wrapped to three lines
     fig.add_trace(go.Image(source=data_uri(img), x0=0, y0=0, dx=1, dy=1, hoverinfo="skip"))
     labels, conf = views.get("tile_labels"), views.get("tile_confidence")
     names = list(np.asarray(views.get("class_names", [str(d) for d in range(10)])).astype(str))

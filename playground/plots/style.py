@@ -151,8 +151,9 @@ def top_margin(fig: go.Figure, legend_lines: float, scale: float = 1.0) -> int:
     sub = (fig.layout.title.subtitle.text or "") if fig.layout.title.subtitle else ""
     lines = title.count("<br>") + 1 if title else 0
     sub_lines = sub.count("<br>") + 1 if sub else 0
+    # 8 px under the last line, legend or subtitle (a subtitle's descenders reached 4 px into the plot)
     return int(scale * (12 + TITLE_LINE_PX * lines + SUBTITLE_LINE_PX * sub_lines + LEGEND_ROW_PX * legend_lines)
-               + (8 if legend_lines else 0))
+               + (8 if legend_lines or sub_lines else 0))
 
 
 NARROW_EM = 0.55        # a legend character's width in a narrow chart, in em: Inter's capitals run to 0.6
