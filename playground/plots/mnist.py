@@ -266,7 +266,8 @@ def modes_confidence_chart(history: Sequence[dict[str, Any]] | None, *, height: 
                   secondary_y=False)
     fig.add_trace(ref_line(lo, hi, float(k), f"all {k}"), secondary_y=False)
     fig.add_trace(line(xm, ym, conf.name, CONFIDENCE, fmt=conf.fmt, markers=mk), secondary_y=True)
-    style.apply_style(fig, title, uirevision="mnist:modes", height=height, per_row=3, fit_px=legend_px)
+    # the right axis (ticks and title) takes ~60 px more than the template's right margin: the legend has less room
+    style.apply_style(fig, title, uirevision="mnist:modes", height=height, per_row=3, fit_px=legend_px - 60)
     fig.update_yaxes(title=dict(text=cov.axis_title, font=dict(color=style.COVERED)), range=[0, k * 1.08 + 0.1],
                      autorange=False, tickformat="d", nticks=min(k + 1, 8), secondary_y=False)
     fig.update_yaxes(title=dict(text=conf.axis_title, font=dict(color=CONFIDENCE)), range=[0, 1.05],
