@@ -238,6 +238,25 @@ def test_every_page_renders_without_exception(server, new_page):
         page.screenshot(path=str(ARTIFACTS / f"page-{path or 'home'}.png"), full_page=True)
 
 
+@pytest.mark.parametrize("width, height", [(1600, 1000), (1440, 900)])
+def test_every_page_scrolled_through_cuts_no_chart_text(server, new_page, width, height):
+    """Every page at the two desktop sizes, scrolled top to bottom (a chart out of sight draws when it is
+    seen): no chart text leaves its chart, no legend name its legend, no title reaches into its plot."""
+    app = (ROOT / "app.py").read_text()
+    page = new_page(width, height)
+    for path in [""] + re.findall(r'url_path="([\w-]+)"', app):
+        page.goto(f"{server.url}/{path}")
+        page.wait_for_selector(IDLE, timeout=90_000)
+        page.wait_for_timeout(1000)
+        cut = []
+        tall = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+        for y in range(0, tall, height // 2):
+            page.evaluate(f"document.querySelector('[data-testid=stMain]').scrollTo(0, {y})")
+            page.wait_for_timeout(600)
+            cut += [c[0] for c in page.evaluate(CUT_TEXTS)]
+        assert not cut, (path, sorted(set(cut)))
+
+
 def test_convergence_page_every_preset_replay_and_click_to_start(server, new_page):
     presets = ["The unregularised GAN spirals out (simultaneous steps)", "WGAN circles forever",
                "Weight clipping: a bounded oscillation", "R1 converges", "Alternating steps: circling, not escaping",
