@@ -238,11 +238,12 @@ def test_every_page_renders_without_exception(server, new_page):
         page.screenshot(path=str(ARTIFACTS / f"page-{path or 'home'}.png"), full_page=True)
 
 
-@pytest.mark.parametrize("width, height", [(1600, 1000), (1440, 900)])
-def test_every_page_scrolled_through_cuts_no_chart_text(server, new_page, width, height):
-    """Every page at the two desktop sizes, scrolled top to bottom (a chart out of sight draws when it is
-    seen): no chart text leaves its chart, no legend name its legend, no title reaches into its plot."""
+def test_every_page_scrolled_through_cuts_no_chart_text(server, new_page):
+    """Every page at 1440×900 (the narrower desktop size: the charts plan their texts for fixed widths, so
+    1600×1000 only adds room), scrolled top to bottom (a chart out of sight draws when it is seen): no
+    chart text leaves its chart, no legend name its legend, no title reaches into its plot."""
     app = (ROOT / "app.py").read_text()
+    width, height = 1440, 900
     page = new_page(width, height)
     for path in [""] + re.findall(r'url_path="([\w-]+)"', app):
         page.goto(f"{server.url}/{path}")
