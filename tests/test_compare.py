@@ -462,6 +462,18 @@ def test_narrow_panels_keep_room_for_their_plot_and_align():
     assert out[-1] is None and {f.layout.margin.t for f in out[:4]} == {max(tops)}
     assert len({f.layout.height for f in out[:4]}) == 1 and len({f.layout.title.font.size for f in out[:4]}) == 1
     assert all(f.layout.height - f.layout.margin.t - f.layout.margin.b >= 200 for f in out[:4])
+    # on stage (1.3× fonts, a quarter of a 1,240-px screen each) the legend is refitted the same way
+    from playground.plots.stage import STAGE_SCALE, for_stage
+    for f in out[:4]:
+        st_ = for_stage(f, fit_px=310)
+        leg, m = st_.layout.legend, st_.layout.margin
+        assert leg.entrywidthmode == "pixels" and 0 < m.l + leg.x * (310 - m.l - m.r) <= 20
+        for n in (t.name for t in st_.data if t.name and t.showlegend is not False and t.x is not None and len(t.x)):
+            for line_ in n.split("<br>"):
+                assert STAGE_SCALE * (44 + 0.55 * 15 * len(line_)) <= leg.entrywidth + 1e-6, (n, leg.entrywidth)
+        visible = re.sub(r"<[^>]+>", "", st_.layout.title.text)
+        assert 0.6 * st_.layout.title.font.size * len(visible) <= leg.entrywidth + 1e-6
+        assert st_.layout.height - m.t - m.b >= 200
 
 
 def test_estimate_chart_shows_an_fgan_critics_bound_against_its_own_divergence():

@@ -58,7 +58,7 @@ def _relayout_legend(fig: go.Figure, scale: float, fit_px: float | None) -> None
         room = leg.entrywidth
         if L.title.text:
             longest = max(len(style._visible(t)) for t in L.title.text.split("<br>"))
-            L.title.font.size = max(12.0, min(L.title.font.size, room / (0.6 * longest)))
+            L.title.font.size = max(12.0, min(L.title.font.size or style.TITLE_SIZE * scale, room / (0.6 * longest)))
         sub = L.title.subtitle
         if sub is not None and sub.text:
             sub.text = style.wrap_text(sub.text, room / (0.54 * (sub.font.size or style.TICK_SIZE * scale)))
