@@ -10,8 +10,7 @@ if [ ! -x .venv/bin/python ] || ! cmp -s requirements.txt .venv/.requirements 2>
   echo "Setting up .venv (once) ..." >&2
   "$PY" -m venv .venv
   .venv/bin/python -m pip install --quiet --upgrade pip >&2 || true
-  # --no-compile: Python compiles the modules a run imports, once, instead of every file of torch, ray and scipy
-  .venv/bin/python -m pip install --quiet --no-compile -r requirements.txt >&2
+  .venv/bin/python -m pip install --quiet -r requirements.txt >&2
   cp requirements.txt .venv/.requirements
 fi
 cmd=${1:-}
