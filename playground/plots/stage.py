@@ -53,16 +53,8 @@ def _relayout_legend(fig: go.Figure, scale: float, fit_px: float | None) -> None
         if getattr(m, side) is not None:
             setattr(m, side, int(getattr(m, side) * scale))
     leg = L.legend
-    if leg.entrywidthmode == "pixels" and fit_px:  # style.full_width_legend's
-        lines = style.full_width_legend(fig, fit_px, scale)
-        room = leg.entrywidth
-        if L.title.text:
-            longest = max(len(style._visible(t)) for t in L.title.text.split("<br>"))
-            L.title.font.size = max(12.0, min(L.title.font.size or style.TITLE_SIZE * scale, room / (0.6 * longest)))
-        sub = L.title.subtitle
-        if sub is not None and sub.text:
-            sub.text = style.wrap_text(sub.text, room / (0.54 * (sub.font.size or style.TICK_SIZE * scale)))
-        m.t = style.top_margin(fig, lines, scale)
+    if leg.entrywidthmode == "pixels" and fit_px:  # style.full_width_legend's: refitted at the larger fonts
+        m.t = style.top_margin(fig, style.full_width_legend(fig, fit_px, scale), scale)
     elif leg.orientation == "h" and leg.entrywidthmode == "fraction" and leg.entrywidth and old_t:
         per_row = max(1, round(1.0 / leg.entrywidth))
         entries = [e.replace("<br>", " ") for e in style._legend_entries(fig)]

@@ -164,8 +164,9 @@ def full_width_legend(fig: go.Figure, width: float, scale: float = 1.0, pad: flo
     whole width: in a 230-px panel with two y axes the plot itself is ~100 px wide, too narrow for one
     legend entry (Plotly clips an entry at its legend's width). Needs fixed side margins (the y axes'
     automargin off): the legend's x is in plot fractions. One entry a row, each name wrapped to what the
-    room holds; returns the legend's rows (for `top_margin`): a wrapped name's further lines count 0.8 of a
-    row (Plotly sets them ~19 px apart, a row is LEGEND_ROW_PX)."""
+    room holds, the title's font shrunk (not below 12 px) and the subtitle wrapped to the same room; returns
+    the legend's rows (for `top_margin`): a wrapped name's further lines count 0.8 of a row (Plotly sets
+    them ~19 px apart, a row is LEGEND_ROW_PX)."""
     m = fig.layout.margin
     left, right = (m.l if m.l is not None else 70 * scale), (m.r if m.r is not None else 30 * scale)
     room = width - 2 * pad - 16 * scale  # 16 px: a column gap on the page
@@ -177,6 +178,12 @@ def full_width_legend(fig: go.Figure, width: float, scale: float = 1.0, pad: flo
     for tr in fig.data:
         if tr.name and tr.name in keep:
             tr.name = wrap_text(tr.name.replace("<br>", " "), chars)
+    title = fig.layout.title
+    if title.text:
+        longest = max(len(_visible(t)) for t in title.text.split("<br>"))
+        title.font.size = max(12.0, min(title.font.size or TITLE_SIZE * scale, room / (0.6 * longest)))
+    if title.subtitle is not None and title.subtitle.text:
+        title.subtitle.text = wrap_text(title.subtitle.text, room / (0.54 * (title.subtitle.font.size or TICK_SIZE * scale)))
     return sum(1 + 0.8 * n.count("<br>") for n in _legend_entries(fig))
 
 
