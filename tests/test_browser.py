@@ -497,7 +497,7 @@ def test_toy_page_replays_the_mode_collapse_preset(server, new_page):
 
 def test_charts_out_of_sight_wait_to_be_seen(server, new_page):
     """While a run trains, a live chart below the fold is not redrawn (the curves beside the view are);
-    scrolled into view, it draws the latest figure at once."""
+    scrolled into view, it draws the latest figure at once. A chart whose column changes width refits."""
     page = new_page(1600, 1000)
     page.goto(f"{server.url}/toy")
     page.wait_for_selector(IDLE, timeout=90_000)
@@ -518,6 +518,12 @@ def test_charts_out_of_sight_wait_to_be_seen(server, new_page):
     page.wait_for_function(f"n => Number(document.querySelectorAll('.gp-live-chart')[{hidden[-1]}].dataset.draws) > n",
                            arg=after[hidden[-1]][0], timeout=5_000)
     pause(page)
+    # a column that narrows without the window (stage mode's styles, the sidebar) refits its chart: Plotly's own
+    # `responsive` follows the window only, and a curves chart once stayed 265 px wide in a 406-px column
+    first = ".gp-live-chart"
+    page.evaluate(f"document.querySelector('{first}').style.width = '300px'")
+    page.wait_for_function(f"() => Math.abs(document.querySelector('{first}')._fullLayout.width - 300) <= 1",
+                           timeout=5_000)
 
 
 @pytest.mark.parametrize("width,height", [(1600, 1000), (1440, 900)])

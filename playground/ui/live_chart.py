@@ -128,8 +128,17 @@ export default function (component) {
       if (div.__gpVisible) drawPending(div);
     });
     div.__gpObserver.observe(div);
+    // Plotly's `responsive` follows the window only: a column that changed width without the window (stage
+    // mode's styles, the sidebar) left a chart drawn at its old width, its legend cut, until a window resize
+    new ResizeObserver(() => fitWidth(div)).observe(div);
   }
   if (div.__gpVisible || !div._fullLayout) drawPending(div);
+}
+
+function fitWidth(div) {
+  const L = div._fullLayout, w = div.clientWidth;
+  const fixed = div.layout && div.layout.width;  // a figure that sets its own width keeps it
+  if (L && w && !fixed && Math.abs(w - L.width) > 1 && window.Plotly) window.Plotly.Plots.resize(div);
 }
 
 function drawPending(div) {
@@ -138,7 +147,7 @@ function drawPending(div) {
   div.__gpPending = null;
   const [fig, config, src] = pending;
   div.dataset.draws = (Number(div.dataset.draws) || 0) + 1;
-  loadPlotly(src).then((Plotly) => Plotly.react(div, fig.data, fig.layout, config))
+  loadPlotly(src).then((Plotly) => Plotly.react(div, fig.data, fig.layout, config)).then(() => fitWidth(div))
     .catch((e) => { div.textContent = "Chart unavailable: " + e.message; });
 }
 """
